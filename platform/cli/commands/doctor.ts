@@ -1,0 +1,97 @@
+import fs from 'node:fs';
+import type { Command } from 'commander';
+import { loadConfig } from '../../config/index.js';
+import { migrationStatus, openDatabase, readLock, type Database } from '../../db/index.js';
+import { redactUrl, reportFailure } from '../context.js';
+
+interface Check {
+  ok: boolean;
+  name: string;
+  detail: string;
+}
+
+async function databaseChecks(db: Database): Promise<Check[]> {
+  const probe = await db.probe(5000);
+  if (!probe.reachable) return [{ ok: false, name: 'database', detail: `unreachable: ${probe.error}` }];
+  const checks: Check[] = [{ ok: true, name: 'database', detail: 'reachable' }];
+  const status = await migrationStatus(db);
+  checks.push({
+    ok: status.pending.length === 0,
+    name: 'migrations',
+    detail: status.pending.length === 0
+      ? `current (${status.executed.length} applied)`
+      : `${status.pending.length} pending: ${status.pending.join(', ')} (run: plinth migrate up)`,
+  });
+  const roles = await db.unit({ role: 'connection' }, () =>
+    db.rows<{ rolname: string; rolsuper: boolean; rolbypassrls: boolean }>(
+      'SELECT rolname, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = ANY($1::text[])',
+      [[db.roles.owner, db.roles.app]],
+    ),
+  );
+  const app = roles.find((r) => r.rolname === db.roles.app);
+  checks.push({
+    ok: roles.length === 2 && !!app && !app.rolsuper && !app.rolbypassrls,
+    name: 'roles',
+    detail: roles.length === 2
+      ? `${db.roles.owner} owns the shell, ${db.roles.app} runs the application${app?.rolsuper || app?.rolbypassrls ? ' — but it bypasses row-level security' : ''}`
+      : `missing: ${[db.roles.owner, db.roles.app].filter((r) => !roles.some((x) => x.rolname === r)).join(', ')} (run: plinth migrate up)`,
+  });
+  if (status.executed.length > 0) {
+    const foreign = await db.unit({ role: 'connection' }, () =>
+      db.rows<{ tablename: string; tableowner: string }>(
+        "SELECT tablename, tableowner FROM pg_tables WHERE schemaname = 'public' AND tableowner <> $1",
+        [db.roles.owner],
+      ),
+    );
+    checks.push({
+      ok: foreign.length === 0,
+      name: 'ownership',
+      detail: foreign.length === 0
+        ? `every shell table is owned by ${db.roles.owner}`
+        : `not owned by ${db.roles.owner}: ${foreign.map((t) => `${t.tablename} (${t.tableowner})`).join(', ')}`,
+    });
+  }
+  return checks;
+}
+
+function dataDirCheck(dir: string, required: boolean): Check {
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.accessSync(dir, fs.constants.W_OK);
+    return { ok: true, name: 'data dir', detail: `${dir} (writable)` };
+  } catch (err) {
+    return { ok: !required, name: 'data dir', detail: `${dir}: ${(err as Error).message}` };
+  }
+}
+
+export function doctorCommand(program: Command): void {
+  program
+    .command('doctor')
+    .description('check the database (embedded or server), the migrations, the roles and the data dir')
+    .action(async () => {
+      const config = loadConfig();
+      const checks: Check[] = [];
+      const embedded = !config.databaseUrl;
+      checks.push({
+        ok: true,
+        name: 'mode',
+        detail: embedded ? `embedded PostgreSQL (PGlite) in ${config.dataDir}` : `server PostgreSQL at ${redactUrl(config.databaseUrl!)}`,
+      });
+      checks.push(dataDirCheck(config.dataDir, embedded));
+      let db: Database | undefined;
+      try {
+        db = await openDatabase(config);
+        if (embedded) {
+          const lock = readLock(config.dataDir);
+          checks.push({ ok: true, name: 'embedded', detail: lock?.port ? `served by pid ${lock.pid} on 127.0.0.1:${lock.port}` : 'not running' });
+        }
+        checks.push(...(await databaseChecks(db)));
+      } catch (err) {
+        checks.push({ ok: false, name: 'database', detail: `cannot be opened: ${(err as Error).message}` });
+      } finally {
+        await db?.close().catch(reportFailure);
+      }
+      for (const c of checks) console.log(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(10)}  ${c.detail}`);
+      if (checks.some((c) => !c.ok)) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,52 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../../config/index.js';
+import { migrateUp, openDatabase } from '../../db/index.js';
+import { createEntities } from '../../entities/index.js';
+import { createApp, listen, type RuntimeState } from '../../http/index.js';
+import { log } from '../../log/index.js';
+import { demoPassword, isEmpty, loadDemoData, seedDemo } from '../../seed/index.js';
+
+export function serveCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('run the platform: listen first, then open and migrate the database')
+    .option('--init', 'also seed the demo data when the database is empty (what npm start does)')
+    .action(async (options: { init?: boolean }) => {
+      const config = loadConfig();
+      const state: RuntimeState = { mode: config.databaseUrl ? 'server' : 'embedded', seed: options.init ? 'pending' : 'skipped' };
+      const server = await listen(createApp(state), config.host, config.port);
+      const { port } = server.address() as { port: number };
+      const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}/`;
+      console.log(`Plinth is listening on ${url} (health: ${url}healthz)`);
+      const stop = async (): Promise<void> => {
+        server.close();
+        await state.db?.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', () => void stop());
+      process.once('SIGTERM', () => void stop());
+      try {
+        const db = await openDatabase(config);
+        await migrateUp(db);
+        state.db = db;
+        const entities = createEntities(db);
+        const demo = demoPassword(config);
+        if (options.init && (await isEmpty(db))) {
+          state.seed = 'running';
+          console.log('first run: seeding the demo data');
+          const report = await seedDemo(db, entities, { password: demo.password, progress: process.stderr.isTTY });
+          state.seed = 'done';
+          log.info({ report }, 'demo data seeded');
+        } else if (options.init) {
+          state.seed = 'done';
+        }
+        const owners = loadDemoData().users.map((u) => u.email);
+        console.log(`Demo login: ${owners.join(', ')} — password: ${demo.password}${demo.file ? ` (kept in ${demo.file})` : ''}`);
+        console.log(`Ready: ${url}`);
+      } catch (err) {
+        state.startupError = (err as { parent?: Error }).parent?.message ?? (err as Error).message;
+        if (state.seed === 'running') state.seed = 'failed';
+        log.error({ err }, 'start-up failed');
+      }
+    });
+}

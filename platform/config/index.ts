@@ -1,0 +1,38 @@
+import path from 'node:path';
+
+/** Settings read from the environment once; secrets never come from code. */
+export interface PlinthConfig {
+  /** Server PostgreSQL URL; absent means the embedded database in `dataDir`. */
+  databaseUrl?: string;
+  dataDir: string;
+  port: number;
+  /** Interface to listen on; loopback unless HOST says otherwise. */
+  host: string;
+  /** Prefix of every role name (roles are cluster-wide); derived from the database when absent. */
+  rolePrefix?: string;
+  demoPassword?: string;
+  poolMax: number;
+  logLevel: string;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlinthConfig {
+  return {
+    databaseUrl: env.DATABASE_URL || undefined,
+    dataDir: path.resolve(env.PLINTH_DATA_DIR || 'data'),
+    port: parsePort(env.PORT),
+    host: env.HOST || '127.0.0.1',
+    rolePrefix: env.PLINTH_ROLE_PREFIX,
+    demoPassword: env.PLINTH_DEMO_PASSWORD || undefined,
+    poolMax: Number(env.PLINTH_POOL_MAX || 5),
+    logLevel: env.LOG_LEVEL || 'info',
+  };
+}
+
+function parsePort(value: string | undefined): number {
+  if (value === undefined || value === '') return 3000;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`PORT: "${value}" is not a TCP port number`);
+  }
+  return port;
+}

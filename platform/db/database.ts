@@ -1,0 +1,141 @@
+import { QueryTypes, Sequelize, Transaction } from 'sequelize';
+import type { PlinthConfig } from '../config/index.js';
+import { DatabaseUnavailableError } from '../errors/index.js';
+import { log } from '../log/index.js';
+import { namespace } from './cls.js';
+import { attachEmbedded, type EmbeddedServer } from './embedded/index.js';
+import { defaultRolePrefix, shellRoles, type ShellRoles } from './roles.js';
+
+Sequelize.useCLS(namespace);
+
+export type DatabaseMode = 'embedded' | 'server';
+
+/**
+ * Who a unit of work runs as. `app` is the application (row-level security applies);
+ * `owner` is maintenance on the shell's tables; `connection` is the connecting user itself,
+ * needed only to create roles and databases. A role name is a module's role.
+ */
+export interface Scope {
+  role: 'app' | 'owner' | 'connection' | { name: string };
+  /** Sets `app.workspace_id` for the transaction; null or absent leaves it empty. */
+  workspaceId?: string | null;
+}
+
+export class Database {
+  readonly roles: ShellRoles;
+
+  constructor(
+    readonly sequelize: Sequelize,
+    readonly mode: DatabaseMode,
+    readonly databaseName: string,
+    rolePrefix: string,
+    readonly embedded?: EmbeddedServer,
+  ) {
+    this.roles = shellRoles(rolePrefix);
+  }
+
+  /**
+   * Runs `fn` in one transaction under `scope`, with transaction-local settings only (the
+   * embedded database shares session settings between connections). Inside an open unit it
+   * runs in a savepoint: its scope is undone when it ends, its failure rolls back only itself.
+   */
+  async unit<T>(scope: Scope, fn: (transaction: Transaction) => Promise<T>): Promise<T> {
+    const outer = namespace.get('transaction') as Transaction | null | undefined;
+    const outerScope = namespace.get('scope') as Scope | undefined;
+    return this.sequelize.transaction(outer ? { transaction: outer } : {}, async (transaction) => {
+      namespace.set('scope', scope);
+      await this.applyScope(scope);
+      const result = await fn(transaction);
+      if (outer && outerScope) await this.applyScope(outerScope);
+      return result;
+    });
+  }
+
+  /** Shorthand for a unit as the application role. */
+  app<T>(workspaceId: string | null, fn: (transaction: Transaction) => Promise<T>): Promise<T> {
+    return this.unit({ role: 'app', workspaceId }, fn);
+  }
+
+  /** Maintenance on the shell's tables as their owner; logged, since the owner bypasses row-level security. */
+  owner<T>(reason: string, fn: (transaction: Transaction) => Promise<T>): Promise<T> {
+    log.debug({ reason, role: this.roles.owner }, 'maintenance unit as owner');
+    return this.unit({ role: 'owner' }, fn);
+  }
+
+  /** Runs a statement in the current unit (there must be one) and returns its rows. */
+  async rows<R extends object>(sql: string, bind: unknown[] = []): Promise<R[]> {
+    if (!namespace.get('transaction')) throw new Error('query outside a unit of work');
+    return this.sequelize.query<R>(sql, { bind: bindOrNone(bind), type: QueryTypes.SELECT });
+  }
+
+  /** Runs a statement in the current unit (there must be one), ignoring its result. */
+  async exec(sql: string, bind: unknown[] = []): Promise<void> {
+    if (!namespace.get('transaction')) throw new Error('query outside a unit of work');
+    await this.sequelize.query(sql, { bind: bindOrNone(bind), type: QueryTypes.RAW });
+  }
+
+  /** Whether a trivial transaction completes within `timeoutMs`, and if not, why. */
+  async probe(timeoutMs = 3000): Promise<{ reachable: true } | { reachable: false; error: string }> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<{ reachable: false; error: string }>((resolve) => {
+      timer = setTimeout(() => resolve({ reachable: false, error: `no answer within ${timeoutMs} ms` }), timeoutMs);
+    });
+    const attempt = this.unit({ role: 'connection' }, () => this.rows('SELECT 1')).then(
+      () => ({ reachable: true as const }),
+      (err: Error) => ({ reachable: false as const, error: (err as { parent?: Error }).parent?.message || err.message }),
+    );
+    try {
+      return await Promise.race([attempt, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.sequelize.close();
+    await this.embedded?.stop();
+  }
+
+  private roleName(role: Scope['role']): string {
+    if (role === 'app') return this.roles.app;
+    if (role === 'owner') return this.roles.owner;
+    if (role === 'connection') return 'none';
+    return role.name;
+  }
+
+  private async applyScope(scope: Scope): Promise<void> {
+    await this.exec(
+      "SELECT set_config('role', $1, true), set_config('app.workspace_id', $2, true)",
+      [this.roleName(scope.role), scope.workspaceId ?? ''],
+    );
+  }
+}
+
+/** Sequelize rewrites `$$` to `$` whenever `bind` is given, which breaks dollar-quoted bodies. */
+const bindOrNone = (bind: unknown[]): unknown[] | undefined => (bind.length > 0 ? bind : undefined);
+
+/** Opens the configured database: the server at DATABASE_URL, or the embedded one in the data dir. */
+export async function openDatabase(config: PlinthConfig): Promise<Database> {
+  const options = {
+    dialect: 'postgres' as const,
+    logging: false as const,
+    pool: { max: config.poolMax, min: 0, acquire: 30_000, idle: 10_000 },
+    define: { underscored: true },
+    dialectOptions: { application_name: 'plinth' },
+  };
+  if (config.databaseUrl) {
+    const url = new URL(config.databaseUrl);
+    const name = decodeURIComponent(url.pathname.replace(/^\//, '')) || 'postgres';
+    const sequelize = new Sequelize(config.databaseUrl, options);
+    return new Database(sequelize, 'server', name, config.rolePrefix ?? defaultRolePrefix('server', name));
+  }
+  const embedded = await attachEmbedded(config.dataDir, Math.max(64, config.poolMax * 4));
+  const sequelize = new Sequelize('postgres', 'postgres', '', {
+    ...options,
+    host: '127.0.0.1',
+    port: embedded.port,
+  });
+  return new Database(sequelize, 'embedded', 'postgres', config.rolePrefix ?? defaultRolePrefix('embedded', 'postgres'), embedded);
+}
+
+export { DatabaseUnavailableError };

@@ -1,0 +1,35 @@
+import type { Database } from '../db/index.js';
+import { Billing } from './billing.js';
+import { Contacts } from './contacts.js';
+import { defineModels, type ShellModels } from './models.js';
+import { Users } from './users.js';
+import { Workspaces } from './workspaces.js';
+
+export type { BillingAccountInput, SubscriptionInput } from './billing.js';
+export type { Contact, ContactInput, ContactSource, QualificationStatus, UpsertResult } from './contacts.js';
+export type * from './models.js';
+export type { CreateUserInput, PublicUser } from './users.js';
+export type { CreateWorkspaceInput } from './workspaces.js';
+export { normalizeEmail, normalizePhone } from './normalize.js';
+export { Billing, Contacts, Users, Workspaces };
+
+/** The shell's entities API over one database. */
+export interface Entities {
+  models: ShellModels;
+  workspaces: Workspaces;
+  users: Users;
+  contacts: Contacts;
+  billing: Billing;
+}
+
+export function createEntities(db: Database): Entities {
+  const models = defineModels(db.sequelize);
+  const workspaces = new Workspaces(db, models);
+  return {
+    models,
+    workspaces,
+    users: new Users(db, models, workspaces),
+    contacts: new Contacts(db),
+    billing: new Billing(db, models, workspaces),
+  };
+}

@@ -1,0 +1,113 @@
+import bcrypt from 'bcryptjs';
+import type { Database } from '../db/index.js';
+import { ConflictError, NotFoundError, ValidationError } from '../errors/index.js';
+import type { MembershipRole, MembershipRow, ShellModels, UserRow } from './models.js';
+import { checkText, normalizeEmail } from './normalize.js';
+import { isUniqueViolation } from './pg-errors.js';
+import type { Workspaces } from './workspaces.js';
+
+const BCRYPT_COST = 12;
+const ROLES: readonly MembershipRole[] = ['owner', 'admin', 'member'];
+/** Compared against when the user is unknown, so a miss costs as long as a wrong password. */
+const DUMMY_HASH = bcrypt.hashSync('plinth-no-such-user', BCRYPT_COST);
+
+export type PublicUser = Omit<UserRow, 'passwordHash'>;
+
+export interface CreateUserInput {
+  email: string;
+  name?: string;
+  password: string;
+}
+
+function checkPassword(password: unknown): string {
+  if (typeof password !== 'string') throw new ValidationError('password', 'must be a string');
+  if (password.length < 10) throw new ValidationError('password', 'must be at least 10 characters');
+  if (Buffer.byteLength(password) > 72) throw new ValidationError('password', 'must be at most 72 bytes (bcrypt reads no further)');
+  return password;
+}
+
+const publicUser = ({ passwordHash: _hash, ...user }: UserRow): PublicUser => user;
+
+/** Platform identities (not tenant-scoped) and their memberships in workspaces. */
+export class Users {
+  constructor(
+    private readonly db: Database,
+    private readonly models: ShellModels,
+    private readonly workspaces: Workspaces,
+  ) {}
+
+  async create(input: CreateUserInput): Promise<PublicUser> {
+    const email = normalizeEmail(input.email, 'email');
+    const name = checkText(input.name ?? '', 'name', 200, false) ?? '';
+    const passwordHash = await bcrypt.hash(checkPassword(input.password), BCRYPT_COST);
+    try {
+      const row = await this.db.app(null, () => this.models.User.create({ email, name, passwordHash }));
+      return publicUser(row.get({ plain: true }));
+    } catch (err) {
+      if (isUniqueViolation(err, 'users_email_key')) throw new ConflictError('email', `a user "${email}" already exists`);
+      throw err;
+    }
+  }
+
+  async byEmail(rawEmail: string): Promise<PublicUser> {
+    const email = normalizeEmail(rawEmail, 'email');
+    const row = await this.db.app(null, () => this.models.User.findOne({ where: { email } }));
+    if (!row) throw new NotFoundError('user', email);
+    return publicUser(row.get({ plain: true }));
+  }
+
+  async setPassword(rawEmail: string, password: string): Promise<void> {
+    const user = await this.byEmail(rawEmail);
+    const passwordHash = await bcrypt.hash(checkPassword(password), BCRYPT_COST);
+    await this.db.app(null, () => this.models.User.update({ passwordHash }, { where: { id: user.id } }));
+  }
+
+  /** The active user with this email and password, or null; as slow for an unknown email as for a wrong password. */
+  async verifyPassword(rawEmail: string, password: string): Promise<PublicUser | null> {
+    let email: string;
+    try {
+      email = normalizeEmail(rawEmail, 'email');
+    } catch {
+      await bcrypt.compare(password, DUMMY_HASH);
+      return null;
+    }
+    const row = await this.db.app(null, () => this.models.User.findOne({ where: { email } }));
+    const user = row?.get({ plain: true });
+    const matches = await bcrypt.compare(password, user?.passwordHash ?? DUMMY_HASH);
+    return user && matches && user.status === 'active' ? publicUser(user) : null;
+  }
+
+  /** Gives a user a role in a workspace (replacing the role it had there). */
+  async grant(input: { email: string; workspace: string; role: MembershipRole }): Promise<MembershipRow> {
+    if (!ROLES.includes(input.role)) {
+      throw new ValidationError('role', `"${String(input.role)}" is not a role (one of ${ROLES.join(', ')})`);
+    }
+    return this.db.app(null, async () => {
+      const user = await this.byEmail(input.email);
+      const workspace = await this.workspaces.bySlug(input.workspace);
+      const [row] = await this.models.Membership.upsert({ userId: user.id, workspaceId: workspace.id, role: input.role });
+      return row.get({ plain: true });
+    });
+  }
+
+  /**
+   * The user's role in exactly this workspace, or null. A membership of a parent (agency)
+   * workspace grants nothing in its client workspaces by itself.
+   */
+  async roleIn(userId: string, workspaceId: string): Promise<MembershipRole | null> {
+    const row = await this.db.app(null, () => this.models.Membership.findOne({ where: { userId, workspaceId } }));
+    return row?.get({ plain: true }).role ?? null;
+  }
+
+  /** The workspaces a user belongs to, with the role in each. */
+  async memberships(userId: string): Promise<(MembershipRow & { slug: string; name: string })[]> {
+    return this.db.app(null, () =>
+      this.db.rows(
+        `SELECT m.workspace_id AS "workspaceId", m.user_id AS "userId", m.role, w.slug, w.name
+           FROM memberships m JOIN workspaces w ON w.id = m.workspace_id
+          WHERE m.user_id = $1 ORDER BY w.slug`,
+        [userId],
+      ),
+    );
+  }
+}

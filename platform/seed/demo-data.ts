@@ -1,0 +1,34 @@
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { MembershipRole, QualificationStatus, SubscriptionStatus } from '../entities/index.js';
+
+/** The shape of `seeds/demo.json`. */
+export interface DemoData {
+  workspaces: { slug: string; name: string; parent?: string }[];
+  users: { email: string; name: string; memberships: { workspace: string; role: MembershipRole }[] }[];
+  billingAccounts: {
+    workspace: string;
+    name: string;
+    currency: string;
+    taxCountry?: string;
+    taxId?: string;
+    platformTaxRate?: number;
+    billingEmail?: string;
+  }[];
+  subscriptions: { account: string; workspace: string; plan: string; modules: string[]; status: SubscriptionStatus }[];
+  contacts: {
+    perWorkspace: Record<string, number>;
+    firstNames: string[];
+    lastNames: string[];
+    organizations: (string | null)[];
+    statuses: QualificationStatus[];
+    areaCodes: string[];
+  };
+}
+
+/** This file runs from `dist/platform/seed/`; the data stays in the repository's `seeds/`. */
+const DEMO_FILE = fileURLToPath(new URL('../../../seeds/demo.json', import.meta.url));
+
+export function loadDemoData(): DemoData {
+  return JSON.parse(fs.readFileSync(DEMO_FILE, 'utf8')) as DemoData;
+}
