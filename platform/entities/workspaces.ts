@@ -51,9 +51,9 @@ export class Workspaces {
     return rows.map((r) => r.get({ plain: true }));
   }
 
-  /** The workspace and its ancestors, nearest first. */
+  /** The workspace and its ancestors, nearest first (empty when it does not exist). */
   async lineage(id: string): Promise<WorkspaceRow[]> {
-    const rows = await this.db.app(null, () =>
+    const ids = await this.db.app(null, () =>
       this.db.rows<{ id: string }>(
         `WITH RECURSIVE up(id, parent_id, depth) AS (
            SELECT id, parent_id, 0 FROM workspaces WHERE id = $1
@@ -62,7 +62,9 @@ export class Workspaces {
         [id],
       ),
     );
-    return Promise.all(rows.map((r) => this.byId(r.id)));
+    const rows = await this.db.app(null, () => this.models.Workspace.findAll({ where: { id: ids.map((r) => r.id) } }));
+    const byId = new Map(rows.map((r) => [r.get('id') as string, r.get({ plain: true })]));
+    return ids.map((r) => byId.get(r.id)!);
   }
 
   /** Moves a workspace under another (or to the top with null); refuses to make a cycle. */

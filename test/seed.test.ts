@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { seedDemo } from '../platform/seed/index.js';
+import { freshDatabase, onServer, rowCounts, type TestDatabase } from './support/database.js';
+
+describe(`demo seed (${onServer ? 'server' : 'embedded'} database)`, () => {
+  let t: TestDatabase;
+  before(async () => {
+    t = await freshDatabase();
+  });
+  after(() => t.drop());
+
+  it('writes an agency with two clients, their owners, billing and 10,000 contacts', async () => {
+    const report = await seedDemo(t.db, t.entities, { password: 'demo password 123' });
+    assert.deepEqual(report, { workspaces: 3, users: 3, memberships: 5, billingAccounts: 1, subscriptions: 3, contacts: 10_000 });
+    const agency = await t.entities.workspaces.bySlug('agency');
+    const clientA = await t.entities.workspaces.bySlug('client-a');
+    const clientB = await t.entities.workspaces.bySlug('client-b');
+    assert.equal(clientA.parentId, agency.id);
+    assert.equal(clientB.parentId, agency.id);
+    assert.equal((await t.entities.contacts.count(clientA.id)) + (await t.entities.contacts.count(clientB.id)), 10_000);
+    const owner = await t.entities.users.verifyPassword('owner@agency.demo', 'demo password 123');
+    assert.ok(owner, 'the agency owner signs in with the demo password');
+    assert.equal(await t.entities.users.roleIn(owner.id, agency.id), 'owner');
+    assert.equal(await t.entities.users.roleIn(owner.id, clientA.id), 'admin');
+    assert.equal(await t.entities.users.roleIn(owner.id, clientB.id), 'admin');
+    const clientOwner = await t.entities.users.byEmail('owner@client-a.demo');
+    assert.equal(await t.entities.users.roleIn(clientOwner.id, clientB.id), null);
+    assert.equal((await t.entities.billing.accountFor(clientA.id))?.workspaceId, agency.id);
+  });
+
+  it('changes nothing when run again', async () => {
+    const before = await rowCounts(t.db);
+    const stamp = await t.db.app(null, () => t.db.rows<{ max: Date }>('SELECT max(updated_at) AS max FROM contacts'));
+    const report = await seedDemo(t.db, t.entities, { password: 'another password 456' });
+    assert.deepEqual(report, { workspaces: 0, users: 0, memberships: 0, billingAccounts: 0, subscriptions: 0, contacts: 0 });
+    assert.deepEqual(await rowCounts(t.db), before);
+    assert.deepEqual(await t.db.app(null, () => t.db.rows('SELECT max(updated_at) AS max FROM contacts')), stamp);
+    assert.ok(await t.entities.users.verifyPassword('owner@agency.demo', 'demo password 123'), 'passwords are left as they were');
+  });
+});
