@@ -45,7 +45,10 @@ describe(`contacts: upsert by identity (${onServer ? 'server' : 'embedded'} data
     assert.equal(second.contact.id, first.contact.id);
     assert.deepEqual(second.contact.phones, ['+14155552671']);
     assert.equal(second.contact.name, 'Grace Hopper');
-    assert.deepEqual(second.contact.provenance.map((p) => p.module), ['chat', 'voice']);
+    assert.deepEqual(
+      second.contact.provenance.map((p) => p.module),
+      ['chat', 'voice'],
+    );
     assert.deepEqual(second.contact.metadata, { voice: 'call-9' });
     const byPhone = await t.entities.contacts.findByIdentity(workspaceId, 'phone', '+14155552671');
     assert.equal(byPhone?.id, first.contact.id);
@@ -53,8 +56,16 @@ describe(`contacts: upsert by identity (${onServer ? 'server' : 'embedded'} data
 
   it('keeps a name that is already set and keeps the same email apart in another workspace', async () => {
     const other = (await t.entities.workspaces.create({ slug: uniqueSlug('contacts-other'), name: 'Other' })).id;
-    const a = await t.entities.contacts.upsert(workspaceId, { name: 'Kept', emails: ['same@person.example'], source: { module: 'chat' } });
-    const again = await t.entities.contacts.upsert(workspaceId, { name: 'Replaced?', emails: ['same@person.example'], source: { module: 'chat' } });
+    const a = await t.entities.contacts.upsert(workspaceId, {
+      name: 'Kept',
+      emails: ['same@person.example'],
+      source: { module: 'chat' },
+    });
+    const again = await t.entities.contacts.upsert(workspaceId, {
+      name: 'Replaced?',
+      emails: ['same@person.example'],
+      source: { module: 'chat' },
+    });
     assert.equal(again.contact.name, 'Kept');
     const b = await t.entities.contacts.upsert(other, { emails: ['same@person.example'], source: { module: 'chat' } });
     assert.equal(b.created, true);
@@ -98,7 +109,10 @@ describe(`contacts: upsert by identity (${onServer ? 'server' : 'embedded'} data
     assert.deepEqual(both.contact.phones, [], 'the phone stays with the contact that owns it');
     const candidates = await t.entities.contacts.mergeCandidates(ws);
     assert.equal(candidates.length, 1);
-    assert.deepEqual(new Set([candidates[0].contactId, candidates[0].otherContactId]), new Set([byEmail.contact.id, byPhone.contact.id]));
+    assert.deepEqual(
+      new Set([candidates[0].contactId, candidates[0].otherContactId]),
+      new Set([byEmail.contact.id, byPhone.contact.id]),
+    );
     const phoneOwner = await t.entities.contacts.findByIdentity(ws, 'phone', '+13125550100');
     assert.equal(phoneOwner?.id, byPhone.contact.id);
   });
@@ -123,12 +137,36 @@ describe(`contacts: upsert by identity (${onServer ? 'server' : 'embedded'} data
 
   describe('bad input is refused with a message naming it, and nothing is written', () => {
     const refusals: [string, () => Record<string, unknown>, RegExp][] = [
-      ['a malformed email', () => ({ emails: ['not-an-email'], source: { module: 'chat' } }), /^emails\[0\]: "not-an-email" is not an email address/],
-      ['a malformed phone', () => ({ emails: ['ok@x.example'], phones: ['12ab'], source: { module: 'chat' } }), /^phones\[0\]: "12ab" is not a valid phone number/],
-      ['no email nor phone', () => ({ name: 'Nobody', source: { module: 'chat' } }), /^emails: a contact needs at least one email or phone/],
-      ['a bad module id in the source', () => ({ emails: ['a@b.example'], source: { module: 'Chat!' } }), /^source\.module: "Chat!" is not a module id/],
-      ['a lead score out of range', () => ({ emails: ['a@b.example'], leadScore: 101, source: { module: 'chat' } }), /^leadScore: 101 is not an integer from 0 to 100/],
-      ['an unknown consent status', () => ({ emails: ['a@b.example'], consent: { sms: { status: 'maybe' } }, source: { module: 'chat' } }), /^consent\.sms\.status: must be one of/],
+      [
+        'a malformed email',
+        () => ({ emails: ['not-an-email'], source: { module: 'chat' } }),
+        /^emails\[0\]: "not-an-email" is not an email address/,
+      ],
+      [
+        'a malformed phone',
+        () => ({ emails: ['ok@x.example'], phones: ['12ab'], source: { module: 'chat' } }),
+        /^phones\[0\]: "12ab" is not a valid phone number/,
+      ],
+      [
+        'no email nor phone',
+        () => ({ name: 'Nobody', source: { module: 'chat' } }),
+        /^emails: a contact needs at least one email or phone/,
+      ],
+      [
+        'a bad module id in the source',
+        () => ({ emails: ['a@b.example'], source: { module: 'Chat!' } }),
+        /^source\.module: "Chat!" is not a module id/,
+      ],
+      [
+        'a lead score out of range',
+        () => ({ emails: ['a@b.example'], leadScore: 101, source: { module: 'chat' } }),
+        /^leadScore: 101 is not an integer from 0 to 100/,
+      ],
+      [
+        'an unknown consent status',
+        () => ({ emails: ['a@b.example'], consent: { sms: { status: 'maybe' } }, source: { module: 'chat' } }),
+        /^consent\.sms\.status: must be one of/,
+      ],
     ];
     for (const [what, input, message] of refusals) {
       it(`refuses ${what}`, async () => {
@@ -159,7 +197,8 @@ describe(`contacts: upsert by identity (${onServer ? 'server' : 'embedded'} data
           { emails: ['fine@batch.example'], source: { module: 'plinth' } },
           { emails: ['broken@'], source: { module: 'plinth' } },
         ]),
-        (err: Error) => err instanceof ValidationError && /^\[1\]\.emails\[0\]: "broken@" is not an email address/.test(err.message),
+        (err: Error) =>
+          err instanceof ValidationError && /^\[1\]\.emails\[0\]: "broken@" is not an email address/.test(err.message),
       );
       assert.deepEqual(await rowCounts(t.db), before);
     });

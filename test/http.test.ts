@@ -29,8 +29,14 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 
 }
 
 /** `plinth serve` as `npm start` runs it: listen first, then migrate and seed. */
-function serve(env: NodeJS.ProcessEnv, args: string[] = []): { child: ChildProcess; port: Promise<number>; output: () => string } {
-  const child = spawn(process.execPath, [CLI, 'serve', ...args], { env: { ...env, PORT: '0', LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+function serve(
+  env: NodeJS.ProcessEnv,
+  args: string[] = [],
+): { child: ChildProcess; port: Promise<number>; output: () => string } {
+  const child = spawn(process.execPath, [CLI, 'serve', ...args], {
+    env: { ...env, PORT: '0', LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stderr!.on('data', (d: Buffer) => (output += d));
   const port = new Promise<number>((resolve, reject) => {
@@ -80,7 +86,10 @@ describe('serving and /healthz', () => {
     await until('demo login', async () => (run.output().includes('Demo login') ? true : undefined));
     const password = fs.readFileSync(path.join(dataDir, 'demo-password'), 'utf8').trim();
     assert.equal(fs.statSync(path.join(dataDir, 'demo-password')).mode & 0o777, 0o600);
-    assert.match(run.output(), new RegExp(`Demo login: owner@agency\\.demo, owner@client-a\\.demo, owner@client-b\\.demo — password: ${password}`));
+    assert.match(
+      run.output(),
+      new RegExp(`Demo login: owner@agency\\.demo, owner@client-a\\.demo, owner@client-b\\.demo — password: ${password}`),
+    );
 
     // The embedded server dies: health says so.
     const lock = readLock(dataDir);

@@ -4,8 +4,18 @@ import { shellMigrations } from '../platform/db/migrations/index.js';
 import { freshDatabase, onServer, type TestDatabase } from './support/database.js';
 
 const SHELL_TABLES = [
-  'workspaces', 'contacts', 'users', 'events', 'module_registry', 'themes', 'layout_definitions',
-  'module_installations', 'billing_accounts', 'subscriptions', 'memberships', 'contact_identities',
+  'workspaces',
+  'contacts',
+  'users',
+  'events',
+  'module_registry',
+  'themes',
+  'layout_definitions',
+  'module_installations',
+  'billing_accounts',
+  'subscriptions',
+  'memberships',
+  'contact_identities',
 ];
 
 describe(`shell migrations and roles (${onServer ? 'server' : 'embedded'} database)`, () => {
@@ -27,9 +37,16 @@ describe(`shell migrations and roles (${onServer ? 'server' : 'embedded'} databa
   });
 
   it('creates the ten shell entities plus memberships and contact identities, all owned by the owner role', async () => {
-    assert.deepEqual(await migrateUp(t.db), shellMigrations.map((m) => m.name));
+    assert.deepEqual(
+      await migrateUp(t.db),
+      shellMigrations.map((m) => m.name),
+    );
     const found = await tables();
-    for (const table of SHELL_TABLES) assert.ok(found.some((f) => f.tablename === table), `table ${table} missing`);
+    for (const table of SHELL_TABLES)
+      assert.ok(
+        found.some((f) => f.tablename === table),
+        `table ${table} missing`,
+      );
     for (const f of found) assert.equal(f.tableowner, t.db.roles.owner, `${f.tablename} is owned by ${f.tableowner}`);
     assert.deepEqual((await migrationStatus(t.db)).pending, []);
     assert.deepEqual(await migrateUp(t.db), [], 'a second run applies nothing');
@@ -40,14 +57,31 @@ describe(`shell migrations and roles (${onServer ? 'server' : 'embedded'} databa
       t.db.rows<{ column_name: string }>("SELECT column_name FROM information_schema.columns WHERE table_name = 'contacts'"),
     );
     const names = columns.map((c) => c.column_name);
-    for (const field of ['id', 'workspace_id', 'name', 'organization', 'phones', 'emails', 'provenance', 'qualification_status', 'lead_score', 'warmth', 'consent', 'metadata', 'created_at']) {
+    for (const field of [
+      'id',
+      'workspace_id',
+      'name',
+      'organization',
+      'phones',
+      'emails',
+      'provenance',
+      'qualification_status',
+      'lead_score',
+      'warmth',
+      'consent',
+      'metadata',
+      'created_at',
+    ]) {
       assert.ok(names.includes(field), `contacts.${field} missing`);
     }
     const events = await t.db.unit({ role: 'connection' }, () =>
       t.db.rows<{ column_name: string }>("SELECT column_name FROM information_schema.columns WHERE table_name = 'events'"),
     );
     for (const field of ['name', 'producer', 'workspace_id', 'contact_id', 'actor_type', 'actor_id', 'payload', 'occurred_at']) {
-      assert.ok(events.some((c) => c.column_name === field), `events.${field} missing`);
+      assert.ok(
+        events.some((c) => c.column_name === field),
+        `events.${field} missing`,
+      );
     }
   });
 
@@ -61,8 +95,14 @@ describe(`shell migrations and roles (${onServer ? 'server' : 'embedded'} databa
       ),
     );
     assert.deepEqual(role, { rolsuper: false, rolbypassrls: false, rolcanlogin: false });
-    await assert.rejects(t.db.app(null, () => t.db.exec('CREATE TABLE sneaky (id int)')), /permission denied/);
-    await assert.rejects(t.db.app(null, () => t.db.exec('DROP TABLE contacts')), /must be owner/);
+    await assert.rejects(
+      t.db.app(null, () => t.db.exec('CREATE TABLE sneaky (id int)')),
+      /permission denied/,
+    );
+    await assert.rejects(
+      t.db.app(null, () => t.db.exec('DROP TABLE contacts')),
+      /must be owner/,
+    );
   });
 
   it('a nested unit runs in a savepoint: its failure rolls back only itself, and its role ends with it', async () => {
@@ -83,7 +123,10 @@ describe(`shell migrations and roles (${onServer ? 'server' : 'embedded'} databa
 
   it('reverts every migration and applies them again', async () => {
     assert.deepEqual(await migrateDown(t.db, 0), shellMigrations.map((m) => m.name).reverse());
-    assert.deepEqual((await tables()).map((f) => f.tablename), ['plinth_migrations']);
+    assert.deepEqual(
+      (await tables()).map((f) => f.tablename),
+      ['plinth_migrations'],
+    );
     assert.deepEqual((await migrationStatus(t.db)).executed, []);
     await migrateUp(t.db);
     assert.deepEqual((await migrationStatus(t.db)).pending, []);

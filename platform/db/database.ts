@@ -104,10 +104,10 @@ export class Database {
   }
 
   private async applyScope(scope: Scope): Promise<void> {
-    await this.exec(
-      "SELECT set_config('role', $1, true), set_config('app.workspace_id', $2, true)",
-      [this.roleName(scope.role), scope.workspaceId ?? ''],
-    );
+    await this.exec("SELECT set_config('role', $1, true), set_config('app.workspace_id', $2, true)", [
+      this.roleName(scope.role),
+      scope.workspaceId ?? '',
+    ]);
   }
 }
 
@@ -135,7 +135,13 @@ export async function openDatabase(config: PlinthConfig): Promise<Database> {
     host: '127.0.0.1',
     port: embedded.port,
   });
-  return new Database(sequelize, 'embedded', 'postgres', config.rolePrefix ?? defaultRolePrefix('embedded', 'postgres'), embedded);
+  return new Database(
+    sequelize,
+    'embedded',
+    'postgres',
+    config.rolePrefix ?? defaultRolePrefix('embedded', 'postgres'),
+    embedded,
+  );
 }
 
 export { DatabaseUnavailableError };

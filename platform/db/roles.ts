@@ -25,7 +25,10 @@ export function shellRoles(prefix: string): ShellRoles {
  */
 export function defaultRolePrefix(mode: 'embedded' | 'server', databaseName: string): string {
   if (mode === 'embedded') return '';
-  const cleaned = databaseName.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 30);
+  const cleaned = databaseName
+    .toLowerCase()
+    .replace(/[^a-z0-9_]/g, '_')
+    .slice(0, 30);
   return `${/^[a-z_]/.test(cleaned) ? '' : 'd'}${cleaned}_`;
 }
 

@@ -60,7 +60,8 @@ function subscriptionFields(input: Partial<SubscriptionInput>): Partial<Subscrip
   if (input.modules !== undefined) {
     if (!Array.isArray(input.modules)) throw new ValidationError('modules', 'must be a list of module ids');
     input.modules.forEach((m, i) => {
-      if (typeof m !== 'string' || !MODULE_ID.test(m)) throw new ValidationError(`modules[${i}]`, `"${String(m)}" is not a module id`);
+      if (typeof m !== 'string' || !MODULE_ID.test(m))
+        throw new ValidationError(`modules[${i}]`, `"${String(m)}" is not a module id`);
     });
     fields.modules = [...new Set(input.modules)];
   }
@@ -134,7 +135,10 @@ export class Billing {
       const lineage = await this.workspaces.lineage(checkUuid(workspaceId, 'workspaceId'));
       if (lineage.length === 0) throw new NotFoundError('workspace', workspaceId);
       if (!lineage.some((w) => w.id === account.get('workspaceId'))) {
-        throw new ValidationError('billingAccountId', `account "${billingAccountId}" belongs neither to workspace "${lineage[0].slug}" nor to one of its ancestors`);
+        throw new ValidationError(
+          'billingAccountId',
+          `account "${billingAccountId}" belongs neither to workspace "${lineage[0].slug}" nor to one of its ancestors`,
+        );
       }
       const row = await this.models.Subscription.create({ ...fields, billingAccountId, workspaceId });
       return row.get({ plain: true });

@@ -97,7 +97,9 @@ function normalize(input: ContactInput): Normalized {
     return value;
   };
   const emails = [...new Set(list(input.emails, 'emails').map((e, i) => normalizeEmail(e, `emails[${i}]`)))];
-  const phones = [...new Set(list(input.phones, 'phones').map((p, i) => normalizePhone(p, `phones[${i}]`, input.defaultCountry)))];
+  const phones = [
+    ...new Set(list(input.phones, 'phones').map((p, i) => normalizePhone(p, `phones[${i}]`, input.defaultCountry))),
+  ];
   if (emails.length + phones.length === 0) {
     throw new ValidationError('emails', 'a contact needs at least one email or phone to be matched by');
   }
@@ -116,7 +118,8 @@ function normalize(input: ContactInput): Normalized {
       throw new ValidationError(`${path}.status`, `must be one of ${CONSENT_STATUSES.join(', ')}`);
     }
     const when = given.at === undefined ? at : new Date(given.at);
-    if (typeof when !== 'string' && Number.isNaN(when.getTime())) throw new ValidationError(`${path}.at`, `"${given.at}" is not a time`);
+    if (typeof when !== 'string' && Number.isNaN(when.getTime()))
+      throw new ValidationError(`${path}.at`, `"${given.at}" is not a time`);
     consent[channel] = {
       status: given.status,
       source: checkText(given.source ?? source.module, `${path}.source`, 200) as string,
@@ -183,39 +186,39 @@ export class Contacts {
   }
 
   private async upsertNormalized(workspaceId: string, data: Normalized): Promise<UpsertResult> {
-      const identities = [
-        ...data.emails.map((value) => ({ kind: 'email', value })),
-        ...data.phones.map((value) => ({ kind: 'phone', value })),
-      ];
-      // One lock per identity, taken in a fixed order: concurrent captures of one person queue
-      // here instead of both inserting, and two captures never wait on each other in a cycle.
-      const keys = identities.map((i) => `${workspaceId}:${i.kind}:${i.value}`).sort();
-      await this.db.exec('SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest($1::text[]) AS k ORDER BY k', [keys]);
-      const owners = await this.db.rows<{ kind: string; value: string; contactId: string }>(
-        `SELECT kind, value, contact_id AS "contactId" FROM contact_identities
+    const identities = [
+      ...data.emails.map((value) => ({ kind: 'email', value })),
+      ...data.phones.map((value) => ({ kind: 'phone', value })),
+    ];
+    // One lock per identity, taken in a fixed order: concurrent captures of one person queue
+    // here instead of both inserting, and two captures never wait on each other in a cycle.
+    const keys = identities.map((i) => `${workspaceId}:${i.kind}:${i.value}`).sort();
+    await this.db.exec('SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest($1::text[]) AS k ORDER BY k', [keys]);
+    const owners = await this.db.rows<{ kind: string; value: string; contactId: string }>(
+      `SELECT kind, value, contact_id AS "contactId" FROM contact_identities
           WHERE workspace_id = $1 AND (kind, value) IN (SELECT * FROM unnest($2::text[], $3::text[]))`,
-        [workspaceId, identities.map((i) => i.kind), identities.map((i) => i.value)],
-      );
-      const ownerOf = new Map(owners.map((o) => [`${o.kind}:${o.value}`, o.contactId]));
-      const matched = [...new Set(identities.map((i) => ownerOf.get(`${i.kind}:${i.value}`)).filter((id): id is string => !!id))];
-      const unclaimed = identities.filter((i) => !ownerOf.has(`${i.kind}:${i.value}`));
-      const newEmails = unclaimed.filter((i) => i.kind === 'email').map((i) => i.value);
-      const newPhones = unclaimed.filter((i) => i.kind === 'phone').map((i) => i.value);
+      [workspaceId, identities.map((i) => i.kind), identities.map((i) => i.value)],
+    );
+    const ownerOf = new Map(owners.map((o) => [`${o.kind}:${o.value}`, o.contactId]));
+    const matched = [...new Set(identities.map((i) => ownerOf.get(`${i.kind}:${i.value}`)).filter((id): id is string => !!id))];
+    const unclaimed = identities.filter((i) => !ownerOf.has(`${i.kind}:${i.value}`));
+    const newEmails = unclaimed.filter((i) => i.kind === 'email').map((i) => i.value);
+    const newPhones = unclaimed.filter((i) => i.kind === 'phone').map((i) => i.value);
 
-      const created = matched.length === 0;
-      const contact = created
-        ? await this.insert(workspaceId, data)
-        : await this.enrich(workspaceId, matched[0], data, newEmails, newPhones);
-      if (unclaimed.length > 0) {
-        await this.db.exec(
-          `INSERT INTO contact_identities (workspace_id, kind, value, contact_id)
+    const created = matched.length === 0;
+    const contact = created
+      ? await this.insert(workspaceId, data)
+      : await this.enrich(workspaceId, matched[0], data, newEmails, newPhones);
+    if (unclaimed.length > 0) {
+      await this.db.exec(
+        `INSERT INTO contact_identities (workspace_id, kind, value, contact_id)
            SELECT $1, k, v, $4 FROM unnest($2::text[], $3::text[]) AS t(k, v)`,
-          [workspaceId, unclaimed.map((i) => i.kind), unclaimed.map((i) => i.value), contact.id],
-        );
-      }
-      const others = matched.slice(1);
-      for (const other of others) await this.recordMergeCandidate(workspaceId, contact.id, other, data);
-      return { contact, created, mergeCandidates: others };
+        [workspaceId, unclaimed.map((i) => i.kind), unclaimed.map((i) => i.value), contact.id],
+      );
+    }
+    const others = matched.slice(1);
+    for (const other of others) await this.recordMergeCandidate(workspaceId, contact.id, other, data);
+    return { contact, created, mergeCandidates: others };
   }
 
   /**
@@ -230,7 +233,8 @@ export class Contacts {
       try {
         return normalize(input);
       } catch (err) {
-        if (err instanceof ValidationError) throw new ValidationError(`[${index}].${err.path}`, err.message.slice(err.path!.length + 2));
+        if (err instanceof ValidationError)
+          throw new ValidationError(`[${index}].${err.path}`, err.message.slice(err.path!.length + 2));
         throw err;
       }
     });
@@ -260,9 +264,16 @@ export class Contacts {
 
   private async insertFresh(workspaceId: string, batch: Normalized[]): Promise<void> {
     const rows = batch.map((d) => ({
-      id: randomUUID(), name: d.name ?? '', organization: d.organization ?? null, emails: d.emails, phones: d.phones,
-      provenance: [d.touch], consent: d.consent, metadata: d.metadata,
-      qualification_status: d.qualificationStatus ?? 'new', lead_score: d.leadScore ?? 0,
+      id: randomUUID(),
+      name: d.name ?? '',
+      organization: d.organization ?? null,
+      emails: d.emails,
+      phones: d.phones,
+      provenance: [d.touch],
+      consent: d.consent,
+      metadata: d.metadata,
+      qualification_status: d.qualificationStatus ?? 'new',
+      lead_score: d.leadScore ?? 0,
     }));
     await this.db.exec(
       `INSERT INTO contacts (id, workspace_id, name, organization, emails, phones, provenance, consent, metadata,
@@ -295,9 +306,16 @@ export class Contacts {
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, COALESCE($9, 'new'), COALESCE($10, 0))
        RETURNING ${COLUMNS}`,
       [
-        workspaceId, data.name ?? '', data.organization ?? null, data.emails, data.phones,
-        JSON.stringify([data.touch]), JSON.stringify(data.consent), JSON.stringify(data.metadata),
-        data.qualificationStatus ?? null, data.leadScore ?? null,
+        workspaceId,
+        data.name ?? '',
+        data.organization ?? null,
+        data.emails,
+        data.phones,
+        JSON.stringify([data.touch]),
+        JSON.stringify(data.consent),
+        JSON.stringify(data.metadata),
+        data.qualificationStatus ?? null,
+        data.leadScore ?? null,
       ],
     );
     return row;
@@ -318,9 +336,17 @@ export class Contacts {
        WHERE workspace_id = $1 AND id = $2
        RETURNING ${COLUMNS}`,
       [
-        workspaceId, id, data.name ?? null, data.organization ?? null, emails, phones,
-        JSON.stringify([data.touch]), JSON.stringify(data.consent), JSON.stringify(data.metadata),
-        data.qualificationStatus ?? null, data.leadScore ?? null,
+        workspaceId,
+        id,
+        data.name ?? null,
+        data.organization ?? null,
+        emails,
+        phones,
+        JSON.stringify([data.touch]),
+        JSON.stringify(data.consent),
+        JSON.stringify(data.metadata),
+        data.qualificationStatus ?? null,
+        data.leadScore ?? null,
       ],
     );
     return row;

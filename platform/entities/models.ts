@@ -83,7 +83,12 @@ const workspace = { type: UUID, allowNull: false };
 const json = (defaultValue: unknown) => ({ type: JSONB, allowNull: false, defaultValue });
 
 export function defineModels(sequelize: Sequelize): ShellModels {
-  const table = <Row extends object = Record<string, unknown>>(name: string, tableName: string, attributes: object, options: object = {}): Handle<Row> =>
+  const table = <Row extends object = Record<string, unknown>>(
+    name: string,
+    tableName: string,
+    attributes: object,
+    options: object = {},
+  ): Handle<Row> =>
     sequelize.define(name, attributes as never, { tableName, underscored: true, ...options }) as unknown as Handle<Row>;
 
   const Workspace = table<WorkspaceRow>('Workspace', 'workspaces', {
@@ -122,12 +127,17 @@ export function defineModels(sequelize: Sequelize): ShellModels {
     preferredChannel: { type: TEXT },
     metadata: json({}),
   });
-  const ContactIdentity = table('ContactIdentity', 'contact_identities', {
-    workspaceId: { ...workspace, primaryKey: true },
-    kind: { type: TEXT, allowNull: false, primaryKey: true },
-    value: { type: TEXT, allowNull: false, primaryKey: true },
-    contactId: { type: UUID, allowNull: false },
-  }, { updatedAt: false });
+  const ContactIdentity = table(
+    'ContactIdentity',
+    'contact_identities',
+    {
+      workspaceId: { ...workspace, primaryKey: true },
+      kind: { type: TEXT, allowNull: false, primaryKey: true },
+      value: { type: TEXT, allowNull: false, primaryKey: true },
+      contactId: { type: UUID, allowNull: false },
+    },
+    { updatedAt: false },
+  );
   const ContactMergeCandidate = table('ContactMergeCandidate', 'contact_merge_candidates', {
     id,
     workspaceId: workspace,
@@ -136,20 +146,25 @@ export function defineModels(sequelize: Sequelize): ShellModels {
     reason: json({}),
     status: { type: TEXT, allowNull: false, defaultValue: 'open' },
   });
-  const Event = table('Event', 'events', {
-    id,
-    workspaceId: { type: UUID },
-    name: { type: TEXT, allowNull: false },
-    schemaVersion: { type: INTEGER, allowNull: false, defaultValue: 1 },
-    producer: { type: TEXT, allowNull: false },
-    contactId: { type: UUID },
-    actorType: { type: TEXT, allowNull: false },
-    actorId: { type: TEXT },
-    payload: json({}),
-    idempotencyKey: { type: TEXT },
-    occurredAt: { type: DATE, allowNull: false },
-    recordedAt: { type: DATE, allowNull: false },
-  }, { timestamps: false });
+  const Event = table(
+    'Event',
+    'events',
+    {
+      id,
+      workspaceId: { type: UUID },
+      name: { type: TEXT, allowNull: false },
+      schemaVersion: { type: INTEGER, allowNull: false, defaultValue: 1 },
+      producer: { type: TEXT, allowNull: false },
+      contactId: { type: UUID },
+      actorType: { type: TEXT, allowNull: false },
+      actorId: { type: TEXT },
+      payload: json({}),
+      idempotencyKey: { type: TEXT },
+      occurredAt: { type: DATE, allowNull: false },
+      recordedAt: { type: DATE, allowNull: false },
+    },
+    { timestamps: false },
+  );
   const EventDelivery = table('EventDelivery', 'event_deliveries', {
     eventId: { type: UUID, primaryKey: true },
     subscriber: { type: TEXT, primaryKey: true },
@@ -215,7 +230,19 @@ export function defineModels(sequelize: Sequelize): ShellModels {
     currentPeriodEnd: { type: DATE, allowNull: false },
   });
   return {
-    Workspace, User, Membership, Contact, ContactIdentity, ContactMergeCandidate, Event, EventDelivery,
-    ModuleRegistry, ModuleInstallation, Theme, LayoutDefinition, BillingAccount, Subscription,
+    Workspace,
+    User,
+    Membership,
+    Contact,
+    ContactIdentity,
+    ContactMergeCandidate,
+    Event,
+    EventDelivery,
+    ModuleRegistry,
+    ModuleInstallation,
+    Theme,
+    LayoutDefinition,
+    BillingAccount,
+    Subscription,
   };
 }

@@ -30,7 +30,10 @@ export const SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 export function checkSlug(raw: unknown, path: string): string {
   if (typeof raw !== 'string' || !SLUG.test(raw)) {
-    throw new ValidationError(path, `"${String(raw)}" is not a slug (lower-case letters, digits and -, at most 63, starting with a letter or digit)`);
+    throw new ValidationError(
+      path,
+      `"${String(raw)}" is not a slug (lower-case letters, digits and -, at most 63, starting with a letter or digit)`,
+    );
   }
   return raw;
 }

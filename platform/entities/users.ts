@@ -22,7 +22,8 @@ export interface CreateUserInput {
 function checkPassword(password: unknown): string {
   if (typeof password !== 'string') throw new ValidationError('password', 'must be a string');
   if (password.length < 10) throw new ValidationError('password', 'must be at least 10 characters');
-  if (Buffer.byteLength(password) > 72) throw new ValidationError('password', 'must be at most 72 bytes (bcrypt reads no further)');
+  if (Buffer.byteLength(password) > 72)
+    throw new ValidationError('password', 'must be at most 72 bytes (bcrypt reads no further)');
   return password;
 }
 

@@ -17,7 +17,10 @@ export interface CreateWorkspaceInput {
  * themes and layouts and who pays, and grants nobody any access by itself.
  */
 export class Workspaces {
-  constructor(private readonly db: Database, private readonly models: ShellModels) {}
+  constructor(
+    private readonly db: Database,
+    private readonly models: ShellModels,
+  ) {}
 
   async create(input: CreateWorkspaceInput): Promise<WorkspaceRow> {
     const slug = checkSlug(input.slug, 'slug');
@@ -25,7 +28,12 @@ export class Workspaces {
     try {
       return await this.db.app(null, async () => {
         const parent = input.parent === undefined ? null : await this.bySlug(checkSlug(input.parent, 'parent'));
-        const row = await this.models.Workspace.create({ slug, name, parentId: parent?.id ?? null, settings: input.settings ?? {} });
+        const row = await this.models.Workspace.create({
+          slug,
+          name,
+          parentId: parent?.id ?? null,
+          settings: input.settings ?? {},
+        });
         return row.get({ plain: true });
       });
     } catch (err) {
@@ -74,7 +82,10 @@ export class Workspaces {
         const child = await this.bySlug(checkSlug(slug, 'slug'));
         const parent = parentSlug === null ? null : await this.bySlug(checkSlug(parentSlug, 'parent'));
         if (parent && (await this.lineage(parent.id)).some((w) => w.id === child.id)) {
-          throw new HierarchyError(slug, `cannot be placed under "${parentSlug}", which is ${parent.id === child.id ? 'itself' : 'one of its descendants'}`);
+          throw new HierarchyError(
+            slug,
+            `cannot be placed under "${parentSlug}", which is ${parent.id === child.id ? 'itself' : 'one of its descendants'}`,
+          );
         }
         await this.models.Workspace.update({ parentId: parent?.id ?? null }, { where: { id: child.id } });
         return { ...child, parentId: parent?.id ?? null };

@@ -25,6 +25,8 @@ export function healthHandler(state: RuntimeState) {
     }
     const ready = database.reachable && database.migrations?.pending === 0;
     const status = ready ? 'ok' : state.startupError ? 'failed' : state.db && !database.reachable ? 'unavailable' : 'starting';
-    res.status(ready ? 200 : 503).json({ status, database, seed: state.seed, ...(state.startupError && { error: state.startupError }) });
+    res
+      .status(ready ? 200 : 503)
+      .json({ status, database, seed: state.seed, ...(state.startupError && { error: state.startupError }) });
   };
 }

@@ -71,7 +71,9 @@ export async function seedDemo(db: Database, entities: Entities, options: SeedOp
     const start = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), 1));
     const end = new Date(Date.UTC(start.getUTCFullYear() + 1, start.getUTCMonth(), 1));
     await entities.billing.createSubscription(accounts.get(s.account)!, workspaceId, {
-      ...s, currentPeriodStart: start, currentPeriodEnd: end,
+      ...s,
+      currentPeriodStart: start,
+      currentPeriodEnd: end,
     });
     report.subscriptions++;
   }
@@ -79,7 +81,13 @@ export async function seedDemo(db: Database, entities: Entities, options: SeedOp
   return report;
 }
 
-async function seedContacts(db: Database, entities: Entities, data: DemoData, ids: Map<string, string>, progress: boolean): Promise<number> {
+async function seedContacts(
+  db: Database,
+  entities: Entities,
+  data: DemoData,
+  ids: Map<string, string>,
+  progress: boolean,
+): Promise<number> {
   const total = Object.values(data.contacts.perWorkspace).reduce((a, b) => a + b, 0);
   const bar = new cliProgress.SingleBar(
     { format: 'seeding contacts [{bar}] {value}/{total}', stream: process.stderr, noTTYOutput: false },
@@ -92,7 +100,11 @@ async function seedContacts(db: Database, entities: Entities, data: DemoData, id
     const workspaceId = ids.get(slug)!;
     for (let from = 0; from < count; from += BATCH) {
       const batch = Array.from({ length: Math.min(BATCH, count - from) }, (_, k) => demoContact(data, slug, from + k));
-      const present = await existingEmails(db, workspaceId, batch.map((c) => c.emails![0]));
+      const present = await existingEmails(
+        db,
+        workspaceId,
+        batch.map((c) => c.emails![0]),
+      );
       const missing = batch.filter((c) => !present.has(c.emails![0]));
       if (missing.length > 0) added += (await entities.contacts.importMany(workspaceId, missing)).created;
       done += batch.length;

@@ -16,7 +16,11 @@ export function envFor(config: PlinthConfig, extra: Record<string, string> = {})
 }
 
 /** Runs the `plinth` CLI as a person would, and collects what it printed. */
-export function plinth(args: string[], env: NodeJS.ProcessEnv, stdin?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function plinth(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  stdin?: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';

@@ -45,7 +45,9 @@ export async function freshDatabase(options: { migrate?: boolean } = {}): Promis
       if (serverUrl) {
         await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
         const prefix = db.roles.prefix;
-        const roles = await adminRows<{ rolname: string }>('SELECT rolname FROM pg_roles WHERE starts_with(rolname, $1)', [prefix]);
+        const roles = await adminRows<{ rolname: string }>('SELECT rolname FROM pg_roles WHERE starts_with(rolname, $1)', [
+          prefix,
+        ]);
         for (const r of roles) await admin(`DROP ROLE IF EXISTS "${r.rolname}"`);
       }
       fs.rmSync(dataDir, { recursive: true, force: true });
@@ -67,8 +69,19 @@ const admin = (sql: string): Promise<unknown> => adminRows(sql);
 
 /** The shell tables whose row counts prove that a refused operation wrote nothing. */
 const SHELL_TABLES = [
-  'workspaces', 'users', 'memberships', 'contacts', 'contact_identities', 'contact_merge_candidates', 'events',
-  'event_deliveries', 'module_registry', 'module_installations', 'themes', 'layout_definitions', 'billing_accounts',
+  'workspaces',
+  'users',
+  'memberships',
+  'contacts',
+  'contact_identities',
+  'contact_merge_candidates',
+  'events',
+  'event_deliveries',
+  'module_registry',
+  'module_installations',
+  'themes',
+  'layout_definitions',
+  'billing_accounts',
   'subscriptions',
 ];
 

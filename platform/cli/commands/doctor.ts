@@ -18,9 +18,10 @@ async function databaseChecks(db: Database): Promise<Check[]> {
   checks.push({
     ok: status.pending.length === 0,
     name: 'migrations',
-    detail: status.pending.length === 0
-      ? `current (${status.executed.length} applied)`
-      : `${status.pending.length} pending: ${status.pending.join(', ')} (run: plinth migrate up)`,
+    detail:
+      status.pending.length === 0
+        ? `current (${status.executed.length} applied)`
+        : `${status.pending.length} pending: ${status.pending.join(', ')} (run: plinth migrate up)`,
   });
   const roles = await db.unit({ role: 'connection' }, () =>
     db.rows<{ rolname: string; rolsuper: boolean; rolbypassrls: boolean }>(
@@ -32,9 +33,10 @@ async function databaseChecks(db: Database): Promise<Check[]> {
   checks.push({
     ok: roles.length === 2 && !!app && !app.rolsuper && !app.rolbypassrls,
     name: 'roles',
-    detail: roles.length === 2
-      ? `${db.roles.owner} owns the shell, ${db.roles.app} runs the application${app?.rolsuper || app?.rolbypassrls ? ' — but it bypasses row-level security' : ''}`
-      : `missing: ${[db.roles.owner, db.roles.app].filter((r) => !roles.some((x) => x.rolname === r)).join(', ')} (run: plinth migrate up)`,
+    detail:
+      roles.length === 2
+        ? `${db.roles.owner} owns the shell, ${db.roles.app} runs the application${app?.rolsuper || app?.rolbypassrls ? ' — but it bypasses row-level security' : ''}`
+        : `missing: ${[db.roles.owner, db.roles.app].filter((r) => !roles.some((x) => x.rolname === r)).join(', ')} (run: plinth migrate up)`,
   });
   if (status.executed.length > 0) {
     const foreign = await db.unit({ role: 'connection' }, () =>
@@ -46,9 +48,10 @@ async function databaseChecks(db: Database): Promise<Check[]> {
     checks.push({
       ok: foreign.length === 0,
       name: 'ownership',
-      detail: foreign.length === 0
-        ? `every shell table is owned by ${db.roles.owner}`
-        : `not owned by ${db.roles.owner}: ${foreign.map((t) => `${t.tablename} (${t.tableowner})`).join(', ')}`,
+      detail:
+        foreign.length === 0
+          ? `every shell table is owned by ${db.roles.owner}`
+          : `not owned by ${db.roles.owner}: ${foreign.map((t) => `${t.tablename} (${t.tableowner})`).join(', ')}`,
     });
   }
   return checks;
@@ -75,7 +78,9 @@ export function doctorCommand(program: Command): void {
       checks.push({
         ok: true,
         name: 'mode',
-        detail: embedded ? `embedded PostgreSQL (PGlite) in ${config.dataDir}` : `server PostgreSQL at ${redactUrl(config.databaseUrl!)}`,
+        detail: embedded
+          ? `embedded PostgreSQL (PGlite) in ${config.dataDir}`
+          : `server PostgreSQL at ${redactUrl(config.databaseUrl!)}`,
       });
       checks.push(dataDirCheck(config.dataDir, embedded));
       let db: Database | undefined;
@@ -83,7 +88,11 @@ export function doctorCommand(program: Command): void {
         db = await openDatabase(config);
         if (embedded) {
           const lock = readLock(config.dataDir);
-          checks.push({ ok: true, name: 'embedded', detail: lock?.port ? `served by pid ${lock.pid} on 127.0.0.1:${lock.port}` : 'not running' });
+          checks.push({
+            ok: true,
+            name: 'embedded',
+            detail: lock?.port ? `served by pid ${lock.pid} on 127.0.0.1:${lock.port}` : 'not running',
+          });
         }
         checks.push(...(await databaseChecks(db)));
       } catch (err) {

@@ -13,7 +13,10 @@ export function serveCommand(program: Command): void {
     .option('--init', 'also seed the demo data when the database is empty (what npm start does)')
     .action(async (options: { init?: boolean }) => {
       const config = loadConfig();
-      const state: RuntimeState = { mode: config.databaseUrl ? 'server' : 'embedded', seed: options.init ? 'pending' : 'skipped' };
+      const state: RuntimeState = {
+        mode: config.databaseUrl ? 'server' : 'embedded',
+        seed: options.init ? 'pending' : 'skipped',
+      };
       const server = await listen(createApp(state), config.host, config.port);
       const { port } = server.address() as { port: number };
       const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}/`;

@@ -38,10 +38,6 @@ export const themesLayouts: ShellMigration = {
     ]);
   },
   async down(ctx) {
-    await run(ctx, [
-      'ALTER TABLE workspaces DROP COLUMN theme_id',
-      'DROP TABLE layout_definitions',
-      'DROP TABLE themes',
-    ]);
+    await run(ctx, ['ALTER TABLE workspaces DROP COLUMN theme_id', 'DROP TABLE layout_definitions', 'DROP TABLE themes']);
   },
 };
