@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { readLock } from '../platform/db/index.js';
+import { shellMigrations } from '../platform/db/migrations/index.js';
 import { CLI } from './support/cli.js';
 import { freshDatabase, onServer } from './support/database.js';
 
@@ -81,7 +82,11 @@ describe('serving and /healthz', () => {
       const h = await health(port);
       return h.code === 200 && h.body.seed === 'done' ? h : undefined;
     });
-    assert.deepEqual(ready.body.database, { mode: 'embedded', reachable: true, migrations: { executed: 6, pending: 0 } });
+    assert.deepEqual(ready.body.database, {
+      mode: 'embedded',
+      reachable: true,
+      migrations: { executed: shellMigrations.length, pending: 0 },
+    });
     assert.equal(ready.body.status, 'ok');
     await until('demo login', async () => (run.output().includes('Demo login') ? true : undefined));
     const password = fs.readFileSync(path.join(dataDir, 'demo-password'), 'utf8').trim();
@@ -148,7 +153,11 @@ describe('serving and /healthz', () => {
         const r = await health(port);
         return r.code === 200 ? r : undefined;
       });
-      assert.deepEqual(h.body.database, { mode: 'server', reachable: true, migrations: { executed: 6, pending: 0 } });
+      assert.deepEqual(h.body.database, {
+        mode: 'server',
+        reachable: true,
+        migrations: { executed: shellMigrations.length, pending: 0 },
+      });
     } finally {
       for (const c of children.splice(0)) {
         c.kill('SIGTERM');

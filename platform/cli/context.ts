@@ -2,11 +2,13 @@ import { loadConfig, type PlinthConfig } from '../config/index.js';
 import { openDatabase, type Database } from '../db/index.js';
 import { createEntities, type Entities } from '../entities/index.js';
 import { PlinthError } from '../errors/index.js';
+import { createMarketplace, type Marketplace } from '../registry/index.js';
 
 export interface Platform {
   config: PlinthConfig;
   db: Database;
   entities: Entities;
+  marketplace: Marketplace;
 }
 
 /** Opens the platform for one command and closes it afterwards, whatever happens. */
@@ -14,7 +16,8 @@ export async function withPlatform<T>(fn: (platform: Platform) => Promise<T>): P
   const config = loadConfig();
   const db = await openDatabase(config);
   try {
-    return await fn({ config, db, entities: createEntities(db) });
+    const entities = createEntities(db);
+    return await fn({ config, db, entities, marketplace: createMarketplace(db, entities, config) });
   } finally {
     await db.close();
   }

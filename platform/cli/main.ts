@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { doctorCommand } from './commands/doctor.js';
 import { migrateCommand } from './commands/migrate.js';
+import { pluginCommand } from './commands/plugin.js';
 import { seedCommand } from './commands/seed.js';
 import { serveCommand } from './commands/serve.js';
 import { userCommand } from './commands/user.js';
@@ -9,7 +10,7 @@ import { workspaceCommand } from './commands/workspace.js';
 import { reportFailure } from './context.js';
 
 const program = new Command('plinth').description('Plinth: a low-code admin platform with a plugin marketplace');
-for (const register of [migrateCommand, seedCommand, workspaceCommand, userCommand, serveCommand, doctorCommand]) {
+for (const register of [migrateCommand, seedCommand, workspaceCommand, userCommand, serveCommand, pluginCommand, doctorCommand]) {
   register(program);
 }
 program.parseAsync(process.argv).catch(reportFailure);

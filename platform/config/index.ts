@@ -13,6 +13,10 @@ export interface PlinthConfig {
   demoPassword?: string;
   poolMax: number;
   logLevel: string;
+  /** Directory of trusted vendors' ed25519 public keys (PEM). */
+  trustedKeysDir?: string;
+  /** Accept unsigned published packages (development only). */
+  allowUnsigned: boolean;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlinthConfig {
@@ -25,6 +29,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlinthConfig {
     demoPassword: env.PLINTH_DEMO_PASSWORD || undefined,
     poolMax: Number(env.PLINTH_POOL_MAX || 5),
     logLevel: env.LOG_LEVEL || 'info',
+    trustedKeysDir: env.PLINTH_TRUSTED_KEYS || undefined,
+    allowUnsigned: env.PLINTH_ALLOW_UNSIGNED === '1',
   };
 }
 
@@ -36,3 +42,5 @@ function parsePort(value: string | undefined): number {
   }
   return port;
 }
+
+export { PLINTH_VERSION } from './version.js';

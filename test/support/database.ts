@@ -25,7 +25,8 @@ let counter = 0;
  */
 export async function freshDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plinth-test-'));
-  const name = `plinth_t${process.pid}_${Date.now().toString(36)}_${counter++}`;
+  // Short: role names (prefix + mod_<module>_owner) must fit PostgreSQL's 63 characters.
+  const name = `pt${process.pid.toString(36)}${Date.now().toString(36).slice(-5)}${counter++}`;
   let databaseUrl: string | undefined;
   if (serverUrl) {
     await admin(`CREATE DATABASE ${name}`);

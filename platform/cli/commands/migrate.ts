@@ -6,11 +6,14 @@ export function migrateCommand(program: Command): void {
   const migrate = program.command('migrate').description("apply or revert the shell's database migrations");
   migrate
     .command('up')
-    .description('apply every pending migration, in one transaction')
+    .description('apply every pending migration, in one transaction, and register the bundled modules')
     .action(() =>
-      withPlatform(async ({ db }) => {
+      withPlatform(async ({ db, marketplace }) => {
         const applied = await migrateUp(db);
         console.log(applied.length ? applied.map((m) => `applied ${m}`).join('\n') : 'nothing to apply: migrations are current');
+        for (const { row, outcome } of await marketplace.registry.registerBundled()) {
+          if (outcome !== 'unchanged') console.log(`registered bundled ${row.moduleId}@${row.version}`);
+        }
       }),
     );
   migrate

@@ -63,6 +63,8 @@ function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     child.once('exit', () => resolve());
+    // Unreferenced while it served; waiting for its exit must keep this process alive.
+    child.ref();
     child.kill('SIGTERM');
   });
 }

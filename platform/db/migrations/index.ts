@@ -3,10 +3,19 @@ import { events } from './0003-events.js';
 import { modules } from './0004-modules.js';
 import { themesLayouts } from './0005-themes-layouts.js';
 import { billing } from './0006-billing.js';
+import { modulePackages } from './0007-module-packages.js';
 import { workspacesUsers } from './0001-workspaces-users.js';
 import type { ShellMigration } from './context.js';
 
 export type { MigrationContext, ShellMigration } from './context.js';
 
 /** The shell's migrations, in order. Listed, not globbed: the order is part of the code. */
-export const shellMigrations: ShellMigration[] = [workspacesUsers, contacts, events, modules, themesLayouts, billing];
+export const shellMigrations: ShellMigration[] = [
+  workspacesUsers,
+  contacts,
+  events,
+  modules,
+  themesLayouts,
+  billing,
+  modulePackages,
+];

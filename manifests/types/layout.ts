@@ -1,0 +1,1555 @@
+/* Generated from manifests/layout.schema.json by `npm run gen:types`. Do not edit: change the schema. */
+
+/**
+ * Property names, in the order shown.
+ *
+ * @maxItems 100
+ */
+export type Properties = string[];
+
+/**
+ * How one resource is shown in the admin: which properties on which screen, in which order, with which labels.
+ */
+export interface LayoutDefinition {
+  $schema?: string;
+  /**
+   * A shell entity (contacts) or a module table (<module id>.<table>).
+   */
+  resource: string;
+  label?: string;
+  navigation?: {
+    group?: string;
+    icon?: string;
+    order?: number;
+    hidden?: boolean;
+  };
+  list?: Properties;
+  show?: Properties;
+  edit?: Properties;
+  filter?: Properties;
+  /**
+   * Property name -> label.
+   */
+  labels?: {
+    [k: string]: string;
+  };
+  sort?: {
+    property: string;
+    direction?: 'asc' | 'desc';
+  };
+  /**
+   * @maxItems 20
+   */
+  dashboard?:
+    | []
+    | [
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        }
+      ]
+    | [
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        }
+      ]
+    | [
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        }
+      ]
+    | [
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        }
+      ]
+    | [
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        }
+      ]
+    | [
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        }
+      ]
+    | [
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        }
+      ]
+    | [
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        }
+      ]
+    | [
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        }
+      ]
+    | [
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        }
+      ]
+    | [
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        }
+      ]
+    | [
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        }
+      ]
+    | [
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        }
+      ]
+    | [
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        }
+      ]
+    | [
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        }
+      ]
+    | [
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        }
+      ]
+    | [
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        }
+      ]
+    | [
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        }
+      ]
+    | [
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        }
+      ]
+    | [
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        },
+        {
+          kind: 'count' | 'recent' | 'per_day';
+          title: string;
+          resource?: string;
+          event?: string;
+          days?: number;
+        }
+      ];
+}

@@ -1,0 +1,3577 @@
+/* Generated from manifests/plugin-manifest.schema.json by `npm run gen:types`. Do not edit: change the schema. */
+
+export type Capability =
+  | 'contacts:read'
+  | 'contacts:write'
+  | 'events:emit'
+  | 'workspaces:read'
+  | 'users:read'
+  | 'themes:read'
+  | 'layouts:read'
+  | 'billing:read';
+export type EventName = string;
+/**
+ * A file of the package, relative to its root.
+ */
+export type Entry = string;
+
+/**
+ * What a Plinth module provides and needs, readable without running any of its code.
+ */
+export interface PluginManifest {
+  $schema?: string;
+  /**
+   * Module id; its prefix (the id with - turned to _) names its schema, roles, events and gateways.
+   */
+  id: string;
+  name: string;
+  /**
+   * Semantic version of this release.
+   */
+  version: string;
+  /**
+   * Semver range of Plinth versions this release runs on.
+   */
+  engine: string;
+  vendor: {
+    name: string;
+    url?: string;
+  };
+  description: string;
+  capabilities: {
+    /**
+     * What the module needs of the shell.
+     */
+    requires: Capability[];
+    /**
+     * Free-form tags shown in the marketplace.
+     *
+     * @maxItems 30
+     */
+    provides?: string[];
+  };
+  /**
+   * @maxItems 50
+   */
+  tables?: Table[];
+  events?: {
+    /**
+     * @maxItems 100
+     */
+    emits?: EmittedEvent[];
+    /**
+     * @maxItems 100
+     */
+    subscribes?: Subscription[];
+  };
+  /**
+   * @maxItems 50
+   */
+  gateways?: Gateway[];
+  /**
+   * @maxItems 50
+   */
+  routes?: Route[];
+  settings?: VendorSchema1;
+  /**
+   * Default layouts of the module's resources.
+   *
+   * @maxItems 50
+   */
+  screens?: Screen[];
+  pricing?: Pricing;
+  /**
+   * Other modules (id -> semver range) that must be installed and enabled first.
+   */
+  dependencies?: {
+    [k: string]: string;
+  };
+  hooks?: {
+    install?: Entry;
+    enable?: Entry;
+    disable?: Entry;
+    uninstall?: Entry;
+  };
+}
+export interface Table {
+  name: string;
+  label?: string;
+  /**
+   * JSON Schema of a row: its properties are the columns; required ones are NOT NULL.
+   */
+  schema: {
+    type: 'object';
+    properties: {
+      [k: string]: Column;
+    };
+    required?: string[];
+  };
+  /**
+   * @maxItems 20
+   */
+  indexes?:
+    | []
+    | [
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        }
+      ]
+    | [
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        }
+      ]
+    | [
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        }
+      ]
+    | [
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        }
+      ]
+    | [
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        }
+      ]
+    | [
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        }
+      ]
+    | [
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        }
+      ]
+    | [
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        }
+      ]
+    | [
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        }
+      ]
+    | [
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        }
+      ]
+    | [
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        }
+      ]
+    | [
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        }
+      ]
+    | [
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        }
+      ]
+    | [
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        }
+      ]
+    | [
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        }
+      ]
+    | [
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        }
+      ]
+    | [
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        }
+      ]
+    | [
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        }
+      ]
+    | [
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        }
+      ]
+    | [
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 8
+           */
+          columns:
+            | [string]
+            | [string, string]
+            | [string, string, string]
+            | [string, string, string, string]
+            | [string, string, string, string, string]
+            | [string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string]
+            | [string, string, string, string, string, string, string, string];
+          unique?: boolean;
+        }
+      ];
+}
+/**
+ * JSON Schema of one column; its type (and format) decide the SQL type.
+ */
+export interface Column {
+  type: 'string' | 'integer' | 'number' | 'boolean' | 'object' | 'array';
+  format?: string;
+  'x-plinth-references'?: 'contacts' | 'users' | 'workspaces';
+}
+export interface EmittedEvent {
+  name: EventName;
+  version: number;
+  description?: string;
+  payload: VendorSchema;
+}
+/**
+ * A JSON Schema written by the vendor (draft 2020-12).
+ */
+export interface VendorSchema {}
+export interface Subscription {
+  event: EventName;
+  handler: Entry;
+  retry?: {
+    maxAttempts?: number;
+    initialDelayMs?: number;
+    maxDelayMs?: number;
+  };
+}
+export interface Gateway {
+  name: string;
+  description?: string;
+  input: VendorSchema;
+  output: VendorSchema;
+  handler: Entry;
+}
+export interface Route {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /**
+   * Below /m/<id>/.
+   */
+  path: string;
+  handler: Entry;
+  auth: 'public' | 'hmac' | 'session';
+  body?: VendorSchema;
+  rateLimit?: {
+    max: number;
+    windowSeconds: number;
+  };
+}
+/**
+ * A JSON Schema written by the vendor (draft 2020-12).
+ */
+export interface VendorSchema1 {}
+/**
+ * A default layout; validated against layout.schema.json.
+ */
+export interface Screen {}
+export interface Pricing {
+  model: 'free' | 'flat' | 'per_seat' | 'usage';
+  amount?: number;
+  currency?: string;
+  interval?: 'month' | 'year';
+  trialDays?: number;
+}

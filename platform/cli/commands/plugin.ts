@@ -1,0 +1,222 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import {
+  generateSigningKeys,
+  packageFromDir,
+  packageFromTarball,
+  parseManifestText,
+  pluginTypes,
+  readSignatureFile,
+  scaffoldPlugin,
+  signTarball,
+  type PluginManifest,
+  type PluginPackage,
+} from '../../manifests/index.js';
+import type { Actor } from '../../registry/index.js';
+import { withPlatform } from '../context.js';
+
+const CLI_ACTOR: Actor = { type: 'system', id: 'cli' };
+
+/** A plugin folder or a packed tarball, and the signature beside the tarball if there is one. */
+async function loadPackage(
+  target: string,
+  signatureFile?: string,
+): Promise<{ pkg: PluginPackage; label: string; signature?: ReturnType<typeof readSignatureFile> }> {
+  const isDir = fs.existsSync(target) && fs.statSync(target).isDirectory();
+  const pkg = isDir ? packageFromDir(target) : await packageFromTarball(target);
+  const sigPath = signatureFile ?? (isDir ? undefined : `${target}.sig`);
+  const signature = sigPath && fs.existsSync(sigPath) ? readSignatureFile(sigPath) : undefined;
+  if (signatureFile && !signature) throw new Error(`${signatureFile} does not exist`);
+  return { pkg, label: target, signature };
+}
+
+function parseSpec(spec: string): { id: string; version?: string } {
+  const [id, version] = spec.split('@');
+  return { id, version };
+}
+
+export function pluginCommand(program: Command): void {
+  const plugin = program
+    .command('plugin')
+    .description('write, validate, pack, sign and publish plugins; install and enable modules');
+
+  plugin
+    .command('init <id>')
+    .description('scaffold a working plugin (manifest, table, event, handler, migration, test) in ./<id> or --dir')
+    .option('--dir <path>', 'where to write it')
+    .action((id: string, options: { dir?: string }) => {
+      const dir = path.resolve(options.dir ?? id);
+      const files = scaffoldPlugin(id, dir);
+      console.log(`created ${id} in ${dir}:\n${files.map((f) => `  ${f}`).join('\n')}`);
+    });
+
+  plugin
+    .command('validate <dir|tarball>')
+    .description('check a plugin against the manifest schema, the registry and this Plinth; lists every problem')
+    .action((target: string) =>
+      withPlatform(async ({ marketplace }) => {
+        const { pkg, label } = await loadPackage(target);
+        const manifest = await marketplace.registry.validate(pkg, label);
+        console.log(`${manifest.id}@${manifest.version} is valid`);
+      }),
+    );
+
+  plugin
+    .command('pack <dir>')
+    .description('pack a plugin folder into a deterministic tarball and print its SHA-256')
+    .option('--out <file>', 'tarball to write (default: <id>-<version>.tgz in the current directory)')
+    .action(async (dir: string, options: { out?: string }) => {
+      const pkg = packageFromDir(dir);
+      const manifest = parseManifestText(pkg.files.get('manifest.json')!, `${dir}/manifest.json`) as PluginManifest;
+      const out = path.resolve(options.out ?? `${manifest.id}-${manifest.version}.tgz`);
+      fs.writeFileSync(out, pkg.tarball);
+      console.log(`${out}\nsha256 ${pkg.sha256}`);
+    });
+
+  plugin
+    .command('keygen <name>')
+    .description('make an ed25519 key pair: <name>.key (private, keep it) and <name>.pem (public, for PLINTH_TRUSTED_KEYS)')
+    .action((name: string) => {
+      const { privateKey, publicKey } = generateSigningKeys();
+      fs.writeFileSync(`${name}.key`, privateKey, { mode: 0o600, flag: 'wx' });
+      fs.writeFileSync(`${name}.pem`, publicKey, { flag: 'wx' });
+      console.log(`${name}.key (private)\n${name}.pem (public)`);
+    });
+
+  plugin
+    .command('sign <tarball>')
+    .description('sign a packed plugin with an ed25519 private key; writes <tarball>.sig')
+    .requiredOption('--key <pem>', 'private key file')
+    .action((tarball: string, options: { key: string }) => {
+      const signature = signTarball(fs.readFileSync(tarball), fs.readFileSync(options.key, 'utf8'));
+      fs.writeFileSync(`${tarball}.sig`, `${JSON.stringify(signature, null, 2)}\n`);
+      console.log(`${tarball}.sig (sha256 ${signature.sha256})`);
+    });
+
+  plugin
+    .command('publish <dir|tarball>')
+    .description('add a plugin version to the registry (a tarball brings <tarball>.sig along)')
+    .option('--signature <file>', 'signature file, when not beside the tarball')
+    .action((target: string, options: { signature?: string }) =>
+      withPlatform(async ({ marketplace }) => {
+        const { pkg, label, signature } = await loadPackage(target, options.signature);
+        const { row, outcome } = await marketplace.registry.publish(pkg, {
+          source: 'published',
+          label,
+          signature,
+          actor: CLI_ACTOR,
+        });
+        console.log(
+          `${row.moduleId}@${row.version}: ${outcome} (sha256 ${row.packageSha256}${row.signingKey ? `, signed by ${row.signingKey}` : ', unsigned'})`,
+        );
+      }),
+    );
+
+  plugin
+    .command('types <dir>')
+    .description("generate TypeScript types of a plugin's payloads, settings and gateways into <dir>/plinth-types.ts")
+    .action(async (dir: string) => {
+      const manifest = parseManifestText(
+        fs.readFileSync(path.join(dir, 'manifest.json')),
+        `${dir}/manifest.json`,
+      ) as PluginManifest;
+      const out = path.join(dir, 'plinth-types.ts');
+      fs.writeFileSync(out, await pluginTypes(manifest));
+      console.log(out);
+    });
+
+  plugin
+    .command('install <id[@version]>')
+    .description('install a module platform-wide: schema, roles, tables, migrations (all or nothing)')
+    .action((spec: string) =>
+      withPlatform(async ({ marketplace }) => {
+        const { id, version } = parseSpec(spec);
+        const row = await marketplace.lifecycle.install(id, version, CLI_ACTOR);
+        console.log(`installed ${row.moduleId}@${row.version}`);
+      }),
+    );
+
+  plugin
+    .command('enable <id>')
+    .description('enable an installed module for a workspace')
+    .requiredOption('--workspace <slug>', 'the workspace')
+    .option('--settings <file>', 'JSON settings, checked against the module settings schema')
+    .action((id: string, options: { workspace: string; settings?: string }) =>
+      withPlatform(async ({ marketplace }) => {
+        const settings = options.settings
+          ? (parseManifestText(fs.readFileSync(options.settings), options.settings) as object)
+          : undefined;
+        await marketplace.lifecycle.enable(id, options.workspace, settings, CLI_ACTOR);
+        console.log(`enabled ${id} in ${options.workspace}`);
+      }),
+    );
+
+  plugin
+    .command('disable <id>')
+    .description('disable a module for a workspace (its data stays)')
+    .requiredOption('--workspace <slug>', 'the workspace')
+    .action((id: string, options: { workspace: string }) =>
+      withPlatform(async ({ marketplace }) => {
+        await marketplace.lifecycle.disable(id, options.workspace, CLI_ACTOR);
+        console.log(`disabled ${id} in ${options.workspace}`);
+      }),
+    );
+
+  plugin
+    .command('upgrade <id> [version]')
+    .description('move an installed module to a newer published version (forward migrations; downgrades refused)')
+    .action((id: string, version: string | undefined) =>
+      withPlatform(async ({ marketplace }) => {
+        const row = await marketplace.lifecycle.upgrade(id, version, CLI_ACTOR);
+        console.log(`upgraded ${id} to ${row.version}`);
+      }),
+    );
+
+  plugin
+    .command('uninstall <id>')
+    .description('uninstall a module; its data stays unless --purge')
+    .option('--purge', 'also drop its schema, tables and roles')
+    .action((id: string, options: { purge?: boolean }) =>
+      withPlatform(async ({ marketplace }) => {
+        await marketplace.lifecycle.uninstall(id, options.purge ?? false, CLI_ACTOR);
+        console.log(`uninstalled ${id}${options.purge ? ' and dropped its data' : ' (data kept)'}`);
+      }),
+    );
+
+  plugin
+    .command('list')
+    .description('the registry: every module version, its source, signature and status')
+    .option('--workspace <slug>', 'also show which modules are enabled in this workspace')
+    .option('--json', 'print JSON')
+    .action((options: { workspace?: string; json?: boolean }) =>
+      withPlatform(async ({ entities, marketplace }) => {
+        const rows = await marketplace.registry.rows();
+        const workspace = options.workspace ? await entities.workspaces.bySlug(options.workspace) : undefined;
+        const installations = workspace ? await marketplace.lifecycle.installations(workspace.id) : [];
+        const listed = rows.map((r) => ({
+          id: r.moduleId,
+          version: r.version,
+          name: r.manifest.name,
+          vendor: r.manifest.vendor.name,
+          source: r.source,
+          status: r.status,
+          signed: r.signingKey,
+          ...(workspace && {
+            enabled: installations.some((i) => i.moduleId === r.moduleId && i.registryId === r.id && i.enabled),
+          }),
+        }));
+        if (options.json) {
+          console.log(JSON.stringify(listed, null, 2));
+          return;
+        }
+        if (listed.length === 0) console.log('the registry is empty');
+        for (const r of listed) {
+          console.log(
+            `${`${r.id}@${r.version}`.padEnd(32)} ${r.status.padEnd(11)} ${r.source.padEnd(9)} ${r.signed ? 'signed' : 'unsigned'}` +
+              `${r.enabled === undefined ? '' : r.enabled ? `  enabled in ${options.workspace}` : ''}`,
+          );
+        }
+      }),
+    );
+}

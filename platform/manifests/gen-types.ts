@@ -1,0 +1,10 @@
+/** `npm run gen:types`: writes manifests/types/*.ts from the schemas beside them. */
+import fs from 'node:fs';
+import { MANIFESTS_DIR } from './contracts.js';
+import { contractTypes } from './types.js';
+
+fs.mkdirSync(`${MANIFESTS_DIR}types`, { recursive: true });
+for (const [file, ts] of await contractTypes()) {
+  fs.writeFileSync(`${MANIFESTS_DIR}types/${file}`, ts);
+  console.log(`manifests/types/${file}`);
+}

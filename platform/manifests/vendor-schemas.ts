@@ -1,0 +1,46 @@
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+
+/** Annotations a vendor may put in its schemas; any other `x-plinth-*` is a typo, refused. */
+export const PLINTH_KEYWORDS = ['x-plinth-references', 'x-plinth-label', 'x-plinth-widget', 'x-plinth-hidden'];
+
+/**
+ * The schemas one module supplies (payloads, settings, tables, gateway and route bodies),
+ * compiled with an Ajv instance of the module's own: two vendors may reuse an `$id`, and one
+ * module's schemas must never resolve another's. Remote `$ref`s are never fetched.
+ */
+export class VendorSchemas {
+  private readonly ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false, strictRequired: false });
+  private readonly compiled = new Map<object, ValidateFunction>();
+
+  constructor() {
+    addFormats.default(this.ajv);
+    for (const keyword of PLINTH_KEYWORDS) this.ajv.addKeyword({ keyword });
+  }
+
+  /** Compiles a schema, or says why it is not one. */
+  compile(schema: object): { validate: ValidateFunction } | { error: string } {
+    const known = this.compiled.get(schema);
+    if (known) return { validate: known };
+    try {
+      const validate = this.ajv.compile(schema);
+      this.compiled.set(schema, validate);
+      return { validate };
+    } catch (err) {
+      return { error: `is not a usable JSON Schema: ${(err as Error).message}` };
+    }
+  }
+}
+
+/** Ajv's errors as path + message pairs, the path prefixed with where the validated value sits. */
+export function describeErrors(errors: ErrorObject[] | null | undefined, prefix = ''): { path: string; message: string }[] {
+  return (errors ?? []).map((e) => {
+    const extra =
+      e.keyword === 'additionalProperties'
+        ? ` ("${(e.params as { additionalProperty: string }).additionalProperty}")`
+        : e.keyword === 'enum'
+          ? `: ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`
+          : '';
+    return { path: `${prefix}${e.instancePath}`, message: `${e.message ?? 'is invalid'}${extra}` };
+  });
+}

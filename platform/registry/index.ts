@@ -1,0 +1,22 @@
+import type { PlinthConfig } from '../config/index.js';
+import type { Database } from '../db/index.js';
+import type { Entities } from '../entities/index.js';
+import { Lifecycle } from './lifecycle.js';
+import { Registry } from './registry.js';
+
+export { LifecycleError } from './errors.js';
+export type { Actor, LifecycleEvent } from './lifecycle-events.js';
+export { Lifecycle, type Installation } from './lifecycle.js';
+export { sqlMigrations } from './migrations.js';
+export { moduleNames, type ModuleNames } from './names.js';
+export { BUNDLED_DIR, Registry, type PublishResult, type RegistryRow, type RegistryStatus } from './registry.js';
+
+export interface Marketplace {
+  registry: Registry;
+  lifecycle: Lifecycle;
+}
+
+export function createMarketplace(db: Database, entities: Entities, config: PlinthConfig): Marketplace {
+  const registry = new Registry(db, config);
+  return { registry, lifecycle: new Lifecycle(db, entities, registry) };
+}

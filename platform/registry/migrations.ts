@@ -1,0 +1,76 @@
+import { SequelizeStorage, Umzug } from 'umzug';
+import type { Database } from '../db/index.js';
+import type { PluginPackage } from '../manifests/index.js';
+import { LifecycleError } from './errors.js';
+import type { ModuleNames } from './names.js';
+
+const UP = /^migrations\/([^/]+)\.sql$/;
+/**
+ * A migration runs as the module's owner role; these statements would hand it back the
+ * connecting user's rights. A scan is no sandbox (see docs/isolation.md), but it refuses the
+ * plain forms outright.
+ */
+const ESCAPES =
+  /\b(reset\s+(role|session\s+authorization|all)|set\s+(local\s+|session\s+)?(role|session\s+authorization)|set_config\s*\(\s*'(role|session_authorization)')\b/i;
+
+/** The module's SQL migrations (`migrations/*.sql`, with optional `*.down.sql`), in name order. */
+export function sqlMigrations(pkg: PluginPackage): { name: string; up: string; down?: string }[] {
+  return [...pkg.files.keys()]
+    .filter((f) => UP.test(f) && !f.endsWith('.down.sql'))
+    .sort()
+    .map((file) => {
+      const name = UP.exec(file)![1];
+      return { name, up: pkg.files.get(file)!.toString(), down: pkg.files.get(`migrations/${name}.down.sql`)?.toString() };
+    });
+}
+
+/**
+ * Runs the module's pending migrations in the caller's transaction, as the module's owner
+ * role with its schema first on the search path, under a history table in its own schema.
+ */
+export async function runModuleMigrations(db: Database, names: ModuleNames, pkg: PluginPackage): Promise<string[]> {
+  const migrations = sqlMigrations(pkg);
+  for (const m of migrations) {
+    for (const [kind, sql] of [
+      ['', m.up],
+      ['.down', m.down],
+    ] as const) {
+      if (sql && ESCAPES.test(sql)) {
+        throw new LifecycleError(
+          names.id,
+          `migrations/${m.name}${kind}.sql changes the session's role, which a module migration may not do`,
+        );
+      }
+    }
+  }
+  const umzug = new Umzug({
+    migrations: migrations.map((m) => ({
+      name: m.name,
+      up: async () => {
+        try {
+          await db.sequelize.query(m.up);
+        } catch (err) {
+          const reason = (err as { parent?: Error }).parent?.message ?? (err as Error).message;
+          throw new LifecycleError(names.id, `migration ${m.name} failed: ${reason}`);
+        }
+      },
+      down: async () => {
+        if (m.down) await db.sequelize.query(m.down);
+      },
+    })),
+    storage: new SequelizeStorage({
+      sequelize: db.sequelize,
+      schema: names.schema,
+      tableName: 'plinth_migrations',
+      // Umzug reuses a model of the same name: each module needs its own.
+      modelName: `PlinthModuleMigration_${names.prefix}`,
+    }),
+    logger: undefined,
+  });
+  return db.unit({ role: { name: names.ownerRole } }, async () => {
+    await db.exec("SELECT set_config('search_path', $1, true)", [`${names.schema}, public`]);
+    const applied = (await umzug.up()).map((m) => m.name);
+    await db.exec("SELECT set_config('search_path', '\"$user\", public', true)");
+    return applied;
+  });
+}

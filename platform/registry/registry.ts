@@ -1,0 +1,206 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import semver from 'semver';
+import { PLINTH_VERSION, type PlinthConfig } from '../config/index.js';
+import type { Database } from '../db/index.js';
+import { ConflictError } from '../errors/index.js';
+import { log } from '../log/index.js';
+import {
+  packageFromBytes,
+  packageFromDir,
+  SignatureError,
+  trustedKeys,
+  parseManifestText,
+  validateManifest,
+  verifyTarball,
+  type PluginManifest,
+  type PluginPackage,
+  type SignatureFile,
+} from '../manifests/index.js';
+import { recordLifecycle, type Actor } from './lifecycle-events.js';
+
+/** The release's own modules: `plugins/` of the repository (this file runs from dist/platform/registry/). */
+export const BUNDLED_DIR = fileURLToPath(new URL('../../../plugins/', import.meta.url));
+
+export type RegistryStatus = 'published' | 'installed' | 'uninstalled' | 'withdrawn';
+
+export interface RegistryRow {
+  id: string;
+  moduleId: string;
+  version: string;
+  manifest: PluginManifest;
+  packageSha256: string;
+  signature: string | null;
+  signingKey: string | null;
+  source: 'bundled' | 'published';
+  status: RegistryStatus;
+  createdAt: Date;
+}
+
+const COLUMNS = `id, module_id AS "moduleId", version, manifest, package_sha256 AS "packageSha256", signature,
+  signing_key AS "signingKey", source, status, created_at AS "createdAt"`;
+/** Any fixed number: one registry change at a time, whichever process asks. */
+const REGISTRY_LOCK = 7_400_312;
+
+export interface PublishResult {
+  row: RegistryRow;
+  outcome: 'published' | 'unchanged' | 'signature added';
+}
+
+/** The marketplace registry: one row per module version, with its manifest, hash and signature. */
+export class Registry {
+  constructor(
+    private readonly db: Database,
+    private readonly config: PlinthConfig,
+  ) {}
+
+  /** Serialises registry and lifecycle changes; call inside a unit. */
+  lock(): Promise<void> {
+    return this.db.exec('SELECT pg_advisory_xact_lock($1)', [REGISTRY_LOCK]);
+  }
+
+  async rows(moduleId?: string): Promise<RegistryRow[]> {
+    const rows = await this.db.app(null, () =>
+      this.db.rows<RegistryRow>(
+        `SELECT ${COLUMNS} FROM module_registry ${moduleId ? 'WHERE module_id = $1' : ''} ORDER BY module_id, created_at`,
+        moduleId ? [moduleId] : [],
+      ),
+    );
+    return rows.sort((a, b) => a.moduleId.localeCompare(b.moduleId) || semver.compare(a.version, b.version));
+  }
+
+  async installed(moduleId: string): Promise<RegistryRow | null> {
+    return (await this.rows(moduleId)).find((r) => r.status === 'installed') ?? null;
+  }
+
+  /** The newest manifest of every module but `except`: what a new manifest is checked against. */
+  async knownManifests(except?: string): Promise<Map<string, PluginManifest>> {
+    const known = new Map<string, PluginManifest>();
+    for (const row of await this.rows()) if (row.moduleId !== except) known.set(row.moduleId, row.manifest);
+    return known;
+  }
+
+  /** Validates a package against the registry and this Plinth; throws ManifestError with every problem. */
+  async validate(pkg: PluginPackage, label: string): Promise<PluginManifest> {
+    const source = `${label}/manifest.json`;
+    const value = parseManifestText(pkg.files.get('manifest.json') ?? '', source) as { id?: unknown };
+    const known = await this.knownManifests(typeof value.id === 'string' ? value.id : undefined);
+    return validateManifest(value, source, { engineVersion: PLINTH_VERSION, files: new Set(pkg.files.keys()), known }).manifest;
+  }
+
+  /**
+   * Adds a package to the registry. A published one must be signed by a trusted key (unless
+   * PLINTH_ALLOW_UNSIGNED=1); a bundled one is trusted as part of the release. The same
+   * content again is a no-op; other content under a published version is refused.
+   */
+  async publish(
+    pkg: PluginPackage,
+    options: { source: 'bundled' | 'published'; label: string; signature?: SignatureFile; actor: Actor },
+  ): Promise<PublishResult> {
+    const manifest = await this.validate(pkg, options.label);
+    let signingKey: string | null = options.source === 'bundled' ? 'bundled with Plinth' : null;
+    if (options.source === 'published') {
+      if (options.signature)
+        signingKey = verifyTarball(options.label, pkg.tarball, options.signature, trustedKeys(this.config.trustedKeysDir));
+      else if (!this.config.allowUnsigned) {
+        throw new SignatureError(
+          options.label,
+          'is not signed; sign it with `plinth plugin sign` (or set PLINTH_ALLOW_UNSIGNED=1 to accept unsigned packages)',
+        );
+      }
+    }
+    const signature = options.signature ? JSON.stringify(options.signature) : null;
+    return this.db.app(null, async () => {
+      await this.lock();
+      const [existing] = await this.db.rows<RegistryRow>(
+        `SELECT ${COLUMNS} FROM module_registry WHERE module_id = $1 AND version = $2`,
+        [manifest.id, manifest.version],
+      );
+      if (existing) {
+        if (existing.packageSha256 !== pkg.sha256) {
+          throw new ConflictError(
+            'version',
+            `${manifest.id}@${manifest.version} is already published with other content (sha256 ${existing.packageSha256.slice(0, 12)}…); publish it under a new version`,
+          );
+        }
+        if (signature && !existing.signature) {
+          await this.db.exec('UPDATE module_registry SET signature = $2, signing_key = $3 WHERE id = $1', [
+            existing.id,
+            signature,
+            signingKey,
+          ]);
+          return { row: { ...existing, signature, signingKey }, outcome: 'signature added' };
+        }
+        return { row: existing, outcome: 'unchanged' };
+      }
+      const [row] = await this.db.rows<RegistryRow>(
+        `INSERT INTO module_registry (module_id, version, manifest, package_sha256, signature, signing_key, source)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`,
+        [manifest.id, manifest.version, JSON.stringify(manifest), pkg.sha256, signature, signingKey, options.source],
+      );
+      if (options.source === 'published') {
+        await this.db.exec('INSERT INTO module_packages (registry_id, tarball) VALUES ($1, $2)', [row.id, pkg.tarball]);
+      }
+      await recordLifecycle(this.db, 'plinth.module_published', null, options.actor, {
+        module: manifest.id,
+        version: manifest.version,
+        sha256: pkg.sha256,
+        source: options.source,
+      });
+      return { row, outcome: 'published' };
+    });
+  }
+
+  /** Registers every module under `plugins/` (source `bundled`); a broken one is reported, not fatal. */
+  async registerBundled(dir = BUNDLED_DIR): Promise<PublishResult[]> {
+    const results: PublishResult[] = [];
+    if (!fs.existsSync(dir)) return results;
+    let pending = fs
+      .readdirSync(dir, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => path.join(dir, d.name))
+      .sort();
+    // Rounds until no progress: a module subscribing to another's events registers after it.
+    while (pending.length > 0) {
+      const failed: { folder: string; err: Error }[] = [];
+      for (const folder of pending) {
+        try {
+          results.push(
+            await this.publish(packageFromDir(folder), {
+              source: 'bundled',
+              label: folder,
+              actor: { type: 'system', id: 'bundled' },
+            }),
+          );
+        } catch (err) {
+          failed.push({ folder, err: err as Error });
+        }
+      }
+      if (failed.length === pending.length) {
+        for (const f of failed) log.error({ folder: f.folder, err: f.err.message }, 'bundled module not registered');
+        break;
+      }
+      pending = failed.map((f) => f.folder);
+    }
+    return results;
+  }
+
+  /** The package of a registry row: the stored tarball, or the bundled folder (checked against the registered hash). */
+  async packageOf(row: RegistryRow): Promise<PluginPackage> {
+    if (row.source === 'bundled') {
+      const pkg = packageFromDir(path.join(BUNDLED_DIR, row.moduleId));
+      if (pkg.sha256 !== row.packageSha256) {
+        throw new ConflictError(
+          'package',
+          `bundled ${row.moduleId}@${row.version} changed since it was registered; give it a new version`,
+        );
+      }
+      return pkg;
+    }
+    const [stored] = await this.db.app(null, () =>
+      this.db.rows<{ tarball: Buffer }>('SELECT tarball FROM module_packages WHERE registry_id = $1', [row.id]),
+    );
+    return packageFromBytes(stored.tarball, `${row.moduleId}@${row.version}`);
+  }
+}
