@@ -104,11 +104,11 @@ export class Lifecycle {
   }
 
   private async createMissingTables(names: ModuleNames, manifest: PluginManifest): Promise<void> {
-    const existing = await this.db.rows<{ table_name: string }>(
-      'SELECT table_name FROM information_schema.tables WHERE table_schema = $1',
-      [names.schema],
-    );
-    const missing = (manifest.tables ?? []).filter((t) => !existing.some((e) => e.table_name === t.name));
+    // Not information_schema.tables: Sequelize rewrites the rows of a query that starts like that.
+    const existing = await this.db.rows<{ tablename: string }>('SELECT tablename FROM pg_tables WHERE schemaname = $1', [
+      names.schema,
+    ]);
+    const missing = (manifest.tables ?? []).filter((t) => !existing.some((e) => e.tablename === t.name));
     if (missing.length === 0) return;
     await this.db.unit({ role: { name: names.ownerRole } }, async () => {
       for (const table of missing) for (const sql of createTableStatements(names, table)) await this.db.exec(sql);

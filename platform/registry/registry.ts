@@ -43,6 +43,14 @@ const COLUMNS = `id, module_id AS "moduleId", version, manifest, package_sha256 
 /** Any fixed number: one registry change at a time, whichever process asks. */
 const REGISTRY_LOCK = 7_400_312;
 
+export interface PublishOptions {
+  source: 'bundled' | 'published';
+  /** How the package is named in messages: its folder or tarball. */
+  label: string;
+  signature?: SignatureFile;
+  actor: Actor;
+}
+
 export interface PublishResult {
   row: RegistryRow;
   outcome: 'published' | 'unchanged' | 'signature added';
@@ -90,26 +98,37 @@ export class Registry {
   }
 
   /**
+   * Who vouches for a package: the release for a bundled one; for a published one, a trusted
+   * key whose signature matches the exact bytes — or nobody, where PLINTH_ALLOW_UNSIGNED=1.
+   */
+  private trust(tarball: Buffer, options: PublishOptions): string | null {
+    if (options.source === 'bundled') return 'bundled with Plinth';
+    if (options.signature)
+      return verifyTarball(options.label, tarball, options.signature, trustedKeys(this.config.trustedKeysDir));
+    if (this.config.allowUnsigned) return null;
+    throw new SignatureError(
+      options.label,
+      'is not signed; sign it with `plinth plugin sign` (or set PLINTH_ALLOW_UNSIGNED=1 to accept unsigned packages)',
+    );
+  }
+
+  /** Publishes a packed plugin; its signature is checked before a byte of it is unpacked. */
+  async publishTarball(tarball: Buffer, options: PublishOptions): Promise<PublishResult> {
+    const signingKey = this.trust(tarball, options);
+    return this.publishTrusted(await packageFromBytes(tarball, options.label), options, signingKey);
+  }
+
+  /**
    * Adds a package to the registry. A published one must be signed by a trusted key (unless
    * PLINTH_ALLOW_UNSIGNED=1); a bundled one is trusted as part of the release. The same
    * content again is a no-op; other content under a published version is refused.
    */
-  async publish(
-    pkg: PluginPackage,
-    options: { source: 'bundled' | 'published'; label: string; signature?: SignatureFile; actor: Actor },
-  ): Promise<PublishResult> {
+  async publish(pkg: PluginPackage, options: PublishOptions): Promise<PublishResult> {
+    return this.publishTrusted(pkg, options, this.trust(pkg.tarball, options));
+  }
+
+  private async publishTrusted(pkg: PluginPackage, options: PublishOptions, signingKey: string | null): Promise<PublishResult> {
     const manifest = await this.validate(pkg, options.label);
-    let signingKey: string | null = options.source === 'bundled' ? 'bundled with Plinth' : null;
-    if (options.source === 'published') {
-      if (options.signature)
-        signingKey = verifyTarball(options.label, pkg.tarball, options.signature, trustedKeys(this.config.trustedKeysDir));
-      else if (!this.config.allowUnsigned) {
-        throw new SignatureError(
-          options.label,
-          'is not signed; sign it with `plinth plugin sign` (or set PLINTH_ALLOW_UNSIGNED=1 to accept unsigned packages)',
-        );
-      }
-    }
     const signature = options.signature ? JSON.stringify(options.signature) : null;
     return this.db.app(null, async () => {
       await this.lock();

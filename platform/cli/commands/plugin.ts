@@ -12,23 +12,24 @@ import {
   signTarball,
   type PluginManifest,
   type PluginPackage,
+  type SignatureFile,
 } from '../../manifests/index.js';
 import type { Actor } from '../../registry/index.js';
 import { withPlatform } from '../context.js';
 
 const CLI_ACTOR: Actor = { type: 'system', id: 'cli' };
 
-/** A plugin folder or a packed tarball, and the signature beside the tarball if there is one. */
-async function loadPackage(
-  target: string,
-  signatureFile?: string,
-): Promise<{ pkg: PluginPackage; label: string; signature?: ReturnType<typeof readSignatureFile> }> {
-  const isDir = fs.existsSync(target) && fs.statSync(target).isDirectory();
-  const pkg = isDir ? packageFromDir(target) : await packageFromTarball(target);
-  const sigPath = signatureFile ?? (isDir ? undefined : `${target}.sig`);
-  const signature = sigPath && fs.existsSync(sigPath) ? readSignatureFile(sigPath) : undefined;
-  if (signatureFile && !signature) throw new Error(`${signatureFile} does not exist`);
-  return { pkg, label: target, signature };
+const isDir = (target: string): boolean => fs.existsSync(target) && fs.statSync(target).isDirectory();
+
+/** A plugin folder or a packed tarball. */
+async function loadPackage(target: string): Promise<PluginPackage> {
+  return isDir(target) ? packageFromDir(target) : packageFromTarball(target);
+}
+
+/** The signature given, or the one beside a tarball. */
+function signatureFor(target: string, given?: string): SignatureFile | undefined {
+  if (given) return readSignatureFile(given);
+  return !isDir(target) && fs.existsSync(`${target}.sig`) ? readSignatureFile(`${target}.sig`) : undefined;
 }
 
 function parseSpec(spec: string): { id: string; version?: string } {
@@ -56,8 +57,7 @@ export function pluginCommand(program: Command): void {
     .description('check a plugin against the manifest schema, the registry and this Plinth; lists every problem')
     .action((target: string) =>
       withPlatform(async ({ marketplace }) => {
-        const { pkg, label } = await loadPackage(target);
-        const manifest = await marketplace.registry.validate(pkg, label);
+        const manifest = await marketplace.registry.validate(await loadPackage(target), target);
         console.log(`${manifest.id}@${manifest.version} is valid`);
       }),
     );
@@ -100,13 +100,15 @@ export function pluginCommand(program: Command): void {
     .option('--signature <file>', 'signature file, when not beside the tarball')
     .action((target: string, options: { signature?: string }) =>
       withPlatform(async ({ marketplace }) => {
-        const { pkg, label, signature } = await loadPackage(target, options.signature);
-        const { row, outcome } = await marketplace.registry.publish(pkg, {
-          source: 'published',
-          label,
-          signature,
+        const publish = {
+          source: 'published' as const,
+          label: target,
+          signature: signatureFor(target, options.signature),
           actor: CLI_ACTOR,
-        });
+        };
+        const { row, outcome } = isDir(target)
+          ? await marketplace.registry.publish(packageFromDir(target), publish)
+          : await marketplace.registry.publishTarball(fs.readFileSync(target), publish);
         console.log(
           `${row.moduleId}@${row.version}: ${outcome} (sha256 ${row.packageSha256}${row.signingKey ? `, signed by ${row.signingKey}` : ', unsigned'})`,
         );
