@@ -262,7 +262,7 @@ describe(`marketplace: registry and module lifecycle (${onServer ? 'server' : 'e
           ) &&
           err.message.includes('only starter (active, modules: none)'),
       );
-      await t.entities.billing.updateSubscription(sub.id, { modules: ['paid-f'] });
+      await t.entities.billing.updateSubscription(ws.id, sub.id, { modules: ['paid-f'] });
       assert.equal((await market.lifecycle.enable('paid-f', ws.slug, undefined, actor)).enabled, true);
     });
 

@@ -189,14 +189,17 @@ describe(`billing accounts and subscriptions (${onServer ? 'server' : 'embedded'
       status: 'active',
       ...period,
     });
-    const updated = await t.entities.billing.updateSubscription(sub.id, { status: 'past_due', modules: ['voice', 'chat'] });
+    const updated = await t.entities.billing.updateSubscription(client.id, sub.id, {
+      status: 'past_due',
+      modules: ['voice', 'chat'],
+    });
     assert.equal(updated.status, 'past_due');
     assert.deepEqual(updated.modules, ['voice', 'chat']);
-    const renamed = await t.entities.billing.updateAccount(account.id, { name: 'Payer BV', taxId: 'NL123' });
+    const renamed = await t.entities.billing.updateAccount(agency.id, account.id, { name: 'Payer BV', taxId: 'NL123' });
     assert.equal(renamed.name, 'Payer BV');
   });
 
-  it('refuses a bad currency, a bad tax rate, an inverted period and an unrelated account', async () => {
+  it("refuses a bad currency, a bad tax rate, an inverted period, and cannot even see another workspace's account", async () => {
     const ws = await t.entities.workspaces.create({ slug: uniqueSlug('billed'), name: 'Billed' });
     const stranger = await t.entities.workspaces.create({ slug: uniqueSlug('stranger'), name: 'Stranger' });
     await refusedWithoutWrites(
@@ -215,8 +218,8 @@ describe(`billing accounts and subscriptions (${onServer ? 'server' : 'embedded'
     await refusedWithoutWrites(
       t,
       () => t.entities.billing.createSubscription(account.id, ws.id, { plan: 'pro', status: 'active', ...period }),
-      ValidationError,
-      new RegExp(`^billingAccountId: account "${account.id}" belongs neither to workspace "${ws.slug}"`),
+      NotFoundError,
+      new RegExp(`^billing account "${account.id}" not found`),
     );
     await refusedWithoutWrites(
       t,

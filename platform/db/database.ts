@@ -4,7 +4,7 @@ import { DatabaseUnavailableError } from '../errors/index.js';
 import { log } from '../log/index.js';
 import { namespace } from './cls.js';
 import { attachEmbedded, type EmbeddedServer } from './embedded/index.js';
-import { defaultRolePrefix, shellRoles, type ShellRoles } from './roles.js';
+import { defaultRolePrefix, quoteIdent, shellRoles, type ShellRoles } from './roles.js';
 
 Sequelize.useCLS(namespace);
 
@@ -19,6 +19,8 @@ export interface Scope {
   role: 'app' | 'owner' | 'connection' | { name: string };
   /** Sets `app.workspace_id` for the transaction; null or absent leaves it empty. */
   workspaceId?: string | null;
+  /** A module's schema, searched before `public` (unqualified names resolve to its tables and views). */
+  schema?: string;
 }
 
 export class Database {
@@ -104,10 +106,14 @@ export class Database {
   }
 
   private async applyScope(scope: Scope): Promise<void> {
-    await this.exec("SELECT set_config('role', $1, true), set_config('app.workspace_id', $2, true)", [
-      this.roleName(scope.role),
-      scope.workspaceId ?? '',
-    ]);
+    await this.exec(
+      "SELECT set_config('role', $1, true), set_config('app.workspace_id', $2, true), set_config('search_path', $3, true)",
+      [
+        this.roleName(scope.role),
+        scope.workspaceId ?? '',
+        scope.schema ? `${quoteIdent(scope.schema)}, public` : '"$user", public',
+      ],
+    );
   }
 }
 

@@ -1,4 +1,4 @@
 export { Database, openDatabase, type DatabaseMode, type Scope } from './database.js';
 export { migrateDown, migrateUp, migrationStatus, type MigrationStatus } from './migrate.js';
-export { quoteIdent, shellRoles, type ShellRoles } from './roles.js';
+export { changesRole, quoteIdent, shellRoles, type ShellRoles } from './roles.js';
 export { readLock, lockPath } from './embedded/index.js';

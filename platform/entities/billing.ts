@@ -102,9 +102,9 @@ export class Billing {
     });
   }
 
-  async updateAccount(id: string, patch: Partial<BillingAccountInput>): Promise<BillingAccountRow> {
+  async updateAccount(workspaceId: string, id: string, patch: Partial<BillingAccountInput>): Promise<BillingAccountRow> {
     const fields = accountFields(patch);
-    return this.db.app(null, async () => {
+    return this.db.app(checkUuid(workspaceId, 'workspaceId'), async () => {
       const row = await this.models.BillingAccount.findByPk(checkUuid(id, 'id'));
       if (!row) throw new NotFoundError('billing account', id);
       await row.update(fields);
@@ -129,25 +129,19 @@ export class Billing {
     }
     const fields = subscriptionFields(input);
     checkPeriod(fields);
+    await this.workspaces.byId(checkUuid(workspaceId, 'workspaceId'));
     return this.db.app(workspaceId, async () => {
+      // Row-level security shows a workspace the accounts of its lineage only: another's is not found.
       const account = await this.models.BillingAccount.findByPk(checkUuid(billingAccountId, 'billingAccountId'));
       if (!account) throw new NotFoundError('billing account', billingAccountId);
-      const lineage = await this.workspaces.lineage(checkUuid(workspaceId, 'workspaceId'));
-      if (lineage.length === 0) throw new NotFoundError('workspace', workspaceId);
-      if (!lineage.some((w) => w.id === account.get('workspaceId'))) {
-        throw new ValidationError(
-          'billingAccountId',
-          `account "${billingAccountId}" belongs neither to workspace "${lineage[0].slug}" nor to one of its ancestors`,
-        );
-      }
       const row = await this.models.Subscription.create({ ...fields, billingAccountId, workspaceId });
       return row.get({ plain: true });
     });
   }
 
-  async updateSubscription(id: string, patch: Partial<SubscriptionInput>): Promise<SubscriptionRow> {
+  async updateSubscription(workspaceId: string, id: string, patch: Partial<SubscriptionInput>): Promise<SubscriptionRow> {
     const fields = subscriptionFields(patch);
-    return this.db.app(null, async () => {
+    return this.db.app(checkUuid(workspaceId, 'workspaceId'), async () => {
       const row = await this.models.Subscription.findByPk(checkUuid(id, 'id'));
       if (!row) throw new NotFoundError('subscription', id);
       checkPeriod({ ...row.get({ plain: true }), ...fields });

@@ -83,9 +83,9 @@ export class Users {
     if (!ROLES.includes(input.role)) {
       throw new ValidationError('role', `"${String(input.role)}" is not a role (one of ${ROLES.join(', ')})`);
     }
-    return this.db.app(null, async () => {
-      const user = await this.byEmail(input.email);
-      const workspace = await this.workspaces.bySlug(input.workspace);
+    const user = await this.byEmail(input.email);
+    const workspace = await this.workspaces.bySlug(input.workspace);
+    return this.db.app(workspace.id, async () => {
       const [row] = await this.models.Membership.upsert({ userId: user.id, workspaceId: workspace.id, role: input.role });
       return row.get({ plain: true });
     });
@@ -96,17 +96,18 @@ export class Users {
    * workspace grants nothing in its client workspaces by itself.
    */
   async roleIn(userId: string, workspaceId: string): Promise<MembershipRole | null> {
-    const row = await this.db.app(null, () => this.models.Membership.findOne({ where: { userId, workspaceId } }));
+    const row = await this.db.app(workspaceId, () => this.models.Membership.findOne({ where: { userId, workspaceId } }));
     return row?.get({ plain: true }).role ?? null;
   }
 
-  /** The workspaces a user belongs to, with the role in each. */
+  /**
+   * The workspaces a user belongs to, with the role in each: read before any workspace is
+   * chosen (signing in), through a function of the owner's, since memberships are tenant rows.
+   */
   async memberships(userId: string): Promise<(MembershipRow & { slug: string; name: string })[]> {
     return this.db.app(null, () =>
       this.db.rows(
-        `SELECT m.workspace_id AS "workspaceId", m.user_id AS "userId", m.role, w.slug, w.name
-           FROM memberships m JOIN workspaces w ON w.id = m.workspace_id
-          WHERE m.user_id = $1 ORDER BY w.slug`,
+        'SELECT workspace_id AS "workspaceId", user_id AS "userId", role, slug, name FROM plinth_user_memberships($1)',
         [userId],
       ),
     );

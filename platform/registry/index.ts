@@ -20,3 +20,5 @@ export function createMarketplace(db: Database, entities: Entities, config: Plin
   const registry = new Registry(db, config);
   return { registry, lifecycle: new Lifecycle(db, entities, registry) };
 }
+export { auditGrants, type ModuleGrants, type RoleRights } from './grants.js';
+export { applyShellAccess, SHELL_READS, shellReadsOf } from './shell-access.js';

@@ -9,6 +9,7 @@ import { recordLifecycle, type Actor } from './lifecycle-events.js';
 import { runModuleMigrations } from './migrations.js';
 import { moduleNames, type ModuleNames } from './names.js';
 import type { Registry, RegistryRow } from './registry.js';
+import { applyShellAccess } from './shell-access.js';
 import { columnMismatches, createTableStatements } from './tables.js';
 
 export interface Installation {
@@ -80,6 +81,7 @@ export class Lifecycle {
         );
         await this.db.exec(`GRANT USAGE ON SCHEMA ${quoteIdent(names.schema)} TO ${quoteIdent(names.runtimeRole)}`);
         await this.createMissingTables(names, row.manifest);
+        await applyShellAccess(this.db, names, row.manifest);
         await runModuleMigrations(this.db, names, pkg);
         await this.checkColumns(names, row.manifest);
         await this.db.exec(`UPDATE module_registry SET status = 'installed' WHERE id = $1`, [row.id]);
@@ -255,6 +257,7 @@ export class Lifecycle {
           }
         }
         await this.createMissingTables(names, target.manifest);
+        await applyShellAccess(this.db, names, target.manifest);
         await runModuleMigrations(this.db, names, pkg);
         await this.checkColumns(names, target.manifest);
         await this.db.exec(`UPDATE module_registry SET status = 'published' WHERE id = $1`, [current.id]);

@@ -1,18 +1,10 @@
 import { SequelizeStorage, Umzug } from 'umzug';
-import type { Database } from '../db/index.js';
+import { changesRole, type Database } from '../db/index.js';
 import type { PluginPackage } from '../manifests/index.js';
 import { LifecycleError } from './errors.js';
 import type { ModuleNames } from './names.js';
 
 const UP = /^migrations\/([^/]+)\.sql$/;
-/**
- * A migration runs as the module's owner role; these statements would hand it back the
- * connecting user's rights. A scan is no sandbox (see docs/isolation.md), but it refuses the
- * plain forms outright.
- */
-const ESCAPES =
-  /\b(reset\s+(role|session\s+authorization|all)|set\s+(local\s+|session\s+)?(role|session\s+authorization)|set_config\s*\(\s*'(role|session_authorization)')\b/i;
-
 /** The module's SQL migrations (`migrations/*.sql`, with optional `*.down.sql`), in name order. */
 export function sqlMigrations(pkg: PluginPackage): { name: string; up: string; down?: string }[] {
   return [...pkg.files.keys()]
@@ -35,7 +27,7 @@ export async function runModuleMigrations(db: Database, names: ModuleNames, pkg:
       ['', m.up],
       ['.down', m.down],
     ] as const) {
-      if (sql && ESCAPES.test(sql)) {
+      if (sql && changesRole(sql)) {
         throw new LifecycleError(
           names.id,
           `migrations/${m.name}${kind}.sql changes the session's role, which a module migration may not do`,
@@ -67,10 +59,5 @@ export async function runModuleMigrations(db: Database, names: ModuleNames, pkg:
     }),
     logger: undefined,
   });
-  return db.unit({ role: { name: names.ownerRole } }, async () => {
-    await db.exec("SELECT set_config('search_path', $1, true)", [`${names.schema}, public`]);
-    const applied = (await umzug.up()).map((m) => m.name);
-    await db.exec("SELECT set_config('search_path', '\"$user\", public', true)");
-    return applied;
-  });
+  return db.unit({ role: { name: names.ownerRole }, schema: names.schema }, async () => (await umzug.up()).map((m) => m.name));
 }

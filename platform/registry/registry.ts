@@ -130,7 +130,8 @@ export class Registry {
   private async publishTrusted(pkg: PluginPackage, options: PublishOptions, signingKey: string | null): Promise<PublishResult> {
     const manifest = await this.validate(pkg, options.label);
     const signature = options.signature ? JSON.stringify(options.signature) : null;
-    return this.db.app(null, async () => {
+    // Publishing is platform-wide: its lifecycle event belongs to no workspace, which only the owner may write.
+    return this.db.owner('publish a module version', async () => {
       await this.lock();
       const [existing] = await this.db.rows<RegistryRow>(
         `SELECT ${COLUMNS} FROM module_registry WHERE module_id = $1 AND version = $2`,

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/index.js';
 import { migrationStatus, openDatabase, readLock, type Database } from '../../db/index.js';
+import { auditGrants, Registry } from '../../registry/index.js';
 import { redactUrl, reportFailure } from '../context.js';
 
 interface Check {
@@ -57,6 +58,27 @@ async function databaseChecks(db: Database): Promise<Check[]> {
   return checks;
 }
 
+async function grantChecks(db: Database): Promise<Check[]> {
+  const installed = (await new Registry(db, loadConfig()).rows()).filter((r) => r.status === 'installed');
+  const checks: Check[] = [];
+  for (const m of await auditGrants(db, installed)) {
+    for (const r of m.roles) {
+      const rights = r.rights.map((x) => `\n              ${r.beyond.includes(x) ? '!! ' : ''}${x}`).join('');
+      const extra = r.beyond
+        .filter((b) => !r.rights.includes(b))
+        .map((x) => `\n              !! ${x}`)
+        .join('');
+      checks.push({
+        ok: r.beyond.length === 0,
+        name: 'grants',
+        detail: `${r.role} (${m.moduleId})${r.beyond.length ? ` has ${r.beyond.length} right(s) beyond its manifest (!!)` : ''}:${rights || ' none'}${extra}`,
+      });
+    }
+  }
+  if (installed.length === 0) checks.push({ ok: true, name: 'grants', detail: 'no module installed' });
+  return checks;
+}
+
 function dataDirCheck(dir: string, required: boolean): Check {
   try {
     fs.mkdirSync(dir, { recursive: true });
@@ -71,7 +93,8 @@ export function doctorCommand(program: Command): void {
   program
     .command('doctor')
     .description('check the database (embedded or server), the migrations, the roles and the data dir')
-    .action(async () => {
+    .option('--grants', "also print each module role's rights and flag any beyond its manifest")
+    .action(async (options: { grants?: boolean }) => {
       const config = loadConfig();
       const checks: Check[] = [];
       const embedded = !config.databaseUrl;
@@ -95,6 +118,7 @@ export function doctorCommand(program: Command): void {
           });
         }
         checks.push(...(await databaseChecks(db)));
+        if (options.grants) checks.push(...(await grantChecks(db)));
       } catch (err) {
         checks.push({ ok: false, name: 'database', detail: `cannot be opened: ${(err as Error).message}` });
       } finally {

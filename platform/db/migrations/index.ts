@@ -4,6 +4,7 @@ import { modules } from './0004-modules.js';
 import { themesLayouts } from './0005-themes-layouts.js';
 import { billing } from './0006-billing.js';
 import { modulePackages } from './0007-module-packages.js';
+import { rowLevelSecurity } from './0008-row-level-security.js';
 import { workspacesUsers } from './0001-workspaces-users.js';
 import type { ShellMigration } from './context.js';
 
@@ -18,4 +19,5 @@ export const shellMigrations: ShellMigration[] = [
   themesLayouts,
   billing,
   modulePackages,
+  rowLevelSecurity,
 ];

@@ -1,0 +1,169 @@
+import type { Logger } from 'pino';
+import type { PlinthConfig } from '../config/index.js';
+import { changesRole, type Database } from '../db/index.js';
+import type { Contact, ContactInput, Entities, UpsertResult, WorkspaceRow } from '../entities/index.js';
+import { NotFoundError, PlinthError } from '../errors/index.js';
+import { log } from '../log/index.js';
+import { describeErrors, VendorSchemas, type PluginManifest } from '../manifests/index.js';
+import { LifecycleError, moduleNames, type Marketplace, type RegistryRow } from '../registry/index.js';
+import { CapabilityError, GatewayError, GatewayProviderError, ModuleNotEnabledError } from './errors.js';
+import { loadHandler, moduleRoot } from './handlers.js';
+
+type Capability = PluginManifest['capabilities']['requires'][number];
+
+/** Everything plugin code may touch, bound to one module, one workspace and one transaction. */
+export interface ModuleContext {
+  module: { id: string; version: string };
+  workspace: Pick<WorkspaceRow, 'id' | 'slug' | 'name'>;
+  /** The contact the work is about, resolved by the shell, when one was given. */
+  contact: Contact | null;
+  settings: Record<string, unknown>;
+  log: Logger;
+  /** SQL under the module's runtime role; unqualified names resolve to its own tables first. */
+  query<R extends object = Record<string, unknown>>(sql: string, bind?: unknown[]): Promise<R[]>;
+  contacts: {
+    /** Needs `contacts:read`; read through the module's view, so row-level security applies. */
+    get(id: string): Promise<Contact>;
+    /** Needs `contacts:write`; the shell writes, recording this module as the source. */
+    upsert(input: Omit<ContactInput, 'source'> & { channel?: string; ref?: string }): Promise<UpsertResult>;
+  };
+  gateways: {
+    /** Calls another module's declared gateway; the caller must declare a dependency on it. */
+    call<O = unknown>(name: string, input: unknown): Promise<O>;
+  };
+}
+
+export interface RunOptions {
+  workspaceId: string;
+  contactId?: string;
+}
+
+export type GatewayHandler = (input: unknown, ctx: ModuleContext) => Promise<unknown>;
+
+/**
+ * The only way plugin code reaches data. Each run is one transaction (or a savepoint inside the
+ * caller's) that sets the module's runtime role and the workspace, transaction-locally.
+ */
+export class ModuleRuntime {
+  private readonly schemas = new Map<string, VendorSchemas>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly entities: Entities,
+    private readonly marketplace: Marketplace,
+    private readonly config: PlinthConfig,
+  ) {}
+
+  /** Runs `fn` as module `moduleId` in a workspace where it is enabled. */
+  async run<T>(moduleId: string, options: RunOptions, fn: (ctx: ModuleContext) => Promise<T>): Promise<T> {
+    const row = await this.marketplace.registry.installed(moduleId);
+    if (!row) throw new LifecycleError(moduleId, 'is not installed');
+    const workspace = await this.entities.workspaces.byId(options.workspaceId);
+    const installation = (await this.marketplace.lifecycle.installations(workspace.id)).find(
+      (i) => i.moduleId === moduleId && i.enabled,
+    );
+    if (!installation) throw new ModuleNotEnabledError(moduleId, workspace.slug);
+    const contact = options.contactId ? await this.entities.contacts.get(workspace.id, options.contactId) : null;
+    const names = moduleNames(moduleId, this.db.roles.prefix);
+    return this.db.unit({ role: { name: names.runtimeRole }, workspaceId: workspace.id, schema: names.schema }, () =>
+      fn(this.context(row, { id: workspace.id, slug: workspace.slug, name: workspace.name }, contact, installation.settings)),
+    );
+  }
+
+  private context(
+    row: RegistryRow,
+    workspace: ModuleContext['workspace'],
+    contact: Contact | null,
+    settings: Record<string, unknown>,
+  ): ModuleContext {
+    const manifest = row.manifest;
+    const need = (capability: Capability, what: string): void => {
+      if (!manifest.capabilities.requires.includes(capability)) throw new CapabilityError(manifest.id, capability, what);
+    };
+    return {
+      module: { id: manifest.id, version: manifest.version },
+      workspace,
+      contact,
+      settings,
+      log: log.child({ module: manifest.id, workspace: workspace.slug }),
+      query: (sql, bind = []) => {
+        if (changesRole(sql))
+          throw new PlinthError(
+            'forbidden_sql',
+            `module "${manifest.id}": a query may not change its transaction's role`,
+            manifest.id,
+          );
+        return this.db.rows(sql, bind);
+      },
+      contacts: {
+        get: async (id) => {
+          need('contacts:read', 'read contacts');
+          const [found] = await this.db.rows<Contact>(
+            `SELECT id, workspace_id AS "workspaceId", name, organization, emails, phones, provenance,
+                    qualification_status AS "qualificationStatus", lead_score AS "leadScore", warmth, consent,
+                    preferred_channel AS "preferredChannel", metadata, created_at AS "createdAt", updated_at AS "updatedAt"
+               FROM contacts WHERE id = $1`,
+            [id],
+          );
+          if (!found) throw new NotFoundError('contact', id);
+          return found;
+        },
+        upsert: async ({ channel, ref, ...input }) => {
+          need('contacts:write', 'write contacts');
+          return this.entities.contacts.upsert(workspace.id, { ...input, source: { module: manifest.id, channel, ref } });
+        },
+      },
+      gateways: {
+        call: (name, input) => this.callGateway(manifest, workspace, name, input) as never,
+      },
+    };
+  }
+
+  private compiled(row: RegistryRow): VendorSchemas {
+    let schemas = this.schemas.get(row.id);
+    if (!schemas) this.schemas.set(row.id, (schemas = new VendorSchemas()));
+    return schemas;
+  }
+
+  /**
+   * Validates the input on the way in, runs the provider under its own role in the same
+   * workspace, and validates the output on the way out, blaming the provider for bad output.
+   */
+  private async callGateway(
+    caller: PluginManifest,
+    workspace: ModuleContext['workspace'],
+    name: string,
+    input: unknown,
+  ): Promise<unknown> {
+    const provider = (await this.marketplace.registry.rows()).find(
+      (r) => r.status === 'installed' && (r.manifest.gateways ?? []).some((g) => g.name === name),
+    );
+    if (!provider) throw new GatewayError(name, 'no installed module provides it');
+    if (!(caller.dependencies ?? {})[provider.moduleId]) {
+      throw new GatewayError(
+        name,
+        `module "${caller.id}" did not declare a dependency on "${provider.moduleId}", which provides it`,
+      );
+    }
+    const gateway = provider.manifest.gateways!.find((g) => g.name === name)!;
+    const schemas = this.compiled(provider);
+    const check = (schema: object, value: unknown, where: string): string | null => {
+      const compiled = schemas.compile(schema);
+      if ('error' in compiled) return `${where} schema ${compiled.error}`;
+      if (compiled.validate(value)) return null;
+      return describeErrors(compiled.validate.errors, where)
+        .map((p) => `${p.path}: ${p.message}`)
+        .join('; ');
+    };
+    const inputProblem = check(gateway.input, input, 'input');
+    if (inputProblem) throw new GatewayError(name, `refused before the provider ran: ${inputProblem}`);
+    const handler = await loadHandler<GatewayHandler>(
+      await moduleRoot(this.config, this.marketplace.registry, provider),
+      gateway.handler,
+    );
+    const output = await this.run(provider.moduleId, { workspaceId: workspace.id }, (ctx) => handler(input, ctx));
+    const outputProblem = check(gateway.output, output, 'output');
+    if (outputProblem) throw new GatewayProviderError(name, provider.moduleId, outputProblem);
+    return output;
+  }
+}

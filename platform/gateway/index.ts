@@ -1,0 +1,3 @@
+export { CapabilityError, GatewayError, GatewayProviderError, ModuleNotEnabledError } from './errors.js';
+export { ModuleRuntime, type GatewayHandler, type ModuleContext, type RunOptions } from './context.js';
+export { loadHandler, moduleRoot } from './handlers.js';

@@ -1,0 +1,370 @@
+import assert from 'node:assert/strict';
+import { ValidationError } from '../platform/errors/index.js';
+import {
+  CapabilityError,
+  GatewayError,
+  GatewayProviderError,
+  ModuleNotEnabledError,
+  ModuleRuntime,
+} from '../platform/gateway/index.js';
+import { packageFromDir } from '../platform/manifests/index.js';
+import { auditGrants, createMarketplace, moduleNames, type Marketplace } from '../platform/registry/index.js';
+import { envFor, plinth } from './support/cli.js';
+import { freshDatabase, onServer, type TestDatabase } from './support/database.js';
+import { pluginDir } from './support/plugins.js';
+
+const actor = { type: 'system' as const, id: 'test' };
+const TENANT_TABLES = [
+  'contacts',
+  'contact_identities',
+  'contact_merge_candidates',
+  'events',
+  'event_deliveries',
+  'module_installations',
+  'memberships',
+  'subscriptions',
+  'themes',
+  'layout_definitions',
+  'billing_accounts',
+];
+
+/** beta provides a gateway; alpha reads and writes contacts and depends on beta; gamma only reads contacts. */
+const LOOKUP = `export default async function lookup(input, ctx) {
+  await ctx.query("INSERT INTO notes (workspace_id, title) VALUES ($1, $2)", [ctx.workspace.id, 'lookup: ' + input.term]);
+  if (input.term === 'break') return { wrong: true };
+  const rows = await ctx.query('SELECT title FROM notes WHERE title LIKE $1 ORDER BY title', ['%' + input.term + '%']);
+  return { matches: rows.map((r) => r.title) };
+}
+`;
+
+describe(`isolation enforced by PostgreSQL, and the module context (${onServer ? 'server' : 'embedded'} database)`, () => {
+  let t: TestDatabase;
+  let market: Marketplace;
+  let runtime: ModuleRuntime;
+  let a: { id: string; slug: string };
+  let b: { id: string; slug: string };
+  let contactA: string;
+  let contactB: string;
+  const role = (id: string, kind: 'runtimeRole' | 'ownerRole' = 'runtimeRole') => moduleNames(id, t.db.roles.prefix)[kind];
+  const as = <T>(
+    id: string,
+    workspaceId: string | null,
+    fn: () => Promise<T>,
+    kind: 'runtimeRole' | 'ownerRole' = 'runtimeRole',
+  ) => t.db.unit({ role: { name: role(id, kind) }, workspaceId }, fn);
+
+  before(async () => {
+    t = await freshDatabase();
+    market = createMarketplace(t.db, t.entities, { ...t.config, allowUnsigned: true });
+    runtime = new ModuleRuntime(t.db, t.entities, market, t.config);
+    const publishAndInstall = async (dir: string, id: string) => {
+      await market.registry.publish(packageFromDir(dir), { source: 'published', label: id, actor });
+      await market.lifecycle.install(id, undefined, actor);
+    };
+    await publishAndInstall(
+      pluginDir(
+        'beta',
+        (m) => {
+          m.capabilities.requires = [];
+          m.gateways = [
+            {
+              name: 'beta.lookup',
+              input: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['term'],
+                properties: { term: { type: 'string', maxLength: 50 } },
+              },
+              output: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['matches'],
+                properties: { matches: { type: 'array', items: { type: 'string' } } },
+              },
+              handler: 'handlers/lookup.js',
+            },
+          ];
+        },
+        { 'handlers/lookup.js': LOOKUP },
+      ),
+      'beta',
+    );
+    await publishAndInstall(
+      pluginDir('alpha', (m) => {
+        m.capabilities.requires = ['contacts:read', 'contacts:write'];
+        m.dependencies = { beta: '^0.1.0' };
+      }),
+      'alpha',
+    );
+    await publishAndInstall(
+      pluginDir('gamma', (m) => (m.capabilities.requires = ['contacts:read'])),
+      'gamma',
+    );
+    a = await t.entities.workspaces.create({ slug: 'tenant-a', name: 'Tenant A' });
+    b = await t.entities.workspaces.create({ slug: 'tenant-b', name: 'Tenant B' });
+    for (const ws of [a, b])
+      for (const id of ['beta', 'alpha', 'gamma']) await market.lifecycle.enable(id, ws.slug, undefined, actor);
+    contactA = (await t.entities.contacts.upsert(a.id, { name: 'Ann A', emails: ['ann@a.example'], source: { module: 'chat' } }))
+      .contact.id;
+    contactB = (await t.entities.contacts.upsert(b.id, { name: 'Bob B', emails: ['bob@b.example'], source: { module: 'chat' } }))
+      .contact.id;
+    await t.db.unit({ role: 'connection' }, async () => {
+      await t.db.exec(
+        "INSERT INTO mod_beta.notes (workspace_id, title) VALUES ($1, 'beta secret of A'), ($2, 'beta secret of B')",
+        [a.id, b.id],
+      );
+      await t.db.exec(
+        "INSERT INTO mod_alpha.notes (workspace_id, title) VALUES ($1, 'alpha note of A'), ($2, 'alpha note of B')",
+        [a.id, b.id],
+      );
+    });
+  });
+  after(() => t.drop());
+
+  describe('under a module runtime role, PostgreSQL refuses', () => {
+    it("reading another module's table: permission denied", async () => {
+      await assert.rejects(
+        as('alpha', a.id, () => t.db.rows('SELECT * FROM mod_beta.notes')),
+        /permission denied for schema mod_beta/,
+      );
+      await assert.rejects(
+        as('gamma', a.id, () => t.db.rows('SELECT * FROM mod_alpha.notes')),
+        /permission denied for schema mod_alpha/,
+      );
+    });
+
+    it('INSERT INTO contacts, for every module role', async () => {
+      for (const id of ['alpha', 'beta', 'gamma']) {
+        for (const kind of ['runtimeRole', 'ownerRole'] as const) {
+          await assert.rejects(
+            as(id, a.id, () => t.db.exec("INSERT INTO public.contacts (workspace_id, name) VALUES ($1, 'x')", [a.id]), kind),
+            /permission denied for table contacts/,
+            `${role(id, kind)} inserted a contact`,
+          );
+        }
+      }
+    });
+
+    it("another workspace's contacts: zero rows, through the view and the table alike", async () => {
+      const viaView = await as('gamma', a.id, () => t.db.rows<{ id: string }>('SELECT id FROM mod_gamma.contacts'));
+      assert.deepEqual(
+        viaView.map((r) => r.id),
+        [contactA],
+      );
+      const direct = await as('gamma', a.id, () => t.db.rows('SELECT id FROM public.contacts WHERE workspace_id = $1', [b.id]));
+      assert.deepEqual(direct, []);
+      const own = await as('alpha', a.id, () => t.db.rows<{ title: string }>('SELECT title FROM mod_alpha.notes'));
+      assert.deepEqual(
+        own.map((r) => r.title),
+        ['alpha note of A'],
+      );
+    });
+
+    it('an UPDATE moving a row to another workspace', async () => {
+      await assert.rejects(
+        as('alpha', a.id, () => t.db.exec('UPDATE mod_alpha.notes SET workspace_id = $1', [b.id])),
+        /new row violates row-level security policy/,
+      );
+    });
+
+    it('disabling row-level security on its own table, or granting on it: it does not own them', async () => {
+      await assert.rejects(
+        as('alpha', a.id, () => t.db.exec('ALTER TABLE mod_alpha.notes DISABLE ROW LEVEL SECURITY')),
+        /must be owner of table notes/,
+      );
+      // PostgreSQL answers a GRANT by a non-owner with a warning ("no privileges were granted") and grants nothing.
+      await as('alpha', a.id, () => t.db.exec(`GRANT SELECT ON mod_alpha.notes TO ${role('gamma')}`));
+      const [granted] = await t.db.unit({ role: 'connection' }, () =>
+        t.db.rows<{ has: boolean }>("SELECT has_table_privilege($1, 'mod_alpha.notes', 'SELECT') AS has", [role('gamma')]),
+      );
+      assert.equal(granted.has, false);
+    });
+
+    it('the application role and every module role see zero tenant rows without a workspace', async () => {
+      const counts = async (scope: () => Promise<{ n: string }[]>) => Number((await scope())[0].n);
+      for (const table of TENANT_TABLES) {
+        const all = await counts(() => t.db.owner('test', () => t.db.rows(`SELECT count(*) AS n FROM ${table}`)));
+        const app = await counts(() => t.db.app(null, () => t.db.rows(`SELECT count(*) AS n FROM ${table}`)));
+        assert.equal(app, 0, `${table}: the app role saw ${app} of ${all} rows without a workspace`);
+      }
+      assert.ok(
+        Number((await t.db.owner('test', () => t.db.rows<{ n: string }>('SELECT count(*) AS n FROM contacts')))[0].n) >= 2,
+      );
+      for (const id of ['alpha', 'beta', 'gamma']) {
+        const own = await as(id, null, () => t.db.rows<{ n: string }>(`SELECT count(*) AS n FROM mod_${id}.notes`));
+        assert.equal(Number(own[0].n), 0, `${id} saw its own rows without a workspace`);
+      }
+      for (const id of ['alpha', 'gamma']) {
+        const seen = await as(id, null, () => t.db.rows<{ n: string }>('SELECT count(*) AS n FROM public.contacts'));
+        assert.equal(Number(seen[0].n), 0, `${id} saw contacts without a workspace`);
+      }
+    });
+  });
+
+  describe('the module context', () => {
+    it('checkpoint 1: the module resolves workspace and contact context', async () => {
+      const seen = await runtime.run('alpha', { workspaceId: a.id, contactId: contactA }, async (ctx) => {
+        const [who] = await ctx.query<{ current_user: string; ws: string }>(
+          "SELECT current_user, current_setting('app.workspace_id') AS ws",
+        );
+        return { workspace: ctx.workspace, contact: ctx.contact?.name, who, viaView: (await ctx.contacts.get(contactA)).emails };
+      });
+      assert.deepEqual(seen.workspace, { id: a.id, slug: 'tenant-a', name: 'Tenant A' });
+      assert.equal(seen.contact, 'Ann A');
+      assert.deepEqual(seen.who, { current_user: role('alpha'), ws: a.id });
+      assert.deepEqual(seen.viaView, ['ann@a.example']);
+    });
+
+    it('does not find a contact of another workspace, nor resolve one as context', async () => {
+      await assert.rejects(
+        runtime.run('alpha', { workspaceId: a.id }, (ctx) => ctx.contacts.get(contactB)),
+        /contact ".*" not found/,
+      );
+      await assert.rejects(
+        runtime.run('alpha', { workspaceId: a.id, contactId: contactB }, async () => 0),
+        /contact ".*" not found/,
+      );
+    });
+
+    it('writes contacts through the shell with contacts:write, as the module; refuses without it', async () => {
+      const { contact } = await runtime.run('alpha', { workspaceId: a.id }, (ctx) =>
+        ctx.contacts.upsert({ emails: ['new@a.example'], channel: 'web', ref: 'n-1' }),
+      );
+      assert.deepEqual(
+        contact.provenance.map((p) => [p.module, p.channel, p.ref]),
+        [['alpha', 'web', 'n-1']],
+      );
+      await assert.rejects(
+        runtime.run('gamma', { workspaceId: a.id }, (ctx) => ctx.contacts.upsert({ emails: ['x@a.example'] })),
+        (err: Error) =>
+          err instanceof CapabilityError &&
+          err.message === 'module "gamma" may not write contacts: its manifest does not require "contacts:write"',
+      );
+    });
+
+    it('refuses a query that changes its role, and a module not enabled in the workspace', async () => {
+      await assert.rejects(
+        runtime.run('alpha', { workspaceId: a.id }, (ctx) => ctx.query('RESET ROLE')),
+        /may not change its transaction's role/,
+      );
+      const c = await t.entities.workspaces.create({ slug: 'tenant-c', name: 'Tenant C' });
+      await assert.rejects(
+        runtime.run('alpha', { workspaceId: c.id }, async () => 0),
+        (err: Error) => err instanceof ModuleNotEnabledError,
+      );
+    });
+  });
+
+  describe('gateways', () => {
+    const notes = async (ws: string) =>
+      (
+        await t.db.unit({ role: 'connection' }, () =>
+          t.db.rows<{ title: string }>('SELECT title FROM mod_beta.notes WHERE workspace_id = $1', [ws]),
+        )
+      ).length;
+
+    it("runs the provider under its own role, in the caller's workspace", async () => {
+      const out = await runtime.run('alpha', { workspaceId: a.id }, (ctx) =>
+        ctx.gateways.call<{ matches: string[] }>('beta.lookup', { term: 'secret' }),
+      );
+      assert.deepEqual(out.matches, ['beta secret of A', 'lookup: secret'], 'it found and wrote rows of workspace A only');
+    });
+
+    it('refuses input that violates the schema before the provider runs', async () => {
+      const before = await notes(a.id);
+      await assert.rejects(
+        runtime.run('alpha', { workspaceId: a.id }, (ctx) => ctx.gateways.call('beta.lookup', { term: 42, extra: true })),
+        (err: Error) =>
+          err instanceof GatewayError && /refused before the provider ran: .*input\/term: must be string/.test(err.message),
+      );
+      assert.equal(await notes(a.id), before, 'the provider did not run');
+    });
+
+    it("reports output that violates the schema as the provider's fault", async () => {
+      await assert.rejects(
+        runtime.run('alpha', { workspaceId: a.id }, (ctx) => ctx.gateways.call('beta.lookup', { term: 'break' })),
+        (err: Error) =>
+          err instanceof GatewayProviderError &&
+          err.message.startsWith('gateway "beta.lookup": provider "beta" returned output its own schema refuses: output'),
+      );
+    });
+
+    it('refuses a caller that did not declare the dependency, and a provider not enabled in the workspace', async () => {
+      await assert.rejects(
+        runtime.run('gamma', { workspaceId: a.id }, (ctx) => ctx.gateways.call('beta.lookup', { term: 'x' })),
+        /module "gamma" did not declare a dependency on "beta"/,
+      );
+      await t.db.owner('test', () =>
+        t.db.exec("UPDATE module_installations SET enabled = false WHERE module_id = 'beta' AND workspace_id = $1", [b.id]),
+      );
+      await assert.rejects(
+        runtime.run('alpha', { workspaceId: b.id }, (ctx) => ctx.gateways.call('beta.lookup', { term: 'x' })),
+        (err: Error) => err instanceof ModuleNotEnabledError && /"beta" is not enabled in workspace "tenant-b"/.test(err.message),
+      );
+    });
+  });
+
+  describe('grants', () => {
+    it('doctor --grants flags nothing on a fresh install, and exactly a manual GRANT beyond a manifest', async () => {
+      const clean = await plinth(['doctor', '--grants'], envFor(t.config));
+      assert.equal(clean.code, 0, clean.stdout + clean.stderr);
+      assert.doesNotMatch(clean.stdout, /!!/);
+      assert.match(clean.stdout, new RegExp(`SELECT on mod_gamma\\.contacts`));
+      await t.db.unit({ role: 'connection' }, () => t.db.exec(`GRANT USAGE ON SCHEMA mod_beta TO ${role('gamma')}`));
+      try {
+        const flagged = await plinth(['doctor', '--grants'], envFor(t.config));
+        assert.equal(flagged.code, 1);
+        assert.deepEqual(
+          flagged.stdout
+            .split('\n')
+            .filter((l) => l.includes('!!') && !l.includes('beyond'))
+            .map((l) => l.trim()),
+          ['!! USAGE on schema mod_beta'],
+        );
+        const audit = await auditGrants(
+          t.db,
+          (await market.registry.rows()).filter((r) => r.status === 'installed'),
+        );
+        assert.deepEqual(
+          audit.flatMap((m) => m.roles.flatMap((r) => r.beyond.map((x) => `${r.role}: ${x}`))),
+          [`${role('gamma')}: USAGE on schema mod_beta`],
+        );
+      } finally {
+        await t.db.unit({ role: 'connection' }, () => t.db.exec(`REVOKE USAGE ON SCHEMA mod_beta FROM ${role('gamma')}`));
+      }
+    });
+
+    it('an upgrade that changes `requires` changes the grants', async () => {
+      await market.registry.publish(
+        packageFromDir(
+          pluginDir('gamma', (m) => {
+            m.version = '0.2.0';
+            m.capabilities.requires = ['themes:read'];
+          }),
+        ),
+        { source: 'published', label: 'gamma', actor },
+      );
+      await market.lifecycle.upgrade('gamma', undefined, actor);
+      await assert.rejects(
+        as('gamma', a.id, () => t.db.rows('SELECT * FROM public.contacts')),
+        /permission denied for table contacts/,
+      );
+      assert.deepEqual(await as('gamma', a.id, () => t.db.rows('SELECT * FROM mod_gamma.themes')), []);
+      const audit = await auditGrants(
+        t.db,
+        (await market.registry.rows()).filter((r) => r.status === 'installed'),
+      );
+      assert.deepEqual(
+        audit.flatMap((m) => m.roles.flatMap((r) => r.beyond)),
+        [],
+      );
+    });
+  });
+
+  it('refuses settings for a module that takes none', async () => {
+    await assert.rejects(
+      market.lifecycle.enable('beta', a.slug, { colour: 'red' }, actor),
+      (err: Error) => err instanceof ValidationError,
+    );
+  });
+});
