@@ -7,6 +7,7 @@ import {
   ModuleNotEnabledError,
   ModuleRuntime,
 } from '../platform/gateway/index.js';
+import { EventBus } from '../platform/events/index.js';
 import { packageFromDir } from '../platform/manifests/index.js';
 import { auditGrants, createMarketplace, moduleNames, type Marketplace } from '../platform/registry/index.js';
 import { envFor, plinth } from './support/cli.js';
@@ -55,8 +56,8 @@ describe(`isolation enforced by PostgreSQL, and the module context (${onServer ?
 
   before(async () => {
     t = await freshDatabase();
-    market = createMarketplace(t.db, t.entities, { ...t.config, allowUnsigned: true });
-    runtime = new ModuleRuntime(t.db, t.entities, market, t.config);
+    market = createMarketplace(t.db, t.entities, { ...t.config, allowUnsigned: true }, new EventBus(t.db));
+    runtime = new ModuleRuntime(t.db, t.entities, market, t.config, new EventBus(t.db));
     const publishAndInstall = async (dir: string, id: string) => {
       await market.registry.publish(packageFromDir(dir), { source: 'published', label: id, actor });
       await market.lifecycle.install(id, undefined, actor);

@@ -12,6 +12,7 @@ import {
   SignatureError,
   signTarball,
 } from '../platform/manifests/index.js';
+import { EventBus } from '../platform/events/index.js';
 import { createMarketplace, LifecycleError, type Marketplace } from '../platform/registry/index.js';
 import { envFor, plinth } from './support/cli.js';
 import { freshDatabase, onServer, uniqueSlug, type TestDatabase } from './support/database.js';
@@ -31,7 +32,7 @@ describe(`marketplace: registry and module lifecycle (${onServer ? 'server' : 'e
     const vendor = generateSigningKeys();
     vendorKey = vendor.privateKey;
     fs.writeFileSync(path.join(keysDir, 'acme.pem'), vendor.publicKey);
-    market = createMarketplace(t.db, t.entities, { ...t.config, trustedKeysDir: keysDir, allowUnsigned: false });
+    market = createMarketplace(t.db, t.entities, { ...t.config, trustedKeysDir: keysDir, allowUnsigned: false }, new EventBus(t.db));
   });
   after(async () => {
     await t.drop();
@@ -39,7 +40,7 @@ describe(`marketplace: registry and module lifecycle (${onServer ? 'server' : 'e
   });
 
   const publishUnsigned = (dir: string) =>
-    createMarketplace(t.db, t.entities, { ...t.config, allowUnsigned: true }).registry.publish(packageFromDir(dir), {
+    createMarketplace(t.db, t.entities, { ...t.config, allowUnsigned: true }, new EventBus(t.db)).registry.publish(packageFromDir(dir), {
       source: 'published',
       label: dir,
       actor,

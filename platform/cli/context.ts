@@ -2,12 +2,14 @@ import { loadConfig, type PlinthConfig } from '../config/index.js';
 import { openDatabase, type Database } from '../db/index.js';
 import { createEntities, type Entities } from '../entities/index.js';
 import { PlinthError } from '../errors/index.js';
+import { EventBus } from '../events/index.js';
 import { createMarketplace, type Marketplace } from '../registry/index.js';
 
 export interface Platform {
   config: PlinthConfig;
   db: Database;
   entities: Entities;
+  bus: EventBus;
   marketplace: Marketplace;
 }
 
@@ -17,7 +19,8 @@ export async function withPlatform<T>(fn: (platform: Platform) => Promise<T>): P
   const db = await openDatabase(config);
   try {
     const entities = createEntities(db);
-    return await fn({ config, db, entities, marketplace: createMarketplace(db, entities, config) });
+    const bus = new EventBus(db);
+    return await fn({ config, db, entities, bus, marketplace: createMarketplace(db, entities, config, bus) });
   } finally {
     await db.close();
   }

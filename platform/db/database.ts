@@ -76,6 +76,16 @@ export class Database {
     await this.sequelize.query(sql, { bind: bindOrNone(bind), type: QueryTypes.RAW });
   }
 
+  /** Runs `fn` once the outermost transaction of the current unit has committed (savepoints do not count). */
+  afterCommit(fn: () => void): void {
+    let root = namespace.get('transaction') as (Transaction & { parent?: Transaction }) | undefined;
+    if (!root) throw new Error('afterCommit outside a unit of work');
+    while (root.parent) root = root.parent;
+    // Sequelize also runs these hooks after a failed commit; callers use them only for wake-ups,
+    // where a spurious one costs an empty poll.
+    root.afterCommit(() => fn());
+  }
+
   /** Whether a trivial transaction completes within `timeoutMs`, and if not, why. */
   async probe(timeoutMs = 3000): Promise<{ reachable: true } | { reachable: false; error: string }> {
     let timer: NodeJS.Timeout | undefined;

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { PlinthConfig } from '../config/index.js';
 import { changesRole, type Database } from '../db/index.js';
 import type { Contact, ContactInput, Entities, UpsertResult, WorkspaceRow } from '../entities/index.js';
+import type { EventBus, StoredEvent } from '../events/index.js';
 import { NotFoundError, PlinthError } from '../errors/index.js';
 import { log } from '../log/index.js';
 import { describeErrors, VendorSchemas, type PluginManifest } from '../manifests/index.js';
@@ -31,11 +32,20 @@ export interface ModuleContext {
     /** Calls another module's declared gateway; the caller must declare a dependency on it. */
     call<O = unknown>(name: string, input: unknown): Promise<O>;
   };
+  events: {
+    /** Needs `events:emit`; a name the manifest declares, a payload its schema admits; written in this transaction. */
+    emit(name: string, payload: unknown, options?: { contactId?: string; idempotencyKey?: string }): Promise<StoredEvent>;
+  };
 }
 
 export interface RunOptions {
   workspaceId: string;
   contactId?: string;
+  /**
+   * Delivering an event written while the module was enabled: its subscriber set was fixed
+   * then, so a later disable does not drop it.
+   */
+  delivery?: boolean;
 }
 
 export type GatewayHandler = (input: unknown, ctx: ModuleContext) => Promise<unknown>;
@@ -52,6 +62,7 @@ export class ModuleRuntime {
     private readonly entities: Entities,
     private readonly marketplace: Marketplace,
     private readonly config: PlinthConfig,
+    private readonly bus: EventBus,
   ) {}
 
   /** Runs `fn` as module `moduleId` in a workspace where it is enabled. */
@@ -60,7 +71,7 @@ export class ModuleRuntime {
     if (!row) throw new LifecycleError(moduleId, 'is not installed');
     const workspace = await this.entities.workspaces.byId(options.workspaceId);
     const installation = (await this.marketplace.lifecycle.installations(workspace.id)).find(
-      (i) => i.moduleId === moduleId && i.enabled,
+      (i) => i.moduleId === moduleId && (i.enabled || options.delivery),
     );
     if (!installation) throw new ModuleNotEnabledError(moduleId, workspace.slug);
     const contact = options.contactId ? await this.entities.contacts.get(workspace.id, options.contactId) : null;
@@ -115,6 +126,13 @@ export class ModuleRuntime {
       },
       gateways: {
         call: (name, input) => this.callGateway(manifest, workspace, name, input) as never,
+      },
+      events: {
+        emit: async (name, payload, options = {}) => {
+          need('events:emit', 'emit events');
+          const producer = { id: manifest.id, manifest, registryId: row.id };
+          return (await this.bus.emit(producer, workspace.id, name, payload, { ...options, actor: { type: 'module', id: manifest.id } })).event;
+        },
       },
     };
   }

@@ -28,3 +28,4 @@ export {
 } from './validate.js';
 export { describeErrors, VendorSchemas } from './vendor-schemas.js';
 export { scaffoldFiles, scaffoldPlugin } from './scaffold.js';
+export { SHELL_EVENT_SCHEMAS } from './shell-events.js';

@@ -3,6 +3,7 @@ import type { PluginManifest } from '../../manifests/types/plugin-manifest.js';
 import { contractValidator } from './contracts.js';
 import { ManifestError, type ManifestProblem } from './errors.js';
 import { parseManifestText } from './parse.js';
+import { SHELL_EVENT_SCHEMAS } from './shell-events.js';
 import { describeErrors, VendorSchemas } from './vendor-schemas.js';
 
 /** Names a module table may not take: the shell's entities (a module keeps its own tables). */
@@ -26,16 +27,7 @@ export const SHELL_ENTITIES = new Set([
 /** Columns every module table gets from the shell. */
 export const SHELL_COLUMNS = ['id', 'workspace_id', 'created_at', 'updated_at'];
 /** Events the shell itself emits, which any module may subscribe to. */
-export const SHELL_EVENTS = new Set([
-  'plinth.module_published',
-  'plinth.module_installed',
-  'plinth.module_enabled',
-  'plinth.module_disabled',
-  'plinth.module_upgraded',
-  'plinth.module_uninstalled',
-  'plinth.contact_created',
-  'plinth.contact_updated',
-]);
+export const SHELL_EVENTS = new Set(Object.keys(SHELL_EVENT_SCHEMAS));
 
 /** What a manifest is checked against beyond itself. */
 export interface ValidationContext {

@@ -1,6 +1,7 @@
 import type { PlinthConfig } from '../config/index.js';
 import type { Database } from '../db/index.js';
 import type { Entities } from '../entities/index.js';
+import type { EventBus } from '../events/index.js';
 import { Lifecycle } from './lifecycle.js';
 import { Registry } from './registry.js';
 
@@ -16,9 +17,9 @@ export interface Marketplace {
   lifecycle: Lifecycle;
 }
 
-export function createMarketplace(db: Database, entities: Entities, config: PlinthConfig): Marketplace {
-  const registry = new Registry(db, config);
-  return { registry, lifecycle: new Lifecycle(db, entities, registry) };
+export function createMarketplace(db: Database, entities: Entities, config: PlinthConfig, bus: EventBus): Marketplace {
+  const registry = new Registry(db, config, bus);
+  return { registry, lifecycle: new Lifecycle(db, entities, registry, bus) };
 }
 export { auditGrants, type ModuleGrants, type RoleRights } from './grants.js';
 export { applyShellAccess, SHELL_READS, shellReadsOf } from './shell-access.js';

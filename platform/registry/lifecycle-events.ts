@@ -1,4 +1,4 @@
-import type { Database } from '../db/index.js';
+import type { EventBus } from '../events/index.js';
 
 export type LifecycleEvent =
   | 'plinth.module_published'
@@ -14,17 +14,7 @@ export interface Actor {
   id: string;
 }
 
-/** Records one lifecycle step in the shared event log, in the caller's transaction. */
-export async function recordLifecycle(
-  db: Database,
-  name: LifecycleEvent,
-  workspaceId: string | null,
-  actor: Actor,
-  payload: object,
-): Promise<void> {
-  await db.exec(
-    `INSERT INTO events (workspace_id, name, producer, actor_type, actor_id, payload)
-     VALUES ($1, $2, 'plinth', $3, $4, $5)`,
-    [workspaceId, name, actor.type, actor.id, JSON.stringify(payload)],
-  );
+/** Records one lifecycle step as a shell event, in the caller's transaction. */
+export async function recordLifecycle(bus: EventBus, name: LifecycleEvent, workspaceId: string | null, actor: Actor, payload: object): Promise<void> {
+  await bus.emit({ id: 'plinth' }, workspaceId, name, payload, { actor });
 }

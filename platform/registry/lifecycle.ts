@@ -1,6 +1,7 @@
 import semver from 'semver';
 import { quoteIdent, type Database } from '../db/index.js';
 import type { Entities } from '../entities/index.js';
+import type { EventBus } from '../events/index.js';
 import { log } from '../log/index.js';
 import { describeErrors, VendorSchemas, type PluginManifest } from '../manifests/index.js';
 import { ValidationError } from '../errors/index.js';
@@ -35,6 +36,7 @@ export class Lifecycle {
     private readonly db: Database,
     private readonly entities: Entities,
     private readonly registry: Registry,
+    private readonly bus: EventBus,
   ) {}
 
   private names(id: string): ModuleNames {
@@ -85,7 +87,7 @@ export class Lifecycle {
         await runModuleMigrations(this.db, names, pkg);
         await this.checkColumns(names, row.manifest);
         await this.db.exec(`UPDATE module_registry SET status = 'installed' WHERE id = $1`, [row.id]);
-        await recordLifecycle(this.db, 'plinth.module_installed', null, actor, { module: id, version: row.version });
+        await recordLifecycle(this.bus, 'plinth.module_installed', null, actor, { module: id, version: row.version });
         return { ...row, status: 'installed' as const };
       });
     } catch (err) {
@@ -176,7 +178,19 @@ export class Lifecycle {
          RETURNING workspace_id AS "workspaceId", module_id AS "moduleId", registry_id AS "registryId", enabled, settings`,
         [workspace.id, id, row.id, JSON.stringify(values)],
       );
-      await recordLifecycle(this.db, 'plinth.module_enabled', workspace.id, actor, { module: id, version: row.version });
+      if ((row.manifest.events?.subscribes ?? []).length > 0) {
+        // Its deliveries start here: events written before carry subscriber sets without it.
+        await this.db.exec(
+          `INSERT INTO event_cursors (subscriber, workspace_id, txid, seq)
+           SELECT $1, $2, COALESCE(h.txid, '0'), COALESCE(h.seq, 0)
+             FROM (SELECT 1) AS one LEFT JOIN LATERAL (
+                    SELECT txid, seq FROM events WHERE workspace_id = $2 AND txid < pg_snapshot_xmin(pg_current_snapshot())
+                     ORDER BY txid DESC, seq DESC LIMIT 1) h ON true
+           ON CONFLICT DO NOTHING`,
+          [id, workspace.id],
+        );
+      }
+      await recordLifecycle(this.bus, 'plinth.module_enabled', workspace.id, actor, { module: id, version: row.version });
       return installation;
     });
   }
@@ -224,7 +238,7 @@ export class Lifecycle {
         'UPDATE module_installations SET enabled = false, disabled_at = now() WHERE workspace_id = $1 AND module_id = $2',
         [workspace.id, id],
       );
-      await recordLifecycle(this.db, 'plinth.module_disabled', workspace.id, actor, { module: id });
+      await recordLifecycle(this.bus, 'plinth.module_disabled', workspace.id, actor, { module: id });
     });
   }
 
@@ -263,7 +277,7 @@ export class Lifecycle {
         await this.db.exec(`UPDATE module_registry SET status = 'published' WHERE id = $1`, [current.id]);
         await this.db.exec(`UPDATE module_registry SET status = 'installed' WHERE id = $1`, [target.id]);
         await this.db.exec('UPDATE module_installations SET registry_id = $2 WHERE module_id = $1', [id, target.id]);
-        await recordLifecycle(this.db, 'plinth.module_upgraded', null, actor, {
+        await recordLifecycle(this.bus, 'plinth.module_upgraded', null, actor, {
           module: id,
           from: current.version,
           to: target.version,
@@ -302,7 +316,7 @@ export class Lifecycle {
         );
       }
       await this.db.exec(`UPDATE module_registry SET status = 'uninstalled' WHERE id = $1`, [current.id]);
-      await recordLifecycle(this.db, 'plinth.module_uninstalled', null, actor, {
+      await recordLifecycle(this.bus, 'plinth.module_uninstalled', null, actor, {
         module: id,
         version: current.version,
         purged: purge,

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import semver from 'semver';
 import { PLINTH_VERSION, type PlinthConfig } from '../config/index.js';
 import type { Database } from '../db/index.js';
+import type { EventBus } from '../events/index.js';
 import { ConflictError } from '../errors/index.js';
 import { log } from '../log/index.js';
 import {
@@ -61,6 +62,7 @@ export class Registry {
   constructor(
     private readonly db: Database,
     private readonly config: PlinthConfig,
+    private readonly bus: EventBus,
   ) {}
 
   /** Serialises registry and lifecycle changes; call inside a unit. */
@@ -162,7 +164,7 @@ export class Registry {
       if (options.source === 'published') {
         await this.db.exec('INSERT INTO module_packages (registry_id, tarball) VALUES ($1, $2)', [row.id, pkg.tarball]);
       }
-      await recordLifecycle(this.db, 'plinth.module_published', null, options.actor, {
+      await recordLifecycle(this.bus, 'plinth.module_published', null, options.actor, {
         module: manifest.id,
         version: manifest.version,
         sha256: pkg.sha256,

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/index.js';
 import { migrationStatus, openDatabase, readLock, type Database } from '../../db/index.js';
+import { EventBus } from '../../events/index.js';
 import { auditGrants, Registry } from '../../registry/index.js';
 import { redactUrl, reportFailure } from '../context.js';
 
@@ -59,7 +60,7 @@ async function databaseChecks(db: Database): Promise<Check[]> {
 }
 
 async function grantChecks(db: Database): Promise<Check[]> {
-  const installed = (await new Registry(db, loadConfig()).rows()).filter((r) => r.status === 'installed');
+  const installed = (await new Registry(db, loadConfig(), new EventBus(db)).rows()).filter((r) => r.status === 'installed');
   const checks: Check[] = [];
   for (const m of await auditGrants(db, installed)) {
     for (const r of m.roles) {

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/index.js';
 import { migrateUp, openDatabase } from '../../db/index.js';
 import { createEntities } from '../../entities/index.js';
+import { EventBus } from '../../events/index.js';
 import { createMarketplace } from '../../registry/index.js';
 import { createApp, listen, type RuntimeState } from '../../http/index.js';
 import { log } from '../../log/index.js';
@@ -34,7 +35,7 @@ export function serveCommand(program: Command): void {
         await migrateUp(db);
         state.db = db;
         const entities = createEntities(db);
-        await createMarketplace(db, entities, config).registry.registerBundled();
+        await createMarketplace(db, entities, config, new EventBus(db)).registry.registerBundled();
         const demo = demoPassword(config);
         if (options.init && (await isEmpty(db))) {
           state.seed = 'running';

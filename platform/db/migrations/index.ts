@@ -5,6 +5,7 @@ import { themesLayouts } from './0005-themes-layouts.js';
 import { billing } from './0006-billing.js';
 import { modulePackages } from './0007-module-packages.js';
 import { rowLevelSecurity } from './0008-row-level-security.js';
+import { eventBus } from './0009-event-bus.js';
 import { workspacesUsers } from './0001-workspaces-users.js';
 import type { ShellMigration } from './context.js';
 
@@ -20,4 +21,5 @@ export const shellMigrations: ShellMigration[] = [
   billing,
   modulePackages,
   rowLevelSecurity,
+  eventBus,
 ];

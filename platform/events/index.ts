@@ -1,0 +1,3 @@
+export { EventBus, EVENT_COLUMNS, type Actor, type EmitOptions, type Producer, type StoredEvent } from './bus.js';
+export { EventError } from './errors.js';
+export { EventOperations, parseDeliveryId } from './operations.js';

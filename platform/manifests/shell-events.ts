@@ -1,0 +1,15 @@
+/** The events the shell itself emits (producer `plinth`), with their payload schemas. */
+const moduleStep = (extra: Record<string, object> = {}) => ({
+  type: 'object',
+  required: ['module'],
+  properties: { module: { type: 'string' }, version: { type: 'string' }, ...extra },
+});
+
+export const SHELL_EVENT_SCHEMAS: Record<string, object> = {
+  'plinth.module_published': moduleStep({ sha256: { type: 'string' }, source: { enum: ['bundled', 'published'] } }),
+  'plinth.module_installed': moduleStep(),
+  'plinth.module_enabled': moduleStep(),
+  'plinth.module_disabled': moduleStep(),
+  'plinth.module_upgraded': moduleStep({ from: { type: 'string' }, to: { type: 'string' } }),
+  'plinth.module_uninstalled': moduleStep({ purged: { type: 'boolean' } }),
+};

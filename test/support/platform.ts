@@ -1,0 +1,35 @@
+import { EventBus } from '../../platform/events/index.js';
+import { ModuleRuntime } from '../../platform/gateway/index.js';
+import { packageFromDir } from '../../platform/manifests/index.js';
+import { createMarketplace, type Marketplace } from '../../platform/registry/index.js';
+import { Dispatcher, type DispatcherOptions } from '../../platform/worker/index.js';
+import type { TestDatabase } from './database.js';
+
+export const actor = { type: 'system' as const, id: 'test' };
+
+/** The platform's moving parts over one test database, wired as `plinth serve` wires them. */
+export interface TestPlatform {
+  bus: EventBus;
+  market: Marketplace;
+  runtime: ModuleRuntime;
+  dispatcher(options?: DispatcherOptions): Dispatcher;
+  /** Publishes (unsigned), installs and enables a plugin folder in the given workspaces. */
+  add(dir: string, id: string, workspaces: string[]): Promise<void>;
+}
+
+export function testPlatform(t: TestDatabase): TestPlatform {
+  const bus = new EventBus(t.db);
+  const market = createMarketplace(t.db, t.entities, { ...t.config, allowUnsigned: true }, bus);
+  const runtime = new ModuleRuntime(t.db, t.entities, market, t.config, bus);
+  return {
+    bus,
+    market,
+    runtime,
+    dispatcher: (options) => new Dispatcher(t.db, bus, runtime, market, t.config, options),
+    async add(dir, id, workspaces) {
+      await market.registry.publish(packageFromDir(dir), { source: 'published', label: id, actor });
+      await market.lifecycle.install(id, undefined, actor);
+      for (const slug of workspaces) await market.lifecycle.enable(id, slug, undefined, actor);
+    },
+  };
+}
