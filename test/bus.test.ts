@@ -50,8 +50,11 @@ describe(`the event bus (${onServer ? 'server' : 'embedded'} database)`, () => {
   const emit = (workspaceId: string, payload: unknown, options?: { idempotencyKey?: string; contactId?: string }) =>
     p.runtime.run('producer', { workspaceId }, (ctx) => ctx.events.emit(LEAD.name, payload, options));
   const effects = async (module: string, workspaceId: string) =>
-    t.db.unit({ role: 'connection' }, () => t.db.rows<{ title: string }>(`SELECT title FROM mod_${module}.notes WHERE workspace_id = $1 ORDER BY title`, [workspaceId]));
-  const eventCount = async () => Number((await t.db.owner('test', () => t.db.rows<{ n: string }>('SELECT count(*) AS n FROM events')))[0].n);
+    t.db.unit({ role: 'connection' }, () =>
+      t.db.rows<{ title: string }>(`SELECT title FROM mod_${module}.notes WHERE workspace_id = $1 ORDER BY title`, [workspaceId]),
+    );
+  const eventCount = async () =>
+    Number((await t.db.owner('test', () => t.db.rows<{ n: string }>('SELECT count(*) AS n FROM events')))[0].n);
 
   before(async () => {
     t = await freshDatabase();
@@ -72,7 +75,7 @@ describe(`the event bus (${onServer ? 'server' : 'embedded'} database)`, () => {
   });
   after(() => t.drop());
 
-  it("rollback of the caller leaves no event", async () => {
+  it('rollback of the caller leaves no event', async () => {
     const before = await eventCount();
     await assert.rejects(
       t.db.app(w1.id, async () => {
@@ -118,10 +121,14 @@ describe(`the event bus (${onServer ? 'server' : 'embedded'} database)`, () => {
   });
 
   it('checkpoint 2: a module emits typed events into the shared log', async () => {
-    const contact = (await t.entities.contacts.upsert(w1.id, { emails: ['typed@x.example'], source: { module: 'producer' } })).contact;
+    const contact = (await t.entities.contacts.upsert(w1.id, { emails: ['typed@x.example'], source: { module: 'producer' } }))
+      .contact;
     const event = await emit(w1.id, { email: 'typed@x.example', score: 7 }, { contactId: contact.id });
     const [row] = await t.db.app(w1.id, () =>
-      t.db.rows<Record<string, unknown>>('SELECT name, schema_version, producer, contact_id, actor_type, actor_id, payload, subscribers FROM events WHERE id = $1', [event.id]),
+      t.db.rows<Record<string, unknown>>(
+        'SELECT name, schema_version, producer, contact_id, actor_type, actor_id, payload, subscribers FROM events WHERE id = $1',
+        [event.id],
+      ),
     );
     assert.deepEqual(row, {
       name: LEAD.name,
@@ -137,16 +144,34 @@ describe(`the event bus (${onServer ? 'server' : 'embedded'} database)`, () => {
 
   it('checkpoint 3: another module consumes them without any private-table access; a module not enabled gets nothing', async () => {
     g.flakyAttempts = [];
-    const emitted = [await emit(w1.id, { email: 'a@x.example', score: 1 }), await emit(w2.id, { email: 'b@x.example', score: 2 })];
+    const emitted = [
+      await emit(w1.id, { email: 'a@x.example', score: 1 }),
+      await emit(w2.id, { email: 'b@x.example', score: 2 }),
+    ];
     await p.dispatcher().drain();
-    const w1Events = await t.db.app(w1.id, () => t.db.rows<{ id: string }>("SELECT id FROM events WHERE name = $1 ORDER BY id", [LEAD.name]));
-    assert.deepEqual((await effects('listener', w1.id)).map((e) => e.title), w1Events.map((e) => e.id).sort());
+    const w1Events = await t.db.app(w1.id, () =>
+      t.db.rows<{ id: string }>('SELECT id FROM events WHERE name = $1 ORDER BY id', [LEAD.name]),
+    );
+    assert.deepEqual(
+      (await effects('listener', w1.id)).map((e) => e.title),
+      w1Events.map((e) => e.id).sort(),
+    );
     assert.ok((await effects('listener', w2.id)).some((e) => e.title === emitted[1].id));
     assert.deepEqual(await effects('sleeper', w1.id), [], 'sleeper is not enabled in bus-one');
-    assert.equal((await effects('sleeper', w2.id)).length, (await effects('listener', w2.id)).length, 'sleeper gets what it is enabled for');
+    assert.equal(
+      (await effects('sleeper', w2.id)).length,
+      (await effects('listener', w2.id)).length,
+      'sleeper gets what it is enabled for',
+    );
     const listener = `${t.db.roles.prefix}mod_listener`;
-    await assert.rejects(t.db.unit({ role: { name: listener }, workspaceId: w1.id }, () => t.db.rows('SELECT * FROM mod_producer.notes')), /permission denied for schema mod_producer/);
-    await assert.rejects(t.db.unit({ role: { name: listener }, workspaceId: w1.id }, () => t.db.rows('SELECT * FROM public.events')), /permission denied for table events/);
+    await assert.rejects(
+      t.db.unit({ role: { name: listener }, workspaceId: w1.id }, () => t.db.rows('SELECT * FROM mod_producer.notes')),
+      /permission denied for schema mod_producer/,
+    );
+    await assert.rejects(
+      t.db.unit({ role: { name: listener }, workspaceId: w1.id }, () => t.db.rows('SELECT * FROM public.events')),
+      /permission denied for table events/,
+    );
   });
 
   it('a throwing handler is retried with growing delays and goes dead, while the others are delivered once', async () => {
@@ -159,7 +184,10 @@ describe(`the event bus (${onServer ? 'server' : 'embedded'} database)`, () => {
     while (Date.now() < deadline) {
       await dispatcher.drain();
       [state] = await t.db.app(w1.id, () =>
-        t.db.rows<{ status: string; attempts: number }>("SELECT status, attempts FROM event_deliveries WHERE event_id = $1 AND subscriber = 'flaky'", [event.id]),
+        t.db.rows<{ status: string; attempts: number }>(
+          "SELECT status, attempts FROM event_deliveries WHERE event_id = $1 AND subscriber = 'flaky'",
+          [event.id],
+        ),
       );
       if (state?.status === 'dead') break;
       await new Promise((r) => setTimeout(r, 20));
@@ -177,11 +205,19 @@ describe(`the event bus (${onServer ? 'server' : 'embedded'} database)`, () => {
   });
 
   it('replays a dead delivery', async () => {
-    const [dead] = await t.db.app(w1.id, () => t.db.rows<{ event_id: string }>("SELECT event_id FROM event_deliveries WHERE subscriber = 'flaky' AND status = 'dead' LIMIT 1"));
+    const [dead] = await t.db.app(w1.id, () =>
+      t.db.rows<{ event_id: string }>(
+        "SELECT event_id FROM event_deliveries WHERE subscriber = 'flaky' AND status = 'dead' LIMIT 1",
+      ),
+    );
     g.flakyHealed = true;
     await new EventOperations(t.db).replay(`${dead.event_id}:flaky`);
     await p.dispatcher().drain();
-    const [after] = await t.db.app(w1.id, () => t.db.rows<{ status: string }>("SELECT status FROM event_deliveries WHERE event_id = $1 AND subscriber = 'flaky'", [dead.event_id]));
+    const [after] = await t.db.app(w1.id, () =>
+      t.db.rows<{ status: string }>("SELECT status FROM event_deliveries WHERE event_id = $1 AND subscriber = 'flaky'", [
+        dead.event_id,
+      ]),
+    );
     assert.equal(after.status, 'delivered');
     assert.ok((await effects('flaky', w1.id)).some((e) => e.title === dead.event_id));
     await assert.rejects(new EventOperations(t.db).replay(`${dead.event_id}:flaky`), /not found/);
@@ -189,8 +225,14 @@ describe(`the event bus (${onServer ? 'server' : 'embedded'} database)`, () => {
 
   it('backs off exponentially, capped, with jitter between half and all of the delay', () => {
     const policy = { maxAttempts: 9, initialDelayMs: 100, maxDelayMs: 1000 };
-    assert.deepEqual([1, 2, 3, 4, 5].map((n) => retryDelayMs(policy, n, () => 1)), [100, 200, 400, 800, 1000]);
-    assert.deepEqual([1, 2, 3].map((n) => retryDelayMs(policy, n, () => 0)), [50, 100, 200]);
+    assert.deepEqual(
+      [1, 2, 3, 4, 5].map((n) => retryDelayMs(policy, n, () => 1)),
+      [100, 200, 400, 800, 1000],
+    );
+    assert.deepEqual(
+      [1, 2, 3].map((n) => retryDelayMs(policy, n, () => 0)),
+      [50, 100, 200],
+    );
   });
 
   it('a transaction held open 5 s delays delivery and skips nothing', async function () {
@@ -226,7 +268,7 @@ describe(`the event bus (${onServer ? 'server' : 'embedded'} database)`, () => {
         await new Promise((r) => setTimeout(r, 50));
       }
       assert.equal(titles.filter((x) => x === late.id).length, 1);
-      assert.equal(titles.filter((x) => x === early.id).length, 1, 'the older transaction\'s event was not skipped');
+      assert.equal(titles.filter((x) => x === early.id).length, 1, "the older transaction's event was not skipped");
     } finally {
       await dispatcher.stop();
     }

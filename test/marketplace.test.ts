@@ -32,7 +32,12 @@ describe(`marketplace: registry and module lifecycle (${onServer ? 'server' : 'e
     const vendor = generateSigningKeys();
     vendorKey = vendor.privateKey;
     fs.writeFileSync(path.join(keysDir, 'acme.pem'), vendor.publicKey);
-    market = createMarketplace(t.db, t.entities, { ...t.config, trustedKeysDir: keysDir, allowUnsigned: false }, new EventBus(t.db));
+    market = createMarketplace(
+      t.db,
+      t.entities,
+      { ...t.config, trustedKeysDir: keysDir, allowUnsigned: false },
+      new EventBus(t.db),
+    );
   });
   after(async () => {
     await t.drop();
@@ -40,11 +45,14 @@ describe(`marketplace: registry and module lifecycle (${onServer ? 'server' : 'e
   });
 
   const publishUnsigned = (dir: string) =>
-    createMarketplace(t.db, t.entities, { ...t.config, allowUnsigned: true }, new EventBus(t.db)).registry.publish(packageFromDir(dir), {
-      source: 'published',
-      label: dir,
-      actor,
-    });
+    createMarketplace(t.db, t.entities, { ...t.config, allowUnsigned: true }, new EventBus(t.db)).registry.publish(
+      packageFromDir(dir),
+      {
+        source: 'published',
+        label: dir,
+        actor,
+      },
+    );
 
   describe('packages and signatures', () => {
     it('packs the same folder to the same bytes, with zeroed times and sorted entries', () => {

@@ -136,8 +136,18 @@ describe(`shell migrations and roles (${onServer ? 'server' : 'embedded'} databa
     await migrateDown(t.db, '0006-billing');
     await t.db.unit({ role: 'owner' }, () => t.db.exec('CREATE TABLE billing_accounts (id int)'));
     await assert.rejects(migrateUp(t.db), /already exists/);
-    assert.deepEqual((await migrationStatus(t.db)).pending, ['0006-billing', '0007-module-packages', '0008-row-level-security', '0009-event-bus']);
+    assert.deepEqual((await migrationStatus(t.db)).pending, [
+      '0006-billing',
+      '0007-module-packages',
+      '0008-row-level-security',
+      '0009-event-bus',
+    ]);
     await t.db.unit({ role: 'owner' }, () => t.db.exec('DROP TABLE billing_accounts'));
-    assert.deepEqual(await migrateUp(t.db), ['0006-billing', '0007-module-packages', '0008-row-level-security', '0009-event-bus']);
+    assert.deepEqual(await migrateUp(t.db), [
+      '0006-billing',
+      '0007-module-packages',
+      '0008-row-level-security',
+      '0009-event-bus',
+    ]);
   });
 });

@@ -1,16 +1,28 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { doctorCommand } from './commands/doctor.js';
+import { eventsCommand } from './commands/events.js';
 import { migrateCommand } from './commands/migrate.js';
 import { pluginCommand } from './commands/plugin.js';
 import { seedCommand } from './commands/seed.js';
 import { serveCommand } from './commands/serve.js';
 import { userCommand } from './commands/user.js';
+import { workerCommand } from './commands/worker.js';
 import { workspaceCommand } from './commands/workspace.js';
 import { reportFailure } from './context.js';
 
 const program = new Command('plinth').description('Plinth: a low-code admin platform with a plugin marketplace');
-for (const register of [migrateCommand, seedCommand, workspaceCommand, userCommand, serveCommand, pluginCommand, doctorCommand]) {
+for (const register of [
+  migrateCommand,
+  seedCommand,
+  workspaceCommand,
+  userCommand,
+  serveCommand,
+  workerCommand,
+  eventsCommand,
+  pluginCommand,
+  doctorCommand,
+]) {
   register(program);
 }
 program.parseAsync(process.argv).catch(reportFailure);

@@ -67,13 +67,13 @@ export class Database {
   /** Runs a statement in the current unit (there must be one) and returns its rows. */
   async rows<R extends object>(sql: string, bind: unknown[] = []): Promise<R[]> {
     if (!namespace.get('transaction')) throw new Error('query outside a unit of work');
-    return this.sequelize.query<R>(sql, { bind: bindOrNone(bind), type: QueryTypes.SELECT });
+    return this.sequelize.query<R>(sql, { bind: bindOrNone(bind), type: QueryTypes.SELECT }).catch(withMessage);
   }
 
   /** Runs a statement in the current unit (there must be one), ignoring its result. */
   async exec(sql: string, bind: unknown[] = []): Promise<void> {
     if (!namespace.get('transaction')) throw new Error('query outside a unit of work');
-    await this.sequelize.query(sql, { bind: bindOrNone(bind), type: QueryTypes.RAW });
+    await this.sequelize.query(sql, { bind: bindOrNone(bind), type: QueryTypes.RAW }).catch(withMessage);
   }
 
   /** Runs `fn` once the outermost transaction of the current unit has committed (savepoints do not count). */
@@ -125,6 +125,13 @@ export class Database {
       ],
     );
   }
+}
+
+/** Sequelize builds its query errors' stacks without their message: put PostgreSQL's words back where people read. */
+function withMessage(err: Error): never {
+  if (err.stack && !err.stack.includes(err.message))
+    err.stack = `${err.name}: ${err.message}\n${err.stack.split('\n').slice(1).join('\n')}`;
+  throw err;
 }
 
 /** Sequelize rewrites `$$` to `$` whenever `bind` is given, which breaks dollar-quoted bodies. */

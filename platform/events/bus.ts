@@ -70,7 +70,8 @@ export class EventBus {
       return { schema, version: 1 };
     }
     const prefix = producer.id.replace(/-/g, '_');
-    if (name.split('.')[0] !== prefix) throw new EventError(name, `is outside the prefix "${prefix}." of module "${producer.id}"`);
+    if (name.split('.')[0] !== prefix)
+      throw new EventError(name, `is outside the prefix "${prefix}." of module "${producer.id}"`);
     const declared = producer.manifest?.events?.emits?.find((e) => e.name === name);
     if (!declared) throw new EventError(name, `is not declared in the manifest of module "${producer.id}" (events.emits)`);
     return { schema: declared.payload, version: declared.version };
@@ -86,18 +87,83 @@ export class EventBus {
     if ('error' in compiled) throw new EventError(name, `its payload schema ${compiled.error}`);
     if (!compiled.validate(payload)) {
       const problems = describeErrors(compiled.validate.errors, 'payload');
-      throw new EventError(name, `payload refused: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, problems[0].path);
+      throw new EventError(
+        name,
+        `payload refused: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
+        problems[0].path,
+      );
     }
     return version;
+  }
+
+  /**
+   * Writes many events of one producer in one workspace with one statement, in the caller's
+   * unit: imports, and the batched emits of busy producers. Each payload is checked as in
+   * `emit`; one bad payload refuses the batch, naming its index. No idempotency keys here.
+   */
+  async emitMany(
+    producer: Producer,
+    workspaceId: string,
+    events: { name: string; payload: unknown; contactId?: string | null }[],
+    actor?: Actor,
+  ): Promise<number> {
+    const versions = events.map((e, i) => {
+      try {
+        return this.check(producer, e.name, e.payload);
+      } catch (err) {
+        if (err instanceof EventError) throw new EventError(e.name, `[${i}]: ${err.message}`, `[${i}]`);
+        throw err;
+      }
+    });
+    return this.db.app(workspaceId, async () => {
+      const contacts = [...new Set(events.map((e) => e.contactId).filter((c): c is string => !!c))];
+      if (contacts.length > 0) {
+        const seen = await this.db.rows<{ id: string }>('SELECT id FROM contacts WHERE id = ANY($1::uuid[])', [contacts]);
+        const missing = contacts.find((c) => !seen.some((s) => s.id === c));
+        if (missing) throw new NotFoundError('contact', missing);
+      }
+      const rows = events.map((e, i) => ({
+        ord: i,
+        name: e.name,
+        version: versions[i],
+        contact: e.contactId ?? null,
+        payload: e.payload,
+      }));
+      const inserted = await this.db.rows(
+        `WITH subs AS (
+           SELECT n.name, COALESCE(array_agg(mi.module_id ORDER BY mi.module_id) FILTER (WHERE mi.module_id IS NOT NULL), '{}') AS subscribers
+             FROM (SELECT DISTINCT name FROM jsonb_to_recordset($2::jsonb) AS r(name text)) n
+             LEFT JOIN module_installations mi ON mi.workspace_id = $1 AND mi.enabled
+             LEFT JOIN module_registry reg ON reg.id = mi.registry_id
+            WHERE mi.module_id IS NULL OR reg.manifest->'events'->'subscribes' @> jsonb_build_array(jsonb_build_object('event', n.name))
+            GROUP BY n.name)
+         INSERT INTO events (workspace_id, name, schema_version, producer, contact_id, actor_type, actor_id, payload, subscribers)
+         SELECT $1, r.name, r.version, $3, r.contact, $4, $5, r.payload, COALESCE(s.subscribers, '{}')
+           FROM jsonb_to_recordset($2::jsonb) AS r(ord integer, name text, version integer, contact uuid, payload jsonb)
+           LEFT JOIN subs s ON s.name = r.name
+          ORDER BY r.ord
+         RETURNING 1`,
+        [workspaceId, JSON.stringify(rows), producer.id, actor?.type ?? 'module', actor?.id ?? producer.id],
+      );
+      this.db.afterCommit(() => this.listeners.forEach((l) => l()));
+      return inserted.length;
+    });
   }
 
   /**
    * Writes one event in the caller's unit (or a unit of its own). With an idempotency key, a
    * repeat in the same workspace from the same producer returns the first event and writes nothing.
    */
-  async emit(producer: Producer, workspaceId: string | null, name: string, payload: unknown, options: EmitOptions = {}): Promise<{ event: StoredEvent; duplicate: boolean }> {
+  async emit(
+    producer: Producer,
+    workspaceId: string | null,
+    name: string,
+    payload: unknown,
+    options: EmitOptions = {},
+  ): Promise<{ event: StoredEvent; duplicate: boolean }> {
     const version = this.check(producer, name, payload);
-    if (workspaceId === null && producer.id !== SHELL_PRODUCER) throw new EventError(name, 'a module emits only within a workspace');
+    if (workspaceId === null && producer.id !== SHELL_PRODUCER)
+      throw new EventError(name, 'a module emits only within a workspace');
     const write = async (): Promise<{ event: StoredEvent; duplicate: boolean }> => {
       const id = randomUUID();
       if (options.idempotencyKey !== undefined) {
@@ -129,9 +195,17 @@ export class EventBus {
                       WHERE mi.workspace_id = $2 AND mi.enabled AND r.manifest->'events'->'subscribes' @> $11::jsonb), '{}'))
          RETURNING ${EVENT_COLUMNS}`,
         [
-          id, workspaceId, name, version, producer.id, options.contactId ?? null,
-          options.actor?.type ?? (producer.id === SHELL_PRODUCER ? 'system' : 'module'), options.actor?.id ?? (producer.id === SHELL_PRODUCER ? null : producer.id),
-          JSON.stringify(payload), options.idempotencyKey ?? null, JSON.stringify([{ event: name }]),
+          id,
+          workspaceId,
+          name,
+          version,
+          producer.id,
+          options.contactId ?? null,
+          options.actor?.type ?? (producer.id === SHELL_PRODUCER ? 'system' : 'module'),
+          options.actor?.id ?? (producer.id === SHELL_PRODUCER ? null : producer.id),
+          JSON.stringify(payload),
+          options.idempotencyKey ?? null,
+          JSON.stringify([{ event: name }]),
         ],
       );
       if (event.subscribers.length > 0) this.db.afterCommit(() => this.listeners.forEach((l) => l()));

@@ -42,7 +42,13 @@ export class EventOperations {
   }
 
   /** Events, newest first, filtered by workspace slug, contact or name. */
-  async list(filter: { workspace?: string; contactId?: string; name?: string; limit?: number; after?: string }): Promise<(StoredEvent & { seq: string })[]> {
+  async list(filter: {
+    workspace?: string;
+    contactId?: string;
+    name?: string;
+    limit?: number;
+    after?: string;
+  }): Promise<(StoredEvent & { seq: string })[]> {
     return this.db.owner('list events', () =>
       this.db.rows(
         `SELECT ${EVENT_COLUMNS}, e.seq::text AS seq FROM events e LEFT JOIN workspaces w ON w.id = e.workspace_id
@@ -55,7 +61,9 @@ export class EventOperations {
   }
 
   /** Per subscriber and workspace: events behind the cursor (lag), delivered, failed and dead. */
-  async metrics(): Promise<{ subscriber: string; workspace: string; lag: number; delivered: number; failed: number; dead: number }[]> {
+  async metrics(): Promise<
+    { subscriber: string; workspace: string; lag: number; delivered: number; failed: number; dead: number }[]
+  > {
     const rows = await this.db.owner('event metrics', () =>
       this.db.rows<Record<string, string>>(
         `SELECT c.subscriber, w.slug AS workspace,
@@ -67,7 +75,14 @@ export class EventOperations {
            FROM event_cursors c JOIN workspaces w ON w.id = c.workspace_id ORDER BY c.subscriber, w.slug`,
       ),
     );
-    return rows.map((r) => ({ subscriber: r.subscriber, workspace: r.workspace, lag: Number(r.lag), delivered: Number(r.delivered), failed: Number(r.failed), dead: Number(r.dead) }));
+    return rows.map((r) => ({
+      subscriber: r.subscriber,
+      workspace: r.workspace,
+      lag: Number(r.lag),
+      delivered: Number(r.delivered),
+      failed: Number(r.failed),
+      dead: Number(r.dead),
+    }));
   }
 
   /** What a module missed in a workspace since a position (an event's seq): the events for it after that one. */

@@ -131,7 +131,9 @@ export class ModuleRuntime {
         emit: async (name, payload, options = {}) => {
           need('events:emit', 'emit events');
           const producer = { id: manifest.id, manifest, registryId: row.id };
-          return (await this.bus.emit(producer, workspace.id, name, payload, { ...options, actor: { type: 'module', id: manifest.id } })).event;
+          return (
+            await this.bus.emit(producer, workspace.id, name, payload, { ...options, actor: { type: 'module', id: manifest.id } })
+          ).event;
         },
       },
     };

@@ -15,6 +15,12 @@ export interface Actor {
 }
 
 /** Records one lifecycle step as a shell event, in the caller's transaction. */
-export async function recordLifecycle(bus: EventBus, name: LifecycleEvent, workspaceId: string | null, actor: Actor, payload: object): Promise<void> {
+export async function recordLifecycle(
+  bus: EventBus,
+  name: LifecycleEvent,
+  workspaceId: string | null,
+  actor: Actor,
+  payload: object,
+): Promise<void> {
   await bus.emit({ id: 'plinth' }, workspaceId, name, payload, { actor });
 }

@@ -116,19 +116,26 @@ export class Dispatcher {
   /** One round: new events since the last look, every waiting cursor now and then, due retries. Returns whether it did work. */
   async tick(): Promise<boolean> {
     const pairs = new Map<string, { subscriber: string; workspaceId: string }>();
-    const add = (subscriber: string, workspaceId: string): void => void pairs.set(pairKey(subscriber, workspaceId), { subscriber, workspaceId });
+    const add = (subscriber: string, workspaceId: string): void =>
+      void pairs.set(pairKey(subscriber, workspaceId), { subscriber, workspaceId });
     if (!this.position || Date.now() - this.lastSweep >= this.sweepMs) {
       // Where the log ends now, then every cursor behind it: what lies before `position` is swept, what after is scanned.
-      const [head] = await this.db.app(null, () => this.db.rows<Position>('SELECT txid::text, seq::text FROM plinth_event_head()'));
+      const [head] = await this.db.app(null, () =>
+        this.db.rows<Position>('SELECT txid::text, seq::text FROM plinth_event_head()'),
+      );
       this.position ??= head ?? { txid: '0', seq: '0' };
-      for (const c of await this.db.app(null, () => this.db.rows<{ subscriber: string; workspace_id: string }>('SELECT subscriber, workspace_id FROM plinth_waiting_cursors()'))) {
+      for (const c of await this.db.app(null, () =>
+        this.db.rows<{ subscriber: string; workspace_id: string }>(
+          'SELECT subscriber, workspace_id FROM plinth_waiting_cursors()',
+        ),
+      )) {
         add(c.subscriber, c.workspace_id);
       }
       this.lastSweep = Date.now();
     }
     const fresh = await this.db.app(null, () =>
       this.db.rows<{ workspace_id: string | null; subscriber: string | null; txid: string; seq: string }>(
-        'SELECT workspace_id, subscriber, txid::text, seq::text FROM plinth_new_work($1::xid8, $2, 5000)',
+        'SELECT workspace_id, subscriber, txid::text, seq::text FROM plinth_new_work($1::xid8, $2::bigint, 5000)',
         [this.position!.txid, this.position!.seq],
       ),
     );
@@ -143,7 +150,9 @@ export class Dispatcher {
         worked = true;
       }
     }
-    const due = await this.db.app(null, () => this.db.rows<{ subscriber: string; workspace_id: string }>('SELECT subscriber, workspace_id FROM plinth_due_retries(1000)'));
+    const due = await this.db.app(null, () =>
+      this.db.rows<{ subscriber: string; workspace_id: string }>('SELECT subscriber, workspace_id FROM plinth_due_retries(1000)'),
+    );
     for (const d of due) if ((await this.retry(d.subscriber, d.workspace_id)) > 0) worked = true;
     return worked;
   }
@@ -176,8 +185,8 @@ export class Dispatcher {
       if (!cursor) return 'locked';
       const events = await this.db.rows<Row>(
         `SELECT ${EVENT_COLUMNS}, e.txid::text, e.seq::text FROM events e
-          WHERE workspace_id = $1 AND (txid, seq) > ($2::xid8, $3) AND txid < pg_snapshot_xmin(pg_current_snapshot())
-          ORDER BY txid, seq LIMIT $4`,
+          WHERE e.workspace_id = $1 AND (e.txid, e.seq) > ($2::xid8, $3::bigint) AND e.txid < pg_snapshot_xmin(pg_current_snapshot())
+          ORDER BY e.txid, e.seq LIMIT $4`,
         [workspaceId, cursor.txid, cursor.seq, this.batchSize],
       );
       if (events.length === 0) return 0;
@@ -200,7 +209,9 @@ export class Dispatcher {
    */
   private async deliver(subscriber: string, workspaceId: string, events: Row[]): Promise<void> {
     const row = await this.moduleRow(subscriber);
-    const plan = await Promise.all(events.map(async (e) => ({ event: e, ...(await this.subscription(row, e.name)) })));
+    // One after another: resolving a handler may read the registry, and queries of one unit never run concurrently.
+    const plan: { event: Row; handler: EventHandler; retry: RetryPolicy }[] = [];
+    for (const event of events) plan.push({ event, ...(await this.subscription(row, event.name)) });
     const runAll = (items: typeof plan) =>
       this.runtime.run(subscriber, { workspaceId, delivery: true }, async (ctx) => {
         for (const p of items) await p.handler({ ...p.event, deliveryId: `${p.event.id}:${subscriber}`, attempt: 1 }, ctx);
@@ -240,7 +251,9 @@ export class Dispatcher {
         const { handler, retry } = await this.subscription(row, event.name);
         const attempt = event.attempts + 1;
         try {
-          await this.runtime.run(subscriber, { workspaceId, delivery: true }, (ctx) => handler({ ...event, deliveryId: `${event.id}:${subscriber}`, attempt }, ctx));
+          await this.runtime.run(subscriber, { workspaceId, delivery: true }, (ctx) =>
+            handler({ ...event, deliveryId: `${event.id}:${subscriber}`, attempt }, ctx),
+          );
           await this.db.exec(
             `UPDATE event_deliveries SET status = 'delivered', attempts = $3, delivered_at = now(), last_error = NULL
               WHERE event_id = $1 AND subscriber = $2`,

@@ -5,13 +5,15 @@ import { createEntities } from '../../entities/index.js';
 import { EventBus } from '../../events/index.js';
 import { createMarketplace } from '../../registry/index.js';
 import { createApp, listen, type RuntimeState } from '../../http/index.js';
+import { ModuleRuntime } from '../../gateway/index.js';
 import { log } from '../../log/index.js';
+import { Dispatcher } from '../../worker/index.js';
 import { demoPassword, isEmpty, loadDemoData, seedDemo } from '../../seed/index.js';
 
 export function serveCommand(program: Command): void {
   program
     .command('serve')
-    .description('run the platform: listen first, then open and migrate the database')
+    .description('run the platform: listen first, then open and migrate the database, and deliver events')
     .option('--init', 'also seed the demo data when the database is empty (what npm start does)')
     .action(async (options: { init?: boolean }) => {
       const config = loadConfig();
@@ -23,8 +25,10 @@ export function serveCommand(program: Command): void {
       const { port } = server.address() as { port: number };
       const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}/`;
       console.log(`Plinth is listening on ${url} (health: ${url}healthz)`);
+      let dispatcher: Dispatcher | undefined;
       const stop = async (): Promise<void> => {
         server.close();
+        await dispatcher?.stop();
         await state.db?.close();
         process.exit(0);
       };
@@ -35,7 +39,12 @@ export function serveCommand(program: Command): void {
         await migrateUp(db);
         state.db = db;
         const entities = createEntities(db);
-        await createMarketplace(db, entities, config, new EventBus(db)).registry.registerBundled();
+        const bus = new EventBus(db);
+        const marketplace = createMarketplace(db, entities, config, bus);
+        await marketplace.registry.registerBundled();
+        // Events are delivered in-process too; more workers may run beside it (`plinth worker`).
+        dispatcher = new Dispatcher(db, bus, new ModuleRuntime(db, entities, marketplace, config, bus), marketplace, config);
+        dispatcher.start();
         const demo = demoPassword(config);
         if (options.init && (await isEmpty(db))) {
           state.seed = 'running';

@@ -7,7 +7,8 @@ import { grantApp, run, type ShellMigration } from './context.js';
  * event_deliveries only for failures, retries and dead deliveries. Idempotency keys in a table
  * of their own. See docs/decisions/0008-event-bus.md.
  */
-const FUNCTIONS = 'plinth_event_head(), plinth_new_work(xid8, bigint, integer), plinth_waiting_cursors(), plinth_due_retries(integer)';
+const FUNCTIONS =
+  'plinth_event_head(), plinth_new_work(xid8, bigint, integer), plinth_waiting_cursors(), plinth_due_retries(integer)';
 
 export const eventBus: ShellMigration = {
   name: '0009-event-bus',
