@@ -27,7 +27,13 @@ const PAYLOAD = { form: 'contact-us', email: 'someone@example.com', name: 'Someo
 type Workload = 'single' | 'batched' | 'drain' | 'fanout' | 'latency_p50' | 'latency_p95' | 'insert_reference';
 type System = 'plinth' | 'graphile-worker' | 'pg-boss';
 const results: Record<Workload, Partial<Record<System, number>>> = {
-  single: {}, batched: {}, drain: {}, fanout: {}, latency_p50: {}, latency_p95: {}, insert_reference: {},
+  single: {},
+  batched: {},
+  drain: {},
+  fanout: {},
+  latency_p50: {},
+  latency_p95: {},
+  insert_reference: {},
 };
 
 /** Counts handler runs; resolves when `target` have run. Handlers call `hit`. */
@@ -54,9 +60,11 @@ const counter = new Counter();
 
 async function inFlight(total: number, lanes: number, one: (i: number) => Promise<unknown>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: lanes }, async () => {
-    while (next < total) await one(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: lanes }, async () => {
+      while (next < total) await one(next++);
+    }),
+  );
 }
 
 const DEADLINE_MS = 120_000;
@@ -75,7 +83,10 @@ async function rate(expected: number, work: () => Promise<void>): Promise<number
   counter.reset();
   const start = performance.now();
   try {
-    await deadline(work().then(() => counter.reached(expected)), `${expected} deliveries`);
+    await deadline(
+      work().then(() => counter.reached(expected)),
+      `${expected} deliveries`,
+    );
   } catch (err) {
     console.error(`${(err as Error).message} (${counter.count} counted)`);
     return undefined;
@@ -105,27 +116,54 @@ const HANDLER = 'export default async function handle() { globalThis.benchHit();
 async function plinth(t: TestDatabase): Promise<void> {
   const p: TestPlatform = testPlatform(t);
   const ws = await t.entities.workspaces.create({ slug: 'bench', name: 'Bench' });
-  const emits = [{ name: 'source.lead_captured', version: 1, payload: { type: 'object' } }, { name: 'source.lead_fanned', version: 1, payload: { type: 'object' } }];
-  await p.add(pluginDir('source', (m) => { m.capabilities.requires = ['events:emit']; m.events = { emits }; delete m.settings; }), 'source', ['bench']);
+  const emits = [
+    { name: 'source.lead_captured', version: 1, payload: { type: 'object' } },
+    { name: 'source.lead_fanned', version: 1, payload: { type: 'object' } },
+  ];
+  await p.add(
+    pluginDir('source', (m) => {
+      m.capabilities.requires = ['events:emit'];
+      m.events = { emits };
+      delete m.settings;
+    }),
+    'source',
+    ['bench'],
+  );
   const sink = (id: string, event: string) =>
-    pluginDir(id, (m) => { m.capabilities.requires = []; m.events = { subscribes: [{ event, handler: 'handlers/h.js' }] }; delete m.settings; }, { 'handlers/h.js': HANDLER });
+    pluginDir(
+      id,
+      (m) => {
+        m.capabilities.requires = [];
+        m.events = { subscribes: [{ event, handler: 'handlers/h.js' }] };
+        delete m.settings;
+      },
+      { 'handlers/h.js': HANDLER },
+    );
   await p.add(sink('sink', 'source.lead_captured'), 'sink', ['bench']);
   for (let i = 0; i < FANOUT; i++) await p.add(sink(`fan-${i}`, 'source.lead_fanned'), `fan-${i}`, ['bench']);
   const row = (await p.market.registry.installed('source'))!;
   const producer: Producer = { id: 'source', manifest: row.manifest, registryId: row.id };
   const emit = (i: number) => p.bus.emit(producer, ws.id, 'source.lead_captured', { ...PAYLOAD, n: i });
   const emitMany = (name: string, from: number, count: number) =>
-    p.bus.emitMany(producer, ws.id, Array.from({ length: count }, (_, k) => ({ name, payload: { ...PAYLOAD, n: from + k } })));
+    p.bus.emitMany(
+      producer,
+      ws.id,
+      Array.from({ length: count }, (_, k) => ({ name, payload: { ...PAYLOAD, n: from + k } })),
+    );
   let dispatcher = p.dispatcher({ batchSize: 1000, pollMs: 50 });
   dispatcher.start();
   await rate(50, () => inFlight(50, IN_FLIGHT, emit)); // warm-up: handlers loaded, plans cached
   results.single.plinth = await rate(N.single, () => inFlight(N.single, IN_FLIGHT, emit));
-  results.batched.plinth = await rate(N.batched, () => inFlight(N.batched / 100, IN_FLIGHT, (i) => emitMany('source.lead_captured', i * 100, 100)));
+  results.batched.plinth = await rate(N.batched, () =>
+    inFlight(N.batched / 100, IN_FLIGHT, (i) => emitMany('source.lead_captured', i * 100, 100)),
+  );
   await dispatcher.stop();
   for (let i = 0; i < N.drain; i += 1000) await emitMany('source.lead_captured', i, 1000);
   dispatcher = p.dispatcher({ batchSize: 1000, pollMs: 50 });
   results.drain.plinth = await rate(N.drain, async () => dispatcher.start());
-  results.fanout.plinth = await rate(N.fanout * FANOUT, () => inFlight(N.fanout / 100, IN_FLIGHT, (i) => emitMany('source.lead_fanned', i * 100, 100)));
+  results.fanout.plinth = await rate(N.fanout * FANOUT, () =>
+    inFlight(N.fanout / 100, IN_FLIGHT, (i) => emitMany('source.lead_fanned', i * 100, 100)),
+  );
   [results.latency_p50.plinth, results.latency_p95.plinth] = await latency(emit);
   await dispatcher.stop();
 }
@@ -137,21 +175,40 @@ async function graphile(url: string): Promise<void> {
   for (let i = 0; i < FANOUT; i++) tasks[`fan${i}`] = async () => counter.hit();
   const utils: WorkerUtils = await makeWorkerUtils({ connectionString: url });
   await utils.migrate();
-  const start = (): Promise<Runner> => runGraphile({ connectionString: url, concurrency: IN_FLIGHT, noHandleSignals: true, pollInterval: 1000, taskList: tasks, logger: quietGraphileLogger() });
+  const start = (): Promise<Runner> =>
+    runGraphile({
+      connectionString: url,
+      concurrency: IN_FLIGHT,
+      noHandleSignals: true,
+      pollInterval: 1000,
+      taskList: tasks,
+      logger: quietGraphileLogger(),
+    });
   let runner = await start();
   const job = (i: number) => ({ identifier: 'noop', payload: { ...PAYLOAD, n: i } });
   await rate(50, () => inFlight(50, IN_FLIGHT, (i) => utils.addJob('noop', { ...PAYLOAD, n: i })));
-  results.single['graphile-worker'] = await rate(N.single, () => inFlight(N.single, IN_FLIGHT, (i) => utils.addJob('noop', { ...PAYLOAD, n: i })));
-  results.batched['graphile-worker'] = await rate(N.batched, () => inFlight(N.batched / 100, IN_FLIGHT, (b) => utils.addJobs(Array.from({ length: 100 }, (_, k) => job(b * 100 + k)))));
+  results.single['graphile-worker'] = await rate(N.single, () =>
+    inFlight(N.single, IN_FLIGHT, (i) => utils.addJob('noop', { ...PAYLOAD, n: i })),
+  );
+  results.batched['graphile-worker'] = await rate(N.batched, () =>
+    inFlight(N.batched / 100, IN_FLIGHT, (b) => utils.addJobs(Array.from({ length: 100 }, (_, k) => job(b * 100 + k)))),
+  );
   await runner.stop();
   for (let i = 0; i < N.drain; i += 1000) await utils.addJobs(Array.from({ length: 1000 }, (_, k) => job(i + k)));
   results.drain['graphile-worker'] = await rate(N.drain, async () => void (runner = await start()));
   results.fanout['graphile-worker'] = await rate(N.fanout * FANOUT, () =>
     inFlight(N.fanout / 100, IN_FLIGHT, (b) =>
-      utils.addJobs(Array.from({ length: 100 * FANOUT }, (_, k) => ({ identifier: `fan${k % FANOUT}`, payload: { ...PAYLOAD, n: b * 100 + Math.floor(k / FANOUT) } }))),
+      utils.addJobs(
+        Array.from({ length: 100 * FANOUT }, (_, k) => ({
+          identifier: `fan${k % FANOUT}`,
+          payload: { ...PAYLOAD, n: b * 100 + Math.floor(k / FANOUT) },
+        })),
+      ),
     ),
   );
-  [results.latency_p50['graphile-worker'], results.latency_p95['graphile-worker']] = await latency((i) => utils.addJob('noop', { ...PAYLOAD, n: i }));
+  [results.latency_p50['graphile-worker'], results.latency_p95['graphile-worker']] = await latency((i) =>
+    utils.addJob('noop', { ...PAYLOAD, n: i }),
+  );
   await runner.stop();
   await utils.release();
 }
@@ -181,11 +238,24 @@ async function pgBoss(url: string): Promise<void> {
   const send = (i: number) => boss.send('noop', { ...PAYLOAD, n: i });
   await rate(50, () => inFlight(50, IN_FLIGHT, send));
   results.single['pg-boss'] = await rate(N.single, () => inFlight(N.single, IN_FLIGHT, send));
-  results.batched['pg-boss'] = await rate(N.batched, () => inFlight(N.batched / 100, IN_FLIGHT, (b) => boss.insert('noop', Array.from({ length: 100 }, (_, k) => ({ data: { ...PAYLOAD, n: b * 100 + k } })))));
+  results.batched['pg-boss'] = await rate(N.batched, () =>
+    inFlight(N.batched / 100, IN_FLIGHT, (b) =>
+      boss.insert(
+        'noop',
+        Array.from({ length: 100 }, (_, k) => ({ data: { ...PAYLOAD, n: b * 100 + k } })),
+      ),
+    ),
+  );
   await boss.offWork('noop');
-  for (let i = 0; i < N.drain; i += 1000) await boss.insert('noop', Array.from({ length: 1000 }, (_, k) => ({ data: { ...PAYLOAD, n: i + k } })));
+  for (let i = 0; i < N.drain; i += 1000)
+    await boss.insert(
+      'noop',
+      Array.from({ length: 1000 }, (_, k) => ({ data: { ...PAYLOAD, n: i + k } })),
+    );
   results.drain['pg-boss'] = await rate(N.drain, async () => void workers.push(await boss.work('noop', work, handle)));
-  results.fanout['pg-boss'] = await rate(N.fanout * FANOUT, () => inFlight(N.fanout, IN_FLIGHT, (i) => boss.publish('fanned', { ...PAYLOAD, n: i })));
+  results.fanout['pg-boss'] = await rate(N.fanout * FANOUT, () =>
+    inFlight(N.fanout, IN_FLIGHT, (i) => boss.publish('fanned', { ...PAYLOAD, n: i })),
+  );
   [results.latency_p50['pg-boss'], results.latency_p95['pg-boss']] = await latency(send);
   workers = [];
   await boss.stop({ graceful: false, wait: true } as never);
@@ -195,9 +265,13 @@ async function pgBoss(url: string): Promise<void> {
 
 async function insertReference(url: string): Promise<void> {
   const pool = new pg.Pool({ connectionString: url, max: IN_FLIGHT });
-  await pool.query('CREATE TABLE IF NOT EXISTS bench_rows (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), name text NOT NULL, payload jsonb NOT NULL, occurred_at timestamptz NOT NULL DEFAULT now())');
+  await pool.query(
+    'CREATE TABLE IF NOT EXISTS bench_rows (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), name text NOT NULL, payload jsonb NOT NULL, occurred_at timestamptz NOT NULL DEFAULT now())',
+  );
   const start = performance.now();
-  await inFlight(N.insert, IN_FLIGHT, (i) => pool.query('INSERT INTO bench_rows (name, payload) VALUES ($1, $2)', ['source.lead_captured', { ...PAYLOAD, n: i }]));
+  await inFlight(N.insert, IN_FLIGHT, (i) =>
+    pool.query('INSERT INTO bench_rows (name, payload) VALUES ($1, $2)', ['source.lead_captured', { ...PAYLOAD, n: i }]),
+  );
   const figure = Math.round(N.insert / ((performance.now() - start) / 1000));
   results.insert_reference = { plinth: figure, 'graphile-worker': figure, 'pg-boss': figure };
   await pool.end();
@@ -212,17 +286,31 @@ function report(): void {
     const unit = w.startsWith('latency') ? 'ms' : 'events/s';
     const better = (a: number, b: number) => (unit === 'ms' ? b / a : a / b);
     const ratios =
-      w === 'insert_reference' ? '' : systems.slice(1).map((s) => (r.plinth && r[s] ? `×${better(r.plinth, r[s]!).toFixed(2)} vs ${s}` : `— vs ${s}`)).join(', ');
+      w === 'insert_reference'
+        ? ''
+        : systems
+            .slice(1)
+            .map((s) => (r.plinth && r[s] ? `×${better(r.plinth, r[s]!).toFixed(2)} vs ${s}` : `— vs ${s}`))
+            .join(', ');
     return `${w.padEnd(17)} ${systems.map((s) => String(r[s] ?? '-').padStart(16)).join('')}  ${unit.padEnd(9)} ${ratios}`;
   });
-  console.log(`${'workload'.padEnd(17)} ${systems.map((s) => s.padStart(16)).join('')}  unit      Plinth's advantage (>1 is better)`);
+  console.log(
+    `${'workload'.padEnd(17)} ${systems.map((s) => s.padStart(16)).join('')}  unit      Plinth's advantage (>1 is better)`,
+  );
   console.log(rows.join('\n'));
   if (json) {
     const out: Record<string, unknown> = {};
-    for (const w of Object.keys(results) as Workload[]) out[w] = { ...results[w], unit: w.startsWith('latency') ? 'ms' : 'events/s' };
+    for (const w of Object.keys(results) as Workload[])
+      out[w] = { ...results[w], unit: w.startsWith('latency') ? 'ms' : 'events/s' };
     console.log(JSON.stringify(out));
   }
 }
+
+// The peers' pools can outlive their stop() by a moment and then see their database dropped
+// under them: that termination (57P01) at teardown is expected, anything else is not.
+process.on('uncaughtException', (err) => {
+  if ((err as { code?: string }).code !== '57P01') throw err;
+});
 
 const t = await freshDatabase();
 try {
