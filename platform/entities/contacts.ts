@@ -205,10 +205,11 @@ export class Contacts {
     const newEmails = unclaimed.filter((i) => i.kind === 'email').map((i) => i.value);
     const newPhones = unclaimed.filter((i) => i.kind === 'phone').map((i) => i.value);
 
-    const created = matched.length === 0;
-    const contact = created
-      ? await this.insert(workspaceId, data)
-      : await this.enrich(workspaceId, matched[0], data, newEmails, newPhones);
+    if (matched.length === 0) {
+      const [contact] = await this.insertFresh(workspaceId, [data]);
+      return { contact, created: true, mergeCandidates: [] };
+    }
+    const contact = await this.enrich(workspaceId, matched[0], data, newEmails, newPhones);
     if (unclaimed.length > 0) {
       await this.db.exec(
         `INSERT INTO contact_identities (workspace_id, kind, value, contact_id)
@@ -218,7 +219,7 @@ export class Contacts {
     }
     const others = matched.slice(1);
     for (const other of others) await this.recordMergeCandidate(workspaceId, contact.id, other, data);
-    return { contact, created, mergeCandidates: others };
+    return { contact, created: false, mergeCandidates: others };
   }
 
   /**
@@ -262,7 +263,8 @@ export class Contacts {
     });
   }
 
-  private async insertFresh(workspaceId: string, batch: Normalized[]): Promise<void> {
+  /** Inserts contacts whose identities nobody holds yet, with their identities: the one way a contact is created. */
+  private async insertFresh(workspaceId: string, batch: Normalized[]): Promise<Contact[]> {
     const rows = batch.map((d) => ({
       id: randomUUID(),
       name: d.name ?? '',
@@ -275,12 +277,13 @@ export class Contacts {
       qualification_status: d.qualificationStatus ?? 'new',
       lead_score: d.leadScore ?? 0,
     }));
-    await this.db.exec(
+    const contacts = await this.db.rows<Contact>(
       `INSERT INTO contacts (id, workspace_id, name, organization, emails, phones, provenance, consent, metadata,
                              qualification_status, lead_score)
        SELECT id, $1, name, organization, emails, phones, provenance, consent, metadata, qualification_status, lead_score
          FROM jsonb_to_recordset($2::jsonb) AS r(id uuid, name text, organization text, emails text[], phones text[],
-              provenance jsonb, consent jsonb, metadata jsonb, qualification_status text, lead_score integer)`,
+              provenance jsonb, consent jsonb, metadata jsonb, qualification_status text, lead_score integer)
+       RETURNING ${COLUMNS}`,
       [workspaceId, JSON.stringify(rows)],
     );
     const identities = rows.flatMap((r) => [
@@ -292,33 +295,12 @@ export class Contacts {
        SELECT $1, k, v, c FROM unnest($2::text[], $3::text[], $4::uuid[]) AS t(k, v, c)`,
       [workspaceId, identities.map((i) => i[0]), identities.map((i) => i[1]), identities.map((i) => i[2])],
     );
+    return contacts;
   }
 
   private async requireWorkspace(workspaceId: string): Promise<void> {
     const [found] = await this.db.rows('SELECT 1 FROM workspaces WHERE id = $1', [workspaceId]);
     if (!found) throw new NotFoundError('workspace', workspaceId);
-  }
-
-  private async insert(workspaceId: string, data: Normalized): Promise<Contact> {
-    const [row] = await this.db.rows<Contact>(
-      `INSERT INTO contacts (workspace_id, name, organization, emails, phones, provenance, consent, metadata,
-                             qualification_status, lead_score)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, COALESCE($9, 'new'), COALESCE($10, 0))
-       RETURNING ${COLUMNS}`,
-      [
-        workspaceId,
-        data.name ?? '',
-        data.organization ?? null,
-        data.emails,
-        data.phones,
-        JSON.stringify([data.touch]),
-        JSON.stringify(data.consent),
-        JSON.stringify(data.metadata),
-        data.qualificationStatus ?? null,
-        data.leadScore ?? null,
-      ],
-    );
-    return row;
   }
 
   private async enrich(workspaceId: string, id: string, data: Normalized, emails: string[], phones: string[]): Promise<Contact> {
