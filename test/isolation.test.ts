@@ -208,12 +208,23 @@ describe(`isolation enforced by PostgreSQL, and the module context (${onServer ?
         const [who] = await ctx.query<{ current_user: string; ws: string }>(
           "SELECT current_user, current_setting('app.workspace_id') AS ws",
         );
-        return { workspace: ctx.workspace, contact: ctx.contact?.name, who, viaView: (await ctx.contacts.get(contactA)).emails };
+        const note = await ctx.models.notes.create({ title: 'about Ann', contact_id: ctx.contact!.id, workspace_id: b.id });
+        const notes = await ctx.models.notes.findAll({ order: [['title', 'ASC']] });
+        return {
+          workspace: ctx.workspace,
+          contact: ctx.contact?.name,
+          who,
+          viaView: (await ctx.contacts.get(contactA)).emails,
+          note: note.get('workspace_id'),
+          notes: notes.map((n) => n.get('title')),
+        };
       });
       assert.deepEqual(seen.workspace, { id: a.id, slug: 'tenant-a', name: 'Tenant A' });
       assert.equal(seen.contact, 'Ann A');
       assert.deepEqual(seen.who, { current_user: role('alpha'), ws: a.id });
       assert.deepEqual(seen.viaView, ['ann@a.example']);
+      assert.equal(seen.note, a.id, "a workspace_id given by the module is replaced by the context's");
+      assert.deepEqual(seen.notes, ['about Ann', 'alpha note of A'], 'its models see its own rows of this workspace only');
     });
 
     it('does not find a contact of another workspace, nor resolve one as context', async () => {

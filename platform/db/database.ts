@@ -76,6 +76,13 @@ export class Database {
     await this.sequelize.query(sql, { bind: bindOrNone(bind), type: QueryTypes.RAW }).catch(withMessage);
   }
 
+  /** The workspace of the unit this runs in; refused outside one, or in one without a workspace. */
+  currentWorkspace(): string {
+    const scope = namespace.get('scope') as Scope | undefined;
+    if (!scope?.workspaceId) throw new Error('no workspace in this unit of work');
+    return scope.workspaceId;
+  }
+
   /** Runs `fn` once the outermost transaction of the current unit has committed (savepoints do not count). */
   afterCommit(fn: () => void): void {
     let root = namespace.get('transaction') as (Transaction & { parent?: Transaction }) | undefined;

@@ -9,6 +9,7 @@ import { describeErrors, VendorSchemas, type PluginManifest } from '../manifests
 import { LifecycleError, moduleNames, type Marketplace, type RegistryRow } from '../registry/index.js';
 import { CapabilityError, GatewayError, GatewayProviderError, ModuleNotEnabledError } from './errors.js';
 import { loadHandler, moduleRoot } from './handlers.js';
+import { defineModuleModels, type ModuleModel } from './models.js';
 
 type Capability = PluginManifest['capabilities']['requires'][number];
 
@@ -20,6 +21,8 @@ export interface ModuleContext {
   contact: Contact | null;
   settings: Record<string, unknown>;
   log: Logger;
+  /** Its declared tables as Sequelize models, under its role and its workspace. */
+  models: Record<string, ModuleModel>;
   /** SQL under the module's runtime role; unqualified names resolve to its own tables first. */
   query<R extends object = Record<string, unknown>>(sql: string, bind?: unknown[]): Promise<R[]>;
   contacts: {
@@ -56,6 +59,7 @@ export type GatewayHandler = (input: unknown, ctx: ModuleContext) => Promise<unk
  */
 export class ModuleRuntime {
   private readonly schemas = new Map<string, VendorSchemas>();
+  private readonly models = new Map<string, Record<string, ModuleModel>>();
 
   constructor(
     private readonly db: Database,
@@ -97,6 +101,7 @@ export class ModuleRuntime {
       contact,
       settings,
       log: log.child({ module: manifest.id, workspace: workspace.slug }),
+      models: this.modelsOf(row),
       query: (sql, bind = []) => {
         if (changesRole(sql))
           throw new PlinthError(
@@ -137,6 +142,17 @@ export class ModuleRuntime {
         },
       },
     };
+  }
+
+  /** Defined once per module version; the workspace comes from the transaction a query runs in. */
+  private modelsOf(row: RegistryRow): Record<string, ModuleModel> {
+    let models = this.models.get(row.id);
+    if (!models) {
+      const names = moduleNames(row.moduleId, this.db.roles.prefix);
+      models = defineModuleModels(this.db.sequelize, names, row.manifest, () => this.db.currentWorkspace());
+      this.models.set(row.id, models);
+    }
+    return models;
   }
 
   private compiled(row: RegistryRow): VendorSchemas {
