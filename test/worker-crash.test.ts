@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { EventBus } from '../platform/events/index.js';
 import { CLI, envFor } from './support/cli.js';
 import { freshDatabase, onServer, type TestDatabase } from './support/database.js';
 import { testPlatform, type TestPlatform } from './support/platform.js';
@@ -13,8 +14,8 @@ const RECORD = `export default async function record(event, ctx) {
 `;
 const SUBSCRIBERS = ['sink-a', 'sink-b', 'sink-c'];
 
-function worker(t: TestDatabase): ChildProcess {
-  const child = spawn(process.execPath, [CLI, 'worker', '--batch-size', '200', '--poll-ms', '50'], {
+function worker(t: TestDatabase, pollMs = 50): ChildProcess {
+  const child = spawn(process.execPath, [CLI, 'worker', '--batch-size', '200', '--poll-ms', String(pollMs)], {
     env: envFor(t.config),
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -129,6 +130,22 @@ describe(`workers under load (${onServer ? 'server' : 'embedded'} database)`, fu
     await new Promise((r) => setTimeout(r, 500));
     const counts = await effects();
     for (const e of counts) assert.deepEqual(e, { module: e.module, n: 10_000, distinct: 10_000 });
+  });
+
+  it("another process's commit wakes a worker at once, without waiting for its poll", async function () {
+    if (!onServer) this.skip(); // LISTEN/NOTIFY does not cross connections on the embedded database
+    const [w] = await setUp(['woken']);
+    const child = worker(t, 600_000);
+    children.push(child);
+    await new Promise((r) => setTimeout(r, 3000)); // it has started, listened, and swept once
+    const before = await total();
+    const producer = (await p.market.registry.installed('source'))!;
+    const announcing = new EventBus(t.db, { notifyUrl: t.config.databaseUrl });
+    const started = Date.now();
+    await announcing.emit({ id: 'source', manifest: producer.manifest, registryId: producer.id }, w.id, EVENT, { n: 1 });
+    await until('the woken delivery', async () => (await total()) >= before + SUBSCRIBERS.length, 5_000);
+    assert.ok(Date.now() - started < 5_000);
+    await announcing.close();
   });
 
   it('four workers in parallel deliver every event exactly once', async function () {

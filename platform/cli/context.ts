@@ -17,11 +17,13 @@ export interface Platform {
 export async function withPlatform<T>(fn: (platform: Platform) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const db = await openDatabase(config);
+  let bus: EventBus | undefined;
   try {
     const entities = createEntities(db);
-    const bus = new EventBus(db);
+    bus = new EventBus(db, { notifyUrl: config.databaseUrl });
     return await fn({ config, db, entities, bus, marketplace: createMarketplace(db, entities, config, bus) });
   } finally {
+    await bus?.close();
     await db.close();
   }
 }

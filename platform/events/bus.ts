@@ -1,8 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import type { Database } from '../db/index.js';
 import { NotFoundError } from '../errors/index.js';
 import { describeErrors, SHELL_EVENT_SCHEMAS, VendorSchemas, type PluginManifest } from '../manifests/index.js';
+import { log } from '../log/index.js';
 import { EventError } from './errors.js';
+
+/** The channel on which committed events are announced to dispatchers of other processes. */
+export const EVENTS_CHANNEL = 'plinth_events';
 
 /** Who produced an event: the shell (`plinth`) or a module version. */
 export interface Producer {
@@ -54,8 +59,47 @@ const SHELL_PRODUCER = 'plinth';
 export class EventBus {
   private readonly schemas = new Map<string, VendorSchemas>();
   private readonly listeners = new Set<() => void>();
+  private notifier: pg.Client | null = null;
+  private notifyPending = false;
 
-  constructor(private readonly db: Database) {}
+  /**
+   * With `notifyUrl` (a server database), commits are also announced to other processes: one
+   * NOTIFY per burst of commits, sent afterwards on a connection of its own — never inside the
+   * business transaction, where NOTIFY takes a global lock at commit.
+   */
+  constructor(
+    private readonly db: Database,
+    private readonly options: { notifyUrl?: string } = {},
+  ) {}
+
+  private committed(): void {
+    this.listeners.forEach((l) => l());
+    if (!this.options.notifyUrl || this.notifyPending) return;
+    this.notifyPending = true;
+    setImmediate(() => {
+      this.notifyPending = false;
+      this.notifyOthers().catch((err: Error) => {
+        log.warn({ err: err.message }, 'could not notify other processes; they will poll');
+        this.notifier = null;
+      });
+    });
+  }
+
+  private async notifyOthers(): Promise<void> {
+    if (!this.notifier) {
+      const client = new pg.Client({ connectionString: this.options.notifyUrl });
+      client.on('error', () => (this.notifier = null));
+      await client.connect();
+      this.notifier = client;
+    }
+    await this.notifier.query(`NOTIFY ${EVENTS_CHANNEL}`);
+  }
+
+  async close(): Promise<void> {
+    const client = this.notifier;
+    this.notifier = null;
+    await client?.end().catch(() => {});
+  }
 
   /** Called after every commit that wrote events. */
   onCommit(listener: () => void): () => void {
@@ -145,7 +189,7 @@ export class EventBus {
          RETURNING 1`,
         [workspaceId, JSON.stringify(rows), producer.id, actor?.type ?? 'module', actor?.id ?? producer.id],
       );
-      this.db.afterCommit(() => this.listeners.forEach((l) => l()));
+      this.db.afterCommit(() => this.committed());
       return inserted.length;
     });
   }
@@ -208,7 +252,7 @@ export class EventBus {
           JSON.stringify([{ event: name }]),
         ],
       );
-      if (event.subscribers.length > 0) this.db.afterCommit(() => this.listeners.forEach((l) => l()));
+      if (event.subscribers.length > 0) this.db.afterCommit(() => this.committed());
       return { event, duplicate: false };
     };
     // Platform-wide events belong to no workspace: only the owner may write those rows.

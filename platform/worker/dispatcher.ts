@@ -1,5 +1,6 @@
 import type { Database } from '../db/index.js';
-import { EVENT_COLUMNS, type EventBus, type StoredEvent } from '../events/index.js';
+import pg from 'pg';
+import { EVENT_COLUMNS, EVENTS_CHANNEL, type EventBus, type StoredEvent } from '../events/index.js';
 import { loadHandler, moduleRoot, type ModuleContext, type ModuleRuntime } from '../gateway/index.js';
 import { log } from '../log/index.js';
 import type { PlinthConfig } from '../config/index.js';
@@ -17,6 +18,8 @@ export interface DispatcherOptions {
   pollMs?: number;
   /** How often to check every cursor for waiting work (covers what another worker left). */
   sweepMs?: number;
+  /** A server database to LISTEN on, so that other processes' commits wake this dispatcher at once. */
+  listenUrl?: string;
 }
 
 interface Position {
@@ -49,6 +52,7 @@ export class Dispatcher {
   private loop: Promise<void> | null = null;
   private sleeper: { timer: NodeJS.Timeout; resolve: () => void } | null = null;
   private unsubscribe: (() => void) | null = null;
+  private listener: pg.Client | null = null;
 
   constructor(
     private readonly db: Database,
@@ -61,13 +65,35 @@ export class Dispatcher {
     this.batchSize = options.batchSize ?? 500;
     this.pollMs = options.pollMs ?? 250;
     this.sweepMs = options.sweepMs ?? 2000;
+    this.listenUrl = options.listenUrl;
+  }
+
+  private readonly listenUrl?: string;
+
+  /** LISTENs for other processes' commits; without it (or when it fails) polling alone finds the work. */
+  private async listen(): Promise<void> {
+    if (!this.listenUrl) return;
+    const client = new pg.Client({ connectionString: this.listenUrl });
+    client.on('notification', () => this.wake());
+    client.on('error', (err) => {
+      log.warn({ err: err.message }, 'event notifications lost; polling');
+      this.listener = null;
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${EVENTS_CHANNEL}`);
+      this.listener = client;
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'could not listen for event notifications; polling');
+      await client.end().catch(() => {});
+    }
   }
 
   start(): void {
     if (this.running) return;
     this.running = true;
     this.unsubscribe = this.bus.onCommit(() => this.wake());
-    this.loop = this.run();
+    this.loop = this.listen().then(() => this.run());
   }
 
   async stop(): Promise<void> {
@@ -75,6 +101,8 @@ export class Dispatcher {
     this.unsubscribe?.();
     this.wake();
     await this.loop;
+    await this.listener?.end().catch(() => {});
+    this.listener = null;
   }
 
   /** Something was committed: look now rather than at the next poll. */

@@ -39,11 +39,13 @@ export function serveCommand(program: Command): void {
         await migrateUp(db);
         state.db = db;
         const entities = createEntities(db);
-        const bus = new EventBus(db);
+        const bus = new EventBus(db, { notifyUrl: config.databaseUrl });
         const marketplace = createMarketplace(db, entities, config, bus);
         await marketplace.registry.registerBundled();
         // Events are delivered in-process too; more workers may run beside it (`plinth worker`).
-        dispatcher = new Dispatcher(db, bus, new ModuleRuntime(db, entities, marketplace, config, bus), marketplace, config);
+        dispatcher = new Dispatcher(db, bus, new ModuleRuntime(db, entities, marketplace, config, bus), marketplace, config, {
+          listenUrl: config.databaseUrl,
+        });
         dispatcher.start();
         const demo = demoPassword(config);
         if (options.init && (await isEmpty(db))) {

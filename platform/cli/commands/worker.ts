@@ -16,6 +16,7 @@ export function workerCommand(program: Command): void {
         const dispatcher = new Dispatcher(db, bus, runtime, marketplace, config, {
           batchSize: Number(options.batchSize),
           pollMs: Number(options.pollMs),
+          listenUrl: config.databaseUrl,
         });
         dispatcher.start();
         log.info({ pid: process.pid }, 'worker started');
