@@ -60,6 +60,7 @@ export type GatewayHandler = (input: unknown, ctx: ModuleContext) => Promise<unk
 export class ModuleRuntime {
   private readonly schemas = new Map<string, VendorSchemas>();
   private readonly models = new Map<string, Record<string, ModuleModel>>();
+  private readonly versions = new Map<string, RegistryRow>();
 
   constructor(
     private readonly db: Database,
@@ -71,18 +72,44 @@ export class ModuleRuntime {
 
   /** Runs `fn` as module `moduleId` in a workspace where it is enabled. */
   async run<T>(moduleId: string, options: RunOptions, fn: (ctx: ModuleContext) => Promise<T>): Promise<T> {
-    const row = await this.marketplace.registry.installed(moduleId);
-    if (!row) throw new LifecycleError(moduleId, 'is not installed');
-    const workspace = await this.entities.workspaces.byId(options.workspaceId);
-    const installation = (await this.marketplace.lifecycle.installations(workspace.id)).find(
-      (i) => i.moduleId === moduleId && (i.enabled || options.delivery),
+    // One query for what a run needs to know; it runs on every delivery batch and request.
+    const [found] = await this.db.app(options.workspaceId, () =>
+      this.db.rows<{
+        id: string;
+        slug: string;
+        name: string;
+        registryId: string | null;
+        enabled: boolean | null;
+        settings: Record<string, unknown> | null;
+      }>(
+        `SELECT w.id, w.slug, w.name, r.id AS "registryId", mi.enabled, mi.settings
+           FROM workspaces w
+           LEFT JOIN module_registry r ON r.module_id = $2 AND r.status = 'installed'
+           LEFT JOIN module_installations mi ON mi.workspace_id = w.id AND mi.module_id = $2
+          WHERE w.id = $1`,
+        [options.workspaceId, moduleId],
+      ),
     );
-    if (!installation) throw new ModuleNotEnabledError(moduleId, workspace.slug);
-    const contact = options.contactId ? await this.entities.contacts.get(workspace.id, options.contactId) : null;
+    if (!found) throw new NotFoundError('workspace', options.workspaceId);
+    if (!found.registryId) throw new LifecycleError(moduleId, 'is not installed');
+    if (!(found.enabled || (options.delivery && found.enabled !== null))) throw new ModuleNotEnabledError(moduleId, found.slug);
+    const row = await this.version(moduleId, found.registryId);
+    const contact = options.contactId ? await this.entities.contacts.get(found.id, options.contactId) : null;
     const names = moduleNames(moduleId, this.db.roles.prefix);
-    return this.db.unit({ role: { name: names.runtimeRole }, workspaceId: workspace.id, schema: names.schema }, () =>
-      fn(this.context(row, { id: workspace.id, slug: workspace.slug, name: workspace.name }, contact, installation.settings)),
+    return this.db.unit({ role: { name: names.runtimeRole }, workspaceId: found.id, schema: names.schema }, () =>
+      fn(this.context(row, { id: found.id, slug: found.slug, name: found.name }, contact, found.settings ?? {})),
     );
+  }
+
+  /** A module version's registry row; its manifest never changes, so it is read once. */
+  async version(moduleId: string, registryId: string): Promise<RegistryRow> {
+    let row = this.versions.get(registryId);
+    if (!row) {
+      row = (await this.marketplace.registry.rows(moduleId)).find((r) => r.id === registryId);
+      if (!row) throw new LifecycleError(moduleId, `has no registry row ${registryId}`);
+      this.versions.set(registryId, row);
+    }
+    return row;
   }
 
   private context(

@@ -197,10 +197,14 @@ export class Dispatcher {
     return { handler, retry: { ...DEFAULT_RETRY, ...sub.retry } };
   }
 
+  /** The subscriber's installed version: one query in the batch's own transaction, the row itself cached. */
   private async moduleRow(subscriber: string): Promise<RegistryRow> {
-    const row = await this.marketplace.registry.installed(subscriber);
-    if (!row) throw new Error(`module ${subscriber} is not installed`);
-    return row;
+    const [installed] = await this.db.rows<{ id: string }>(
+      "SELECT id FROM module_registry WHERE module_id = $1 AND status = 'installed'",
+      [subscriber],
+    );
+    if (!installed) throw new Error(`module ${subscriber} is not installed`);
+    return this.runtime.version(subscriber, installed.id);
   }
 
   /** One batch for one (subscriber, workspace): the number of events it moved past, or 'locked'. */
