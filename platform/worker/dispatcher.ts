@@ -260,8 +260,9 @@ export class Dispatcher {
       } catch (err) {
         const dead = p.retry.maxAttempts <= 1;
         await this.db.exec(
+          // From the failure, not from the batch's start (now()): a long batch must not shorten the wait.
           `INSERT INTO event_deliveries (event_id, subscriber, workspace_id, status, attempts, next_attempt_at, last_error)
-           VALUES ($1, $2, $3, $4, 1, now() + $5 * interval '1 millisecond', $6)`,
+           VALUES ($1, $2, $3, $4, 1, clock_timestamp() + $5 * interval '1 millisecond', $6)`,
           [p.event.id, subscriber, workspaceId, dead ? 'dead' : 'failed', retryDelayMs(p.retry, 1), describe(err)],
         );
       }
@@ -295,7 +296,7 @@ export class Dispatcher {
           const dead = attempt >= retry.maxAttempts;
           await this.db.exec(
             `UPDATE event_deliveries SET status = $3, attempts = $4, last_error = $5,
-                    next_attempt_at = now() + $6 * interval '1 millisecond'
+                    next_attempt_at = clock_timestamp() + $6 * interval '1 millisecond'
               WHERE event_id = $1 AND subscriber = $2`,
             [event.id, subscriber, dead ? 'dead' : 'failed', attempt, describe(err), retryDelayMs(retry, attempt)],
           );
