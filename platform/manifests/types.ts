@@ -10,6 +10,8 @@ export async function contractTypes(): Promise<Map<string, string>> {
     const ts = await compile(contractSchema(name) as never, name, {
       bannerComment: BANNER.replace('{name}', name),
       additionalProperties: false,
+      // Bounded arrays stay arrays: otherwise each maxItems becomes a union of every tuple length.
+      maxItems: -1,
       $refOptions: { resolve: { external: false } } as never,
       format: true,
       style: { singleQuote: true, printWidth: 130 },
@@ -33,6 +35,7 @@ export async function pluginTypes(manifest: {
   const options = {
     bannerComment: '',
     additionalProperties: false,
+    maxItems: -1,
     $refOptions: { resolve: { external: false } } as never,
     declareExternallyReferenced: true,
   };
