@@ -141,6 +141,7 @@ describe(`shell migrations and roles (${onServer ? 'server' : 'embedded'} databa
       '0007-module-packages',
       '0008-row-level-security',
       '0009-event-bus',
+      '0010-event-partitions',
     ]);
     await t.db.unit({ role: 'owner' }, () => t.db.exec('DROP TABLE billing_accounts'));
     assert.deepEqual(await migrateUp(t.db), [
@@ -148,6 +149,7 @@ describe(`shell migrations and roles (${onServer ? 'server' : 'embedded'} databa
       '0007-module-packages',
       '0008-row-level-security',
       '0009-event-bus',
+      '0010-event-partitions',
     ]);
   });
 });

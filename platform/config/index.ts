@@ -17,6 +17,10 @@ export interface PlinthConfig {
   trustedKeysDir?: string;
   /** Accept unsigned published packages (development only). */
   allowUnsigned: boolean;
+  /** How long events are kept once every subscriber has passed them; null keeps them for ever (the default). */
+  eventRetentionMs: number | null;
+  /** The length of one partition of the events table: the unit retention drops. */
+  eventPeriodMs: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlinthConfig {
@@ -31,7 +35,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlinthConfig {
     logLevel: env.LOG_LEVEL || 'info',
     trustedKeysDir: env.PLINTH_TRUSTED_KEYS || undefined,
     allowUnsigned: env.PLINTH_ALLOW_UNSIGNED === '1',
+    eventRetentionMs:
+      !env.PLINTH_EVENT_RETENTION || env.PLINTH_EVENT_RETENTION === 'off'
+        ? null
+        : parseDuration('PLINTH_EVENT_RETENTION', env.PLINTH_EVENT_RETENTION),
+    eventPeriodMs: parseDuration('PLINTH_EVENT_PERIOD', env.PLINTH_EVENT_PERIOD || '1d'),
   };
+}
+
+const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A duration such as 90s, 15m, 12h or 30d, in milliseconds. */
+export function parseDuration(name: string, value: string): number {
+  const match = /^(\d+)([smhd])$/.exec(value.trim());
+  if (!match || Number(match[1]) === 0) {
+    throw new Error(`${name}: "${value}" is not a duration (a positive whole number and a unit: 90s, 15m, 12h, 30d)`);
+  }
+  return Number(match[1]) * UNITS[match[2]];
 }
 
 function parsePort(value: string | undefined): number {

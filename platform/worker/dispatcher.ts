@@ -1,6 +1,6 @@
 import type { Database } from '../db/index.js';
 import pg from 'pg';
-import { EVENT_COLUMNS, EVENTS_CHANNEL, type EventBus, type StoredEvent } from '../events/index.js';
+import { EVENT_COLUMNS, EVENTS_CHANNEL, EventRetention, type EventBus, type StoredEvent } from '../events/index.js';
 import { loadHandler, moduleRoot, type ModuleContext, type ModuleRuntime } from '../gateway/index.js';
 import { log } from '../log/index.js';
 import type { PlinthConfig } from '../config/index.js';
@@ -20,6 +20,8 @@ export interface DispatcherOptions {
   sweepMs?: number;
   /** A server database to LISTEN on, so that other processes' commits wake this dispatcher at once. */
   listenUrl?: string;
+  /** How often to make the coming event partitions and, when retention is set, drop the expired ones. */
+  maintenanceMs?: number;
 }
 
 interface Position {
@@ -47,6 +49,9 @@ export class Dispatcher {
   private readonly handlers = new Map<string, EventHandler>();
   private position: Position | null = null;
   private lastSweep = 0;
+  private lastMaintenance = 0;
+  private readonly maintenanceMs: number;
+  private readonly retention: EventRetention;
   private woken = false;
   private running = false;
   private loop: Promise<void> | null = null;
@@ -66,6 +71,8 @@ export class Dispatcher {
     this.pollMs = options.pollMs ?? 250;
     this.sweepMs = options.sweepMs ?? 2000;
     this.listenUrl = options.listenUrl;
+    this.maintenanceMs = options.maintenanceMs ?? 10 * 60_000;
+    this.retention = EventRetention.fromConfig(db, config);
   }
 
   private readonly listenUrl?: string;
@@ -118,6 +125,7 @@ export class Dispatcher {
   private async run(): Promise<void> {
     while (this.running) {
       this.woken = false;
+      if (Date.now() - this.lastMaintenance >= this.maintenanceMs) await this.maintain();
       let busy = false;
       try {
         busy = await this.tick();
@@ -130,6 +138,17 @@ export class Dispatcher {
         });
         this.sleeper = null;
       }
+    }
+  }
+
+  /** Partitions ahead of need; expired periods dropped when retention is set. A failure waits for the next round. */
+  private async maintain(): Promise<void> {
+    this.lastMaintenance = Date.now();
+    try {
+      await this.retention.ensurePartitions();
+      await this.retention.prune();
+    } catch (err) {
+      log.error({ err }, 'event partition maintenance failed');
     }
   }
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { EventOperations, type StoredEvent } from '../../events/index.js';
+import { EventOperations, EventRetention, type StoredEvent } from '../../events/index.js';
 import { withPlatform } from '../context.js';
 
 interface Filter {
@@ -84,6 +84,26 @@ export function eventsCommand(program: Command): void {
             console.log(
               `${r.subscriber.padEnd(20)} ${r.workspace.padEnd(20)} lag ${r.lag}  delivered ${r.delivered}  failed ${r.failed}  dead ${r.dead}`,
             );
+      }),
+    );
+
+  events
+    .command('prune')
+    .description(
+      'make the coming event partitions; with PLINTH_EVENT_RETENTION set, drop the periods every subscriber has passed',
+    )
+    .action(() =>
+      withPlatform(async ({ config, db }) => {
+        const retention = EventRetention.fromConfig(db, config);
+        for (const p of await retention.ensurePartitions()) console.log(`created ${p}`);
+        if (config.eventRetentionMs === null) {
+          console.log('retention is off (PLINTH_EVENT_RETENTION unset): nothing dropped');
+          return;
+        }
+        const report = await retention.prune();
+        for (const p of report.dropped) console.log(`dropped ${p}`);
+        for (const k of report.kept) console.log(`kept ${k.partition}: ${k.reason}`);
+        if (report.dropped.length + report.kept.length === 0) console.log('no period has expired yet');
       }),
     );
 }

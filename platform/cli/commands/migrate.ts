@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { migrateDown, migrateUp, migrationStatus } from '../../db/index.js';
+import { EventRetention } from '../../events/index.js';
 import { withPlatform } from '../context.js';
 
 export function migrateCommand(program: Command): void {
@@ -8,9 +9,11 @@ export function migrateCommand(program: Command): void {
     .command('up')
     .description('apply every pending migration, in one transaction, and register the bundled modules')
     .action(() =>
-      withPlatform(async ({ db, marketplace }) => {
+      withPlatform(async ({ config, db, marketplace }) => {
         const applied = await migrateUp(db);
         console.log(applied.length ? applied.map((m) => `applied ${m}`).join('\n') : 'nothing to apply: migrations are current');
+        for (const p of await EventRetention.fromConfig(db, config).ensurePartitions())
+          console.log(`created event partition ${p}`);
         for (const { row, outcome } of await marketplace.registry.registerBundled()) {
           if (outcome !== 'unchanged') console.log(`registered bundled ${row.moduleId}@${row.version}`);
         }

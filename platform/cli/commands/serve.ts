@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/index.js';
 import { migrateUp, openDatabase } from '../../db/index.js';
 import { createEntities } from '../../entities/index.js';
-import { EventBus } from '../../events/index.js';
+import { EventBus, EventRetention } from '../../events/index.js';
 import { createMarketplace } from '../../registry/index.js';
 import { createApp, listen, type RuntimeState } from '../../http/index.js';
 import { ModuleRuntime } from '../../gateway/index.js';
@@ -37,6 +37,7 @@ export function serveCommand(program: Command): void {
       try {
         const db = await openDatabase(config);
         await migrateUp(db);
+        await EventRetention.fromConfig(db, config).ensurePartitions();
         state.db = db;
         const entities = createEntities(db);
         const bus = new EventBus(db, { notifyUrl: config.databaseUrl });

@@ -6,6 +6,7 @@ import { billing } from './0006-billing.js';
 import { modulePackages } from './0007-module-packages.js';
 import { rowLevelSecurity } from './0008-row-level-security.js';
 import { eventBus } from './0009-event-bus.js';
+import { eventPartitions } from './0010-event-partitions.js';
 import { workspacesUsers } from './0001-workspaces-users.js';
 import type { ShellMigration } from './context.js';
 
@@ -22,4 +23,5 @@ export const shellMigrations: ShellMigration[] = [
   modulePackages,
   rowLevelSecurity,
   eventBus,
+  eventPartitions,
 ];
