@@ -96,6 +96,22 @@ describe('serving and /healthz', () => {
       new RegExp(`Demo login: owner@agency\\.demo, owner@client-a\\.demo, owner@client-b\\.demo — password: ${password}`),
     );
 
+    // The printed login works: a client's owner signs in and sees its contacts.
+    assert.match(run.output(), new RegExp(`Ready: http://[^/]+:${port}/admin`));
+    const base = `http://127.0.0.1:${port}`;
+    const login = await fetch(`${base}/admin/login`, {
+      method: 'POST',
+      headers: { origin: base },
+      body: new URLSearchParams({ email: 'owner@client-a.demo', password }),
+      redirect: 'manual',
+    });
+    assert.equal(login.status, 303);
+    const cookie = login.headers.get('set-cookie')!.split(';')[0];
+    const page = await fetch(`${base}/admin`, { headers: { cookie }, redirect: 'manual' });
+    assert.equal(page.status, 200);
+    const list = await (await fetch(`${base}/admin/api/resources/contacts/actions/list`, { headers: { cookie } })).json();
+    assert.ok(list.meta.total > 0, `client-a sees its seeded contacts (${list.meta.total})`);
+
     // The embedded server dies: health says so.
     const lock = readLock(dataDir);
     assert.ok(lock);

@@ -142,6 +142,7 @@ describe(`shell migrations and roles (${onServer ? 'server' : 'embedded'} databa
       '0008-row-level-security',
       '0009-event-bus',
       '0010-event-partitions',
+      '0011-admin',
     ]);
     await t.db.unit({ role: 'owner' }, () => t.db.exec('DROP TABLE billing_accounts'));
     assert.deepEqual(await migrateUp(t.db), [
@@ -150,6 +151,7 @@ describe(`shell migrations and roles (${onServer ? 'server' : 'embedded'} databa
       '0008-row-level-security',
       '0009-event-bus',
       '0010-event-partitions',
+      '0011-admin',
     ]);
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig, parseDuration } from '../platform/config/index.js';
-import { EventOperations, EventRetention } from '../platform/events/index.js';
+import { EventBus, EventOperations, EventRetention } from '../platform/events/index.js';
 import { freshDatabase, onServer, type TestDatabase } from './support/database.js';
 import { testPlatform, type TestPlatform } from './support/platform.js';
 import { pluginDir } from './support/plugins.js';
@@ -47,12 +47,18 @@ describe(`event retention (${onServer ? 'server' : 'embedded'} database)`, () =>
   const partitionOf = async (eventId: string) =>
     (await owner<{ part: string }>('SELECT tableoid::regclass::text AS part FROM events WHERE id = $1', [eventId]))[0]?.part;
 
-  /** A partitioned period that starts after every row written so far, entered once it has begun. */
-  async function freshPeriod(): Promise<{ partition: string; end: number }> {
+  /** Partitioned periods that start after every row written so far, entered once the first has begun. */
+  async function freshPeriods(): Promise<void> {
     const start = (Math.floor(Date.now() / SECOND) + 1) * SECOND;
     await retention(null).ensurePartitions(start);
     await sleep(start - Date.now() + 5);
-    return { partition: `events_${start / SECOND}_${start / SECOND + 1}`, end: start + SECOND };
+  }
+  /** The partition an event landed in, and when its period ends (a slow machine may land it in the next one). */
+  async function periodOf(eventId: string): Promise<{ partition: string; end: number }> {
+    const partition = (await partitionOf(eventId))!;
+    const match = /^events_(\d+)_(\d+)$/.exec(partition);
+    assert.ok(match, `${eventId} is in ${partition}, not in a period's partition`);
+    return { partition, end: Number(match[2]) * SECOND };
   }
   const pastEnd = (end: number) => sleep(Math.max(0, end - Date.now() + 20));
 
@@ -72,18 +78,44 @@ describe(`event retention (${onServer ? 'server' : 'embedded'} database)`, () =>
   });
   after(() => t.drop());
 
+  it('gives the rows written before partitioning a partition of their own, and the rest of the current period another', async () => {
+    // As `plinth serve` does: migrate, then make the partitions before anything is written.
+    const own = await freshDatabase();
+    try {
+      const DAY = 86_400_000;
+      const daily = new EventRetention(own.db, { periodMs: DAY, keepMs: null, ahead: 1 });
+      const history = (await daily.periods()).find((x) => x.from === 0);
+      assert.ok(history && history.to <= Date.now() + SECOND, 'a partition from the beginning to the migration');
+      const created = await daily.ensurePartitions();
+      const tomorrow = (Math.floor(Date.now() / DAY) + 1) * DAY;
+      assert.deepEqual(created, [
+        `events_${history.to / SECOND}_${tomorrow / SECOND}`,
+        `events_${tomorrow / SECOND}_${(tomorrow + DAY) / SECOND}`,
+      ]);
+      const w = await own.entities.workspaces.create({ slug: 'keep-two', name: 'Two' });
+      await new EventBus(own.db).emit({ id: 'plinth' }, w.id, 'plinth.module_enabled', { module: 'any', version: '1.0.0' });
+      const [{ n }] = await own.db.owner('test', () => own.db.rows<{ n: string }>('SELECT count(*) AS n FROM events_default'));
+      assert.equal(n, '0', 'the default partition stays empty');
+    } finally {
+      await own.drop();
+    }
+  });
+
   it('makes partitions ahead of time, and events land in their period', async () => {
-    const { partition } = await freshPeriod();
+    await freshPeriods();
     const event = await emit(1);
-    assert.equal(await partitionOf(event.id), partition);
-    const periods = (await retention(null).periods()).map((x) => x.partition);
-    assert.ok(periods.includes(partition), `${partition} among ${periods.join(', ')}`);
+    const { partition } = await periodOf(event.id);
+    const period = (await retention(null).periods()).find((x) => x.partition === partition)!;
+    const [{ at }] = await owner<{ at: Date }>('SELECT recorded_at AS at FROM events WHERE id = $1', [event.id]);
+    assert.ok(period.from <= at.getTime() && at.getTime() < period.to, `${at.toISOString()} within ${partition}`);
+    assert.equal(period.to - period.from, SECOND);
   });
 
   it('is off by default: an ended, delivered period stays', async () => {
     assert.equal(loadConfig({}).eventRetentionMs, null);
-    const { end } = await freshPeriod();
+    await freshPeriods();
     const event = await emit(2);
+    const { end } = await periodOf(event.id);
     await p.dispatcher().drain();
     await pastEnd(end);
     assert.deepEqual(await retention(null).prune(), { dropped: [], kept: [] });
@@ -91,8 +123,9 @@ describe(`event retention (${onServer ? 'server' : 'embedded'} database)`, () =>
   });
 
   it('keeps a period until every subscriber has passed it, then drops it whole', async () => {
-    const { partition, end } = await freshPeriod();
+    await freshPeriods();
     const event = await emit(3, 'three');
+    const { partition, end } = await periodOf(event.id);
     await pastEnd(end);
     const before = await retention(0).prune();
     assert.ok(!before.dropped.includes(partition));
@@ -118,8 +151,9 @@ describe(`event retention (${onServer ? 'server' : 'embedded'} database)`, () =>
   it('keeps a period that holds a dead delivery until it is replayed and delivered', async () => {
     await p.add(subscriber('doomed', DOOMED), 'doomed', [ws.slug]);
     g.doomedHealed = false;
-    const { partition, end } = await freshPeriod();
+    await freshPeriods();
     const event = await emit(4);
+    const { partition, end } = await periodOf(event.id);
     await p.dispatcher().drain();
     await pastEnd(end);
     const kept = await retention(0).prune();
@@ -136,7 +170,7 @@ describe(`event retention (${onServer ? 'server' : 'embedded'} database)`, () =>
 
   it('waits for a transaction still writing into an ended period, and loses nothing', async function () {
     if (!onServer) this.skip(); // the embedded database runs one transaction at a time
-    const { partition, end } = await freshPeriod();
+    await freshPeriods();
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
     let written!: string;
@@ -144,13 +178,14 @@ describe(`event retention (${onServer ? 'server' : 'embedded'} database)`, () =>
       written = (await ctx.events.emit(NOTED.name, { n: 5 })).id;
       await held;
     });
-    await pastEnd(end);
-    await sleep(50);
+    // Its row is not visible yet: past the end of every period made ahead, whichever it landed in.
+    const last = Math.max(...(await retention(null).periods()).map((x) => x.to));
+    await pastEnd(last);
     const during = await retention(0).prune();
-    assert.match(during.kept.find((k) => k.partition === partition)!.reason, /could not lock it now/);
     release();
     await late;
-    assert.equal(await partitionOf(written), partition);
+    const { partition } = await periodOf(written);
+    assert.match(during.kept.find((k) => k.partition === partition)!.reason, /could not lock it now/);
     await p.dispatcher().drain();
     assert.ok((await retention(0).prune()).dropped.includes(partition));
   });

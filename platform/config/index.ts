@@ -11,6 +11,8 @@ export interface PlinthConfig {
   /** Prefix of every role name (roles are cluster-wide); derived from the database when absent. */
   rolePrefix?: string;
   demoPassword?: string;
+  /** Signs session cookies; without it, one is generated and kept in the data dir. */
+  sessionSecret?: string;
   poolMax: number;
   logLevel: string;
   /** Directory of trusted vendors' ed25519 public keys (PEM). */
@@ -31,6 +33,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlinthConfig {
     host: env.HOST || '127.0.0.1',
     rolePrefix: env.PLINTH_ROLE_PREFIX,
     demoPassword: env.PLINTH_DEMO_PASSWORD || undefined,
+    sessionSecret: env.PLINTH_SESSION_SECRET || undefined,
     poolMax: Number(env.PLINTH_POOL_MAX || 5),
     logLevel: env.LOG_LEVEL || 'info',
     trustedKeysDir: env.PLINTH_TRUSTED_KEYS || undefined,
@@ -64,3 +67,4 @@ function parsePort(value: string | undefined): number {
 }
 
 export { PLINTH_VERSION } from './version.js';
+export { keptSecret } from './kept-secret.js';

@@ -23,6 +23,11 @@ interface Period {
 }
 
 const NAME = /^events_(\d+)_(\d+)$/;
+/**
+ * Creating or dropping a partition locks the whole events table; while such a lock waits, every
+ * emit and delivery queues behind it. So it waits briefly, and tries again next round instead.
+ */
+const LOCK_WAIT = '500ms';
 const partitionName = (from: number, to: number): string => `events_${from / 1000}_${to / 1000}`;
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -63,8 +68,8 @@ export class EventRetention {
   }
 
   /**
-   * Creates the partitions of the current period and the next ones, skipping any period that
-   * overlaps an existing partition or whose rows already went to the default partition.
+   * Creates the partitions of the current period and the next ones (or what of a period no
+   * partition covers yet), skipping any whose rows already went to the default partition.
    */
   async ensurePartitions(now = Date.now()): Promise<string[]> {
     const { periodMs } = this.options;
@@ -72,14 +77,16 @@ export class EventRetention {
     const created: string[] = [];
     const start = Math.floor(now / periodMs) * periodMs;
     for (let k = 0; k <= this.ahead; k++) {
-      const from = start + k * periodMs;
-      const to = from + periodMs;
-      if (existing.some((p) => p.from < to && from < p.to)) continue;
+      const to = start + (k + 1) * periodMs;
+      // A period an existing partition covers in part (the rows before migration 0010) gets the rest.
+      const from = Math.max(start + k * periodMs, ...existing.filter((p) => p.from < to).map((p) => p.to));
+      if (from >= to) continue;
       const partition = partitionName(from, to);
       try {
-        await this.db.owner('create an event partition', () =>
-          this.db.exec(`CREATE TABLE ${partition} PARTITION OF events FOR VALUES FROM ('${iso(from)}') TO ('${iso(to)}')`),
-        );
+        await this.db.owner('create an event partition', async () => {
+          await this.db.exec(`SET LOCAL lock_timeout = '${LOCK_WAIT}'`);
+          await this.db.exec(`CREATE TABLE ${partition} PARTITION OF events FOR VALUES FROM ('${iso(from)}') TO ('${iso(to)}')`);
+        });
         created.push(partition);
       } catch (err) {
         const message = (err as Error).message;
@@ -115,7 +122,7 @@ export class EventRetention {
       return await this.db.owner('drop an event partition', async () => {
         // Waits for any transaction still writing to it (a late commit), then keeps writers out;
         // writers of the current period and readers go on. The drop itself locks the whole table, briefly.
-        await this.db.exec(`SET LOCAL lock_timeout = '2s'`);
+        await this.db.exec(`SET LOCAL lock_timeout = '${LOCK_WAIT}'`);
         await this.db.exec(`LOCK TABLE ${partition} IN SHARE ROW EXCLUSIVE MODE`);
         const [behind] = await this.db.rows<{ subscriber: string; slug: string }>(
           `SELECT last.subscriber, w.slug FROM (

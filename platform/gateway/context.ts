@@ -171,6 +171,11 @@ export class ModuleRuntime {
     };
   }
 
+  /** A module version's table models (the admin's resources use them too). */
+  tableModels(row: RegistryRow): Record<string, ModuleModel> {
+    return this.modelsOf(row);
+  }
+
   /** Defined once per module version; the workspace comes from the transaction a query runs in. */
   private modelsOf(row: RegistryRow): Record<string, ModuleModel> {
     let models = this.models.get(row.id);

@@ -1,4 +1,4 @@
-import type { Request, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { migrationStatus, type Database, type DatabaseMode } from '../db/index.js';
 
 export type SeedState = 'pending' | 'running' | 'done' | 'skipped' | 'failed';
@@ -7,6 +7,8 @@ export type SeedState = 'pending' | 'running' | 'done' | 'skipped' | 'failed';
 export interface RuntimeState {
   mode: DatabaseMode;
   db?: Database;
+  /** The admin's router, once the database is open. */
+  admin?: RequestHandler;
   seed: SeedState;
   startupError?: string;
 }

@@ -4,14 +4,23 @@ import { healthHandler, type RuntimeState } from './health.js';
 
 export type { RuntimeState, SeedState } from './health.js';
 
-/** The web application. The admin mounts here in a later step; for now: health and a front page. */
+/** The web application: health, and the admin once the database is open (503 until then). */
 export function createApp(state: RuntimeState): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.get('/healthz', healthHandler(state));
-  app.get('/', (_req, res) => {
-    res.type('html').send(`<!doctype html><meta charset="utf-8"><title>Plinth</title>
-<h1>Plinth</h1><p>The platform is running. Health: <a href="/healthz">/healthz</a>.</p>`);
+  app.get('/', (_req, res) => res.redirect(302, '/admin'));
+  app.use('/admin', (req, res, next) => {
+    if (state.admin) return state.admin(req, res, next);
+    res
+      .status(503)
+      .set('Retry-After', '2')
+      .type('text')
+      .send(
+        state.startupError
+          ? `The platform failed to start: ${state.startupError}`
+          : 'The platform is starting; try again in a moment.',
+      );
   });
   return app;
 }

@@ -4,7 +4,8 @@ import type { MembershipRole, QualificationStatus, SubscriptionStatus } from '..
 
 /** The shape of `seeds/demo.json`. */
 export interface DemoData {
-  workspaces: { slug: string; name: string; parent?: string }[];
+  /** `theme` is the key of a shipped theme (themes/*.json). */
+  workspaces: { slug: string; name: string; parent?: string; theme?: string }[];
   users: { email: string; name: string; memberships: { workspace: string; role: MembershipRole }[] }[];
   billingAccounts: {
     workspace: string;

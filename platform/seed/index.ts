@@ -2,6 +2,7 @@ import cliProgress from 'cli-progress';
 import type { Database } from '../db/index.js';
 import type { ContactInput, Entities } from '../entities/index.js';
 import { NotFoundError } from '../errors/index.js';
+import { loadShippedRecords } from '../records/index.js';
 import { loadDemoData, type DemoData } from './demo-data.js';
 
 export { loadDemoData, type DemoData } from './demo-data.js';
@@ -39,11 +40,13 @@ export async function seedDemo(db: Database, entities: Entities, options: SeedOp
   const data = loadDemoData();
   const report: SeedReport = { workspaces: 0, users: 0, memberships: 0, billingAccounts: 0, subscriptions: 0, contacts: 0 };
   const ids = new Map<string, string>();
+  await loadShippedRecords(db);
   for (const w of data.workspaces) {
     const existing = await find(() => entities.workspaces.bySlug(w.slug));
-    const row = existing ?? (await entities.workspaces.create(w));
+    const row = existing ?? (await entities.workspaces.create({ slug: w.slug, name: w.name, parent: w.parent }));
     if (!existing) report.workspaces++;
     ids.set(w.slug, row.id);
+    if (w.theme) await applyTheme(db, row.id, w.slug, w.theme);
   }
   for (const u of data.users) {
     const existing = await find(() => entities.users.byEmail(u.email));
@@ -152,4 +155,13 @@ async function find<T>(lookup: () => Promise<T>): Promise<T | null> {
     if (err instanceof NotFoundError) return null;
     throw err;
   }
+}
+
+/** Gives a workspace a shipped theme, unless it already has one (an admin's choice stays). */
+async function applyTheme(db: Database, workspaceId: string, slug: string, key: string): Promise<void> {
+  await db.app(workspaceId, async () => {
+    const [theme] = await db.rows<{ id: string }>('SELECT id FROM themes WHERE workspace_id IS NULL AND key = $1', [key]);
+    if (!theme) throw new Error(`seeds/demo.json: workspace "${slug}" names theme "${key}", which no themes/*.json ships`);
+    await db.exec('UPDATE workspaces SET theme_id = $2 WHERE id = $1 AND theme_id IS NULL', [workspaceId, theme.id]);
+  });
 }

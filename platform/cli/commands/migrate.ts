@@ -1,19 +1,24 @@
 import type { Command } from 'commander';
 import { migrateDown, migrateUp, migrationStatus } from '../../db/index.js';
 import { EventRetention } from '../../events/index.js';
+import { loadShippedRecords } from '../../records/index.js';
 import { withPlatform } from '../context.js';
 
 export function migrateCommand(program: Command): void {
   const migrate = program.command('migrate').description("apply or revert the shell's database migrations");
   migrate
     .command('up')
-    .description('apply every pending migration, in one transaction, and register the bundled modules')
+    .description(
+      'apply every pending migration, in one transaction; make the event partitions; load the shipped themes and layouts; register the bundled modules',
+    )
     .action(() =>
       withPlatform(async ({ config, db, marketplace }) => {
         const applied = await migrateUp(db);
         console.log(applied.length ? applied.map((m) => `applied ${m}`).join('\n') : 'nothing to apply: migrations are current');
         for (const p of await EventRetention.fromConfig(db, config).ensurePartitions())
           console.log(`created event partition ${p}`);
+        const shipped = await loadShippedRecords(db);
+        console.log(`loaded ${shipped.themes} shipped themes and ${shipped.layouts} layouts`);
         for (const { row, outcome } of await marketplace.registry.registerBundled()) {
           if (outcome !== 'unchanged') console.log(`registered bundled ${row.moduleId}@${row.version}`);
         }

@@ -6,6 +6,7 @@ import { EventBus, EventRetention } from '../../events/index.js';
 import { createMarketplace } from '../../registry/index.js';
 import { createApp, listen, type RuntimeState } from '../../http/index.js';
 import { ModuleRuntime } from '../../gateway/index.js';
+import { loadShippedRecords } from '../../records/index.js';
 import { log } from '../../log/index.js';
 import { Dispatcher } from '../../worker/index.js';
 import { demoPassword, isEmpty, loadDemoData, seedDemo } from '../../seed/index.js';
@@ -24,7 +25,7 @@ export function serveCommand(program: Command): void {
       const server = await listen(createApp(state), config.host, config.port);
       const { port } = server.address() as { port: number };
       const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}/`;
-      console.log(`Plinth is listening on ${url} (health: ${url}healthz)`);
+      console.log(`Plinth is listening on ${url} (admin: ${url}admin, health: ${url}healthz)`);
       let dispatcher: Dispatcher | undefined;
       const stop = async (): Promise<void> => {
         server.close();
@@ -38,16 +39,19 @@ export function serveCommand(program: Command): void {
         const db = await openDatabase(config);
         await migrateUp(db);
         await EventRetention.fromConfig(db, config).ensurePartitions();
+        await loadShippedRecords(db);
         state.db = db;
         const entities = createEntities(db);
         const bus = new EventBus(db, { notifyUrl: config.databaseUrl });
         const marketplace = createMarketplace(db, entities, config, bus);
         await marketplace.registry.registerBundled();
         // Events are delivered in-process too; more workers may run beside it (`plinth worker`).
-        dispatcher = new Dispatcher(db, bus, new ModuleRuntime(db, entities, marketplace, config, bus), marketplace, config, {
-          listenUrl: config.databaseUrl,
-        });
+        const runtime = new ModuleRuntime(db, entities, marketplace, config, bus);
+        dispatcher = new Dispatcher(db, bus, runtime, marketplace, config, { listenUrl: config.databaseUrl });
         dispatcher.start();
+        // Imported here, not at the top: AdminJS takes a second or two to load, which every other command would pay.
+        const { createAdmin } = await import('../../admin/index.js');
+        state.admin = createAdmin({ db, entities, marketplace, runtime, config });
         const demo = demoPassword(config);
         if (options.init && (await isEmpty(db))) {
           state.seed = 'running';
@@ -60,7 +64,7 @@ export function serveCommand(program: Command): void {
         }
         const owners = loadDemoData().users.map((u) => u.email);
         console.log(`Demo login: ${owners.join(', ')} — password: ${demo.password}${demo.file ? ` (kept in ${demo.file})` : ''}`);
-        console.log(`Ready: ${url}`);
+        console.log(`Ready: ${url}admin`);
       } catch (err) {
         state.startupError = (err as { parent?: Error }).parent?.message ?? (err as Error).message;
         if (state.seed === 'running') state.seed = 'failed';

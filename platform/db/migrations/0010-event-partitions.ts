@@ -73,6 +73,12 @@ export const eventPartitions: ShellMigration = {
              PRIMARY KEY (id, recorded_at)) PARTITION BY RANGE (recorded_at)`,
           `ALTER SEQUENCE events_position_seq OWNED BY events.seq`,
           `CREATE TABLE events_default PARTITION OF events DEFAULT`,
+          // The rows written so far get a partition of their own, named as retention expects
+          // (events_<from>_<to>, in epoch seconds; 0 is "from the beginning"): the default
+          // partition stays empty, so making the next partitions never scans a large table.
+          `DO $$ BEGIN EXECUTE format('CREATE TABLE %I PARTITION OF events FOR VALUES FROM (MINVALUE) TO (%L)',
+             'events_0_' || ceil(extract(epoch FROM clock_timestamp()))::bigint,
+             to_timestamp(ceil(extract(epoch FROM clock_timestamp())))); END $$`,
         ],
         'events_position_seq',
       ),

@@ -7,6 +7,7 @@ import { modulePackages } from './0007-module-packages.js';
 import { rowLevelSecurity } from './0008-row-level-security.js';
 import { eventBus } from './0009-event-bus.js';
 import { eventPartitions } from './0010-event-partitions.js';
+import { admin } from './0011-admin.js';
 import { workspacesUsers } from './0001-workspaces-users.js';
 import type { ShellMigration } from './context.js';
 
@@ -24,4 +25,5 @@ export const shellMigrations: ShellMigration[] = [
   rowLevelSecurity,
   eventBus,
   eventPartitions,
+  admin,
 ];

@@ -1,0 +1,169 @@
+/**
+ * `npm run bench:admin [-- --json]`: the admin's JSON endpoints over 1,000,000 contacts in 100
+ * workspaces, beside stock AdminJS with @adminjs/sequelize over the same table, in one run on one
+ * PostgreSQL server (DATABASE_URL, or the local test server). p50/p95 over 200 requests of a
+ * workspace's contact list (what the list page fetches, default sort) and of one record, and
+ * bytes per listed row as sent (compressed where the server compresses).
+ */
+import http from 'node:http';
+import { performance } from 'node:perf_hooks';
+import express from 'express';
+import type { Server } from 'node:http';
+
+process.env.DATABASE_URL ||= 'postgres://postgres@127.0.0.1:5432/test';
+process.env.LOG_LEVEL ||= 'warn';
+const { freshDatabase } = await import('../test/support/database.js');
+const { testPlatform } = await import('../test/support/platform.js');
+const { createAdmin } = await import('../platform/admin/index.js');
+const { listen } = await import('../platform/http/index.js');
+const { default: AdminJS } = await import('adminjs');
+const { buildRouter } = await import('@adminjs/express');
+const AdminJSSequelize = await import('@adminjs/sequelize');
+
+const json = process.argv.includes('--json');
+const WORKSPACES = 100;
+const PER_WORKSPACE = 10_000;
+const REQUESTS = 200;
+const PASSWORD = 'bench password, not a secret';
+
+type Workload = 'list_p50' | 'list_p95' | 'record_p50' | 'record_p95' | 'bytes_per_row';
+const results: Record<Workload, { plinth?: number; stock?: number; unit: string }> = {
+  list_p50: { unit: 'ms' },
+  list_p95: { unit: 'ms' },
+  record_p50: { unit: 'ms' },
+  record_p95: { unit: 'ms' },
+  bytes_per_row: { unit: 'bytes' },
+};
+
+/** One GET as a browser sends it (gzip accepted); the bytes that crossed the wire and the parsed body. */
+function get(url: string, cookie = ''): Promise<{ ms: number; bytes: number; body: any }> {
+  return new Promise((resolve, reject) => {
+    const start = performance.now();
+    http
+      .get(url, { headers: { cookie, 'accept-encoding': 'gzip' } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', async () => {
+          const raw = Buffer.concat(chunks);
+          const { gunzipSync } = await import('node:zlib');
+          const text = (res.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString('utf8');
+          if (res.statusCode !== 200) return reject(new Error(`${url}: ${res.statusCode} ${text.slice(0, 200)}`));
+          resolve({ ms: performance.now() - start, bytes: raw.length, body: JSON.parse(text) });
+        });
+      })
+      .on('error', reject);
+  });
+}
+
+const percentile = (values: number[], p: number): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+};
+
+async function measure(
+  system: 'plinth' | 'stock',
+  listUrl: string,
+  recordUrl: (id: string) => string,
+  cookie = '',
+): Promise<void> {
+  for (let i = 0; i < 10; i++) await get(listUrl, cookie); // warm-up
+  const list: number[] = [];
+  let bytes = 0;
+  let rows = 0;
+  let ids: string[] = [];
+  for (let i = 0; i < REQUESTS; i++) {
+    const r = await get(listUrl, cookie);
+    list.push(r.ms);
+    bytes += r.bytes;
+    rows += r.body.records.length;
+    ids = r.body.records.map((x: { id: string }) => x.id);
+  }
+  const record: number[] = [];
+  for (let i = 0; i < REQUESTS; i++) record.push((await get(recordUrl(ids[i % ids.length]), cookie)).ms);
+  results.list_p50[system] = percentile(list, 50);
+  results.list_p95[system] = percentile(list, 95);
+  results.record_p50[system] = percentile(record, 50);
+  results.record_p95[system] = percentile(record, 95);
+  results.bytes_per_row[system] = Math.round(bytes / rows);
+}
+
+const t = await freshDatabase();
+const servers: Server[] = [];
+try {
+  const p = testPlatform(t);
+  process.stderr.write(`writing ${WORKSPACES} workspaces and ${(WORKSPACES * PER_WORKSPACE).toLocaleString('en')} contacts…\n`);
+  const workspaces: string[] = [];
+  for (let i = 0; i < WORKSPACES; i++)
+    workspaces.push((await t.entities.workspaces.create({ slug: `bench-${i}`, name: `Bench ${i}` })).id);
+  await t.db.owner('bench data', async () => {
+    await t.db.exec(
+      `INSERT INTO contacts (workspace_id, name, organization, emails, qualification_status, lead_score, created_at)
+       SELECT w.id, 'Person ' || g, 'Org ' || (g % 97), ARRAY['p' || g || '@' || w.id || '.test'],
+              (ARRAY['new','engaged','qualified','disqualified','customer'])[1 + g % 5], g % 101,
+              now() - g * interval '1 second'
+         FROM unnest($1::uuid[]) AS w(id), generate_series(1, $2) AS g`,
+      [workspaces, PER_WORKSPACE],
+    );
+    await t.db.exec('ANALYZE contacts');
+  });
+  await t.entities.users.create({ email: 'owner@bench.test', password: PASSWORD });
+  await t.entities.users.grant({ email: 'owner@bench.test', workspace: 'bench-42', role: 'owner' });
+
+  const plinth = express();
+  plinth.use(
+    '/admin',
+    createAdmin({
+      db: t.db,
+      entities: t.entities,
+      marketplace: p.market,
+      runtime: p.runtime,
+      config: { ...t.config, sessionSecret: 'bench' },
+    }),
+  );
+  const ours = await listen(plinth, '127.0.0.1', 0);
+  servers.push(ours);
+  const base = `http://127.0.0.1:${(ours.address() as { port: number }).port}`;
+  const login = await fetch(`${base}/admin/login`, {
+    method: 'POST',
+    headers: { origin: base },
+    body: new URLSearchParams({ email: 'owner@bench.test', password: PASSWORD }),
+    redirect: 'manual',
+  });
+  const cookie = login.headers.get('set-cookie')!.split(';')[0];
+
+  // Stock: AdminJS with @adminjs/sequelize over the same table, as its documentation sets it up
+  // (its queries run outside our units, as the connecting user: no row-level security, no scope).
+  AdminJS.registerAdapter({ Resource: AdminJSSequelize.Resource, Database: AdminJSSequelize.Database });
+  const stockAdmin = new AdminJS({ rootPath: '/stock', resources: [t.entities.models.Contact] });
+  const stock = express();
+  stock.use('/stock', buildRouter(stockAdmin));
+  const theirs = await listen(stock, '127.0.0.1', 0);
+  servers.push(theirs);
+  const stockBase = `http://127.0.0.1:${(theirs.address() as { port: number }).port}`;
+
+  process.stderr.write('plinth…\n');
+  await measure(
+    'plinth',
+    `${base}/admin/api/resources/contacts/actions/list`,
+    (id) => `${base}/admin/api/resources/contacts/records/${id}/show`,
+    cookie,
+  );
+  process.stderr.write('stock AdminJS…\n');
+  await measure(
+    'stock',
+    `${stockBase}/stock/api/resources/contacts/actions/list`,
+    (id) => `${stockBase}/stock/api/resources/contacts/records/${id}/show`,
+  );
+} finally {
+  for (const s of servers) s.close();
+  await t.drop();
+}
+
+const pad = (s: string, n: number) => s.padStart(n);
+console.log(`${'workload'.padEnd(16)}${pad('plinth', 10)}${pad('stock AdminJS', 15)}  unit   Plinth's advantage (>1 is better)`);
+for (const [name, r] of Object.entries(results)) {
+  const ratio = r.plinth && r.stock ? `×${(r.stock / r.plinth).toFixed(2)}` : '—';
+  const fmt = (v?: number) => (v === undefined ? '-' : r.unit === 'ms' ? v.toFixed(2) : String(v));
+  console.log(`${name.padEnd(16)}${pad(fmt(r.plinth), 10)}${pad(fmt(r.stock), 15)}  ${r.unit.padEnd(6)} ${ratio}`);
+}
+if (json) console.log(JSON.stringify(results));

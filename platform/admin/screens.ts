@@ -1,0 +1,190 @@
+import { COMPONENTS_BUNDLE } from './environment.js';
+import AdminJS, { type ResourceWithOptions } from 'adminjs';
+import { buildRouter } from '@adminjs/express';
+import type { Router } from 'express';
+import type { Database } from '../db/index.js';
+import type { Entities, MembershipRole } from '../entities/index.js';
+import type { ModuleRuntime } from '../gateway/index.js';
+import type { LayoutDefinition, Theme } from '../manifests/index.js';
+import { moduleNames, type Marketplace } from '../registry/index.js';
+import { ScopedResource, type AnyModel, type ResourceScope } from './scoped-resource.js';
+
+export { COMPONENTS_BUNDLE };
+
+/** Who is signed in, and in which workspace: what every admin request carries in its session. */
+export interface AdminUser {
+  id: string;
+  email: string;
+  workspaceId: string;
+  workspaceSlug: string;
+  role: MembershipRole;
+}
+
+interface Built {
+  version: string;
+  router: Router;
+  admin: AdminJS;
+}
+
+const ROOT = '/admin';
+/** Without a logo AdminJS shows its own; with `false` it shows the company name. */
+const FALLBACK_BRANDING = { companyName: 'Plinth', withMadeWithLove: false, logo: false as const };
+
+/**
+ * One AdminJS per (workspace, role), generated from records: the shell entities, the tables of
+ * the modules enabled in that workspace, the layouts that apply and the theme. Cached under the
+ * configuration version the database keeps (moved by a trigger on every change to those
+ * records), so any web process rebuilds on the next request after a change; nothing of one
+ * workspace is captured where another's requests could reach it.
+ */
+export class AdminScreens {
+  private readonly built = new Map<string, Built>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly entities: Entities,
+    private readonly marketplace: Marketplace,
+    private readonly runtime: ModuleRuntime,
+  ) {}
+
+  async version(): Promise<string> {
+    const [row] = await this.db.app(null, () => this.db.rows<{ version: string }>('SELECT version::text FROM admin_config'));
+    return row.version;
+  }
+
+  /** The screens of this user's workspace and role, rebuilt when their records changed. */
+  async for(user: AdminUser): Promise<Built> {
+    const key = `${user.workspaceId}:${user.role}`;
+    const version = await this.version();
+    const cached = this.built.get(key);
+    if (cached?.version === version) return cached;
+    const admin = await this.build(user.workspaceId, user.role);
+    const next = { version, admin, router: buildRouter(admin) };
+    this.built.set(key, next);
+    return next;
+  }
+
+  private async build(workspaceId: string, role: MembershipRole): Promise<AdminJS> {
+    const { theme, layouts, modules } = await this.records(workspaceId);
+    const canEdit = role !== 'member';
+    const resources: ResourceWithOptions[] = [];
+    const translations: Record<string, { properties: Record<string, string> }> = {};
+    const labels: Record<string, string> = {};
+    const add = (
+      id: string,
+      model: AnyModel,
+      unit: ResourceScope['unit'],
+      workspaceKey: string,
+      defaults: { group: string; creatable: boolean; label: string; list?: string[] },
+    ): void => {
+      const layout = layouts.get(id);
+      const sort = layout?.sort
+        ? { sortBy: layout.sort.property, direction: layout.sort.direction ?? 'asc' }
+        : { sortBy: 'createdAt', direction: 'desc' as const };
+      const resource = new ScopedResource(model, { db: this.db, unit, id, workspaceKey, sort });
+      const hidden = layout?.navigation?.hidden === true;
+      resources.push({
+        resource,
+        options: {
+          id,
+          navigation: hidden ? false : { name: layout?.navigation?.group ?? defaults.group, icon: layout?.navigation?.icon },
+          ...((layout?.list ?? defaults.list) && { listProperties: layout?.list ?? defaults.list }),
+          ...(layout?.show && { showProperties: layout.show }),
+          ...(layout?.edit && { editProperties: layout.edit }),
+          ...(layout?.filter && { filterProperties: layout.filter }),
+          sort,
+          properties: { [workspaceKey]: { isVisible: false } },
+          actions: {
+            new: { isAccessible: canEdit && defaults.creatable },
+            edit: { isAccessible: canEdit },
+            delete: { isAccessible: canEdit },
+            bulkDelete: { isAccessible: canEdit },
+          },
+        },
+      });
+      labels[id] = layout?.label ?? defaults.label;
+      if (layout?.labels) translations[id] = { properties: layout.labels };
+    };
+
+    add('contacts', this.entities.models.Contact as unknown as AnyModel, { role: 'app', workspaceId }, 'workspaceId', {
+      group: 'People',
+      label: 'Contacts',
+      creatable: false, // contacts are made through the shell's upsert, which keeps identities in step
+    });
+    for (const { row, name } of modules) {
+      const names = moduleNames(row.moduleId, this.db.roles.prefix);
+      const models = this.runtime.tableModels(row);
+      for (const table of row.manifest.tables ?? []) {
+        add(
+          `${row.moduleId}.${table.name}`,
+          models[table.name],
+          { role: { name: names.runtimeRole }, workspaceId, schema: names.schema },
+          'workspace_id',
+          {
+            group: name,
+            creatable: true,
+            label: table.label ?? table.name,
+            // Without a layout: the manifest's columns in its order, then when the row was made.
+            list: [...Object.keys(table.schema.properties).slice(0, 6), 'createdAt'],
+          },
+        );
+      }
+    }
+
+    return new AdminJS({
+      rootPath: ROOT,
+      loginPath: `${ROOT}/login`,
+      logoutPath: `${ROOT}/logout`,
+      resources,
+      branding: {
+        ...FALLBACK_BRANDING,
+        ...theme?.branding,
+        ...(theme?.colors && { theme: { colors: theme.colors } }),
+      },
+      locale: { language: 'en', translations: { en: { labels, resources: translations } } },
+    });
+  }
+
+  /** The records a workspace's screens come from, read in that workspace (policies decide what it inherits). */
+  private async records(workspaceId: string): Promise<{
+    theme: Theme | null;
+    layouts: Map<string, LayoutDefinition>;
+    modules: { row: Awaited<ReturnType<Marketplace['registry']['rows']>>[number]; name: string }[];
+  }> {
+    const installed = await this.marketplace.registry.rows();
+    return this.db.app(workspaceId, async () => {
+      const lineage = await this.db.rows<{ id: string; theme: Theme | null }>(
+        `WITH RECURSIVE up(id, parent_id, theme_id, depth) AS (
+           SELECT id, parent_id, theme_id, 0 FROM workspaces WHERE id = $1
+           UNION ALL SELECT w.id, w.parent_id, w.theme_id, up.depth + 1 FROM workspaces w JOIN up ON w.id = up.parent_id)
+         SELECT up.id, t.definition AS theme FROM up LEFT JOIN themes t ON t.id = up.theme_id ORDER BY up.depth`,
+        [workspaceId],
+      );
+      const [fallback] = await this.db.rows<{ definition: Theme }>(
+        "SELECT definition FROM themes WHERE workspace_id IS NULL AND key = 'default'",
+      );
+      const theme = lineage.find((w) => w.theme)?.theme ?? fallback?.definition ?? null;
+      // Nearest wins: the workspace's own, then its ancestors', then the defaults; each merged over the one below.
+      const depth = new Map(lineage.map((w, i) => [w.id, i]));
+      const rows = await this.db.rows<{ resource: string; workspace_id: string | null; definition: LayoutDefinition }>(
+        'SELECT resource, workspace_id, definition FROM layout_definitions',
+      );
+      const layouts = new Map<string, LayoutDefinition>();
+      const rank = (w: string | null) => (w === null ? lineage.length : (depth.get(w) ?? -1));
+      for (const row of rows
+        .filter((r) => rank(r.workspace_id) >= 0)
+        .sort((a, b) => rank(b.workspace_id) - rank(a.workspace_id))) {
+        layouts.set(row.resource, { ...layouts.get(row.resource), ...row.definition });
+      }
+      const enabled = await this.db.rows<{ registry_id: string }>(
+        'SELECT registry_id FROM module_installations WHERE workspace_id = $1 AND enabled',
+        [workspaceId],
+      );
+      const modules = enabled
+        .map((e) => installed.find((r) => r.id === e.registry_id))
+        .filter((r): r is NonNullable<typeof r> => !!r)
+        .map((row) => ({ row, name: row.manifest.name }));
+      return { theme, layouts, modules };
+    });
+  }
+}

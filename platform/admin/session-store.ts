@@ -1,0 +1,56 @@
+import session from 'express-session';
+import type { Database } from '../db/index.js';
+
+type Callback<T = void> = (err?: unknown, value?: T) => void;
+
+const expiry = (data: session.SessionData, ttlMs: number): Date =>
+  data.cookie?.expires ? new Date(data.cookie.expires) : new Date(Date.now() + ttlMs);
+
+/**
+ * Sessions in the shell's database, through the application role like every other shell query
+ * (a store library would query outside our units, as whatever role the connection logged in as).
+ * Expired rows are ignored on read and removed now and then on write.
+ */
+export class DatabaseSessionStore extends session.Store {
+  private writes = 0;
+
+  constructor(
+    private readonly db: Database,
+    private readonly ttlMs: number,
+  ) {
+    super();
+  }
+
+  override get(sid: string, cb: Callback<session.SessionData | null>): void {
+    this.db
+      .app(null, () =>
+        this.db.rows<{ data: session.SessionData }>('SELECT data FROM admin_sessions WHERE sid = $1 AND expires_at > now()', [
+          sid,
+        ]),
+      )
+      .then(([row]) => cb(undefined, row?.data ?? null), cb);
+  }
+
+  override set(sid: string, data: session.SessionData, cb: Callback = () => {}): void {
+    this.db
+      .app(null, async () => {
+        await this.db.exec(
+          `INSERT INTO admin_sessions (sid, data, expires_at) VALUES ($1, $2, $3)
+           ON CONFLICT (sid) DO UPDATE SET data = EXCLUDED.data, expires_at = EXCLUDED.expires_at`,
+          [sid, JSON.stringify(data), expiry(data, this.ttlMs)],
+        );
+        if (++this.writes % 100 === 0) await this.db.exec('DELETE FROM admin_sessions WHERE expires_at <= now()');
+      })
+      .then(() => cb(), cb);
+  }
+
+  override touch(sid: string, data: session.SessionData, cb: Callback = () => {}): void {
+    this.db
+      .app(null, () => this.db.exec('UPDATE admin_sessions SET expires_at = $2 WHERE sid = $1', [sid, expiry(data, this.ttlMs)]))
+      .then(() => cb(), cb);
+  }
+
+  override destroy(sid: string, cb: Callback = () => {}): void {
+    this.db.app(null, () => this.db.exec('DELETE FROM admin_sessions WHERE sid = $1', [sid])).then(() => cb(), cb);
+  }
+}

@@ -1,0 +1,326 @@
+import assert from 'node:assert/strict';
+import type { Server } from 'node:http';
+import express from 'express';
+import { createAdmin } from '../platform/admin/index.js';
+import { listen } from '../platform/http/index.js';
+import { freshDatabase, onServer, type TestDatabase } from './support/database.js';
+import { testPlatform, type TestPlatform } from './support/platform.js';
+import { pluginDir } from './support/plugins.js';
+
+const PASSWORD = 'correct horse battery';
+
+/** A browser in miniature: one cookie jar, this site's Origin on every request unless told otherwise. */
+class Client {
+  cookie = '';
+  constructor(readonly base: string) {}
+
+  async request(path: string, init: RequestInit & { origin?: string | null } = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (this.cookie) headers.set('cookie', this.cookie);
+    if (init.origin !== null && init.method && init.method !== 'GET') headers.set('origin', init.origin ?? this.base);
+    const res = await fetch(this.base + path, { ...init, headers, redirect: 'manual' });
+    const set = res.headers.get('set-cookie');
+    if (set) this.cookie = set.split(';')[0];
+    return res;
+  }
+
+  post(path: string, form: Record<string, string>, origin?: string | null): Promise<Response> {
+    return this.request(path, { method: 'POST', body: new URLSearchParams(form), origin });
+  }
+
+  async json(path: string): Promise<any> {
+    const res = await this.request(path);
+    return { status: res.status, body: res.headers.get('content-type')?.includes('json') ? await res.json() : await res.text() };
+  }
+
+  /** The page state AdminJS embeds in its HTML: what this user's browser receives. */
+  async pageState(): Promise<{
+    resources: { id: string; listProperties: { name: string }[] }[];
+    branding: { companyName: string };
+  }> {
+    const html = await (await this.request('/admin')).text();
+    return JSON.parse(/window\.REDUX_STATE = (.*);\n/.exec(html)![1]);
+  }
+}
+
+describe(`the admin: sign-in, sessions and tenant scoping (${onServer ? 'server' : 'embedded'} database)`, () => {
+  let t: TestDatabase;
+  let p: TestPlatform;
+  let server: Server;
+  let base: string;
+  let a: { id: string; slug: string };
+  let b: { id: string; slug: string };
+  let contactB: string;
+  let noteB: string;
+  const limits = { perAccount: 3, perAddress: 8, windowMs: 60_000 };
+
+  const count = async (sql: string, params: unknown[] = []) =>
+    Number((await t.db.unit({ role: 'connection' }, () => t.db.rows<{ n: string }>(sql, params)))[0].n);
+  const signedIn = async (email: string) => {
+    const c = new Client(base);
+    const res = await c.post('/admin/login', { email, password: PASSWORD });
+    assert.equal(res.status, 303, `sign-in of ${email}`);
+    return c;
+  };
+  const mount = (app: express.Express) =>
+    app.use(
+      '/admin',
+      createAdmin({
+        db: t.db,
+        entities: t.entities,
+        marketplace: p.market,
+        runtime: p.runtime,
+        config: { ...t.config, sessionSecret: 'a test secret, not a real one' },
+        limits,
+      }),
+    );
+
+  before(async () => {
+    t = await freshDatabase();
+    p = testPlatform(t);
+    a = await t.entities.workspaces.create({ slug: 'adm-a', name: 'Alpha' });
+    b = await t.entities.workspaces.create({ slug: 'adm-b', name: 'Beta' });
+    for (const [email, ws] of [
+      ['owner@a.test', a],
+      ['owner@b.test', b],
+      ['member@a.test', a],
+    ] as const) {
+      await t.entities.users.create({ email, password: PASSWORD });
+      await t.entities.users.grant({ email, workspace: ws.slug, role: email.startsWith('member') ? 'member' : 'owner' });
+    }
+    await p.add(pluginDir('jotter'), 'jotter', [a.slug, b.slug]);
+    await p.add(pluginDir('hidden'), 'hidden', [b.slug]);
+    await t.entities.contacts.upsert(a.id, { name: 'Ada Alpha', emails: ['ada@a.test'], source: { module: 'plinth' } });
+    contactB = (
+      await t.entities.contacts.upsert(b.id, { name: 'Bea Beta', emails: ['bea@b.test'], source: { module: 'plinth' } })
+    ).contact.id;
+    noteB = await p.runtime.run('jotter', { workspaceId: b.id }, async (ctx) => {
+      const row = await ctx.models.notes.create({ title: 'secret of B' });
+      return String(row.get('id'));
+    });
+    await t.db.owner('test themes', async () => {
+      for (const [ws, company] of [
+        [a, 'Alpha Agency'],
+        [b, 'Beta Brokers'],
+      ] as const) {
+        const [theme] = await t.db.rows<{ id: string }>(
+          `INSERT INTO themes (workspace_id, key, name, definition) VALUES ($1, 'house', 'House', $2) RETURNING id`,
+          [ws.id, JSON.stringify({ key: 'house', name: 'House', branding: { companyName: company } })],
+        );
+        await t.db.exec('UPDATE workspaces SET theme_id = $1 WHERE id = $2', [theme.id, ws.id]);
+      }
+    });
+    const app = express();
+    mount(app);
+    server = await listen(app, '127.0.0.1', 0);
+    base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  });
+  after(async () => {
+    server?.close();
+    await t.drop();
+  });
+
+  describe('sign-in', () => {
+    it("serves the sign-in page and AdminJS's scripts before sign-in, and nothing else", async () => {
+      const c = new Client(base);
+      const page = await c.request('/admin/login');
+      assert.equal(page.status, 200);
+      const scripts = [...(await page.text()).matchAll(/<script src="([^"]+)"/g)].map((m) => m[1]);
+      assert.ok(
+        scripts.some((s) => s.endsWith('app.bundle.js')),
+        scripts.join(', '),
+      );
+      for (const script of scripts) assert.equal((await c.request(script)).status, 200, script);
+      assert.equal((await c.request('/admin/api/resources/contacts/actions/list')).status, 401);
+      assert.equal((await c.request('/admin')).headers.get('location'), '/admin/login');
+    });
+
+    it('refuses a wrong password with a clear message, and stores no session', async () => {
+      const sessions = await count('SELECT count(*) AS n FROM admin_sessions');
+      const c = new Client(base);
+      const res = await c.post('/admin/login', { email: 'owner@a.test', password: 'wrong' });
+      assert.equal(res.status, 401);
+      assert.match(await res.text(), /Wrong email or password/);
+      assert.equal(await count('SELECT count(*) AS n FROM admin_sessions'), sessions);
+      assert.equal((await c.request('/admin')).status, 303, 'still sent to sign in');
+      await t.db.app(null, () => t.db.exec("DELETE FROM login_failures WHERE key = 'account:owner@a.test'"));
+    });
+
+    it('signs in with an HttpOnly, SameSite=Lax cookie and a session stored in the database', async () => {
+      const c = new Client(base);
+      const res = await c.post('/admin/login', { email: 'OWNER@a.test', password: PASSWORD });
+      assert.equal(res.status, 303);
+      assert.equal(res.headers.get('location'), '/admin');
+      const cookie = res.headers.get('set-cookie')!;
+      assert.match(cookie, /HttpOnly/);
+      assert.match(cookie, /SameSite=Lax/);
+      const sid = decodeURIComponent(c.cookie.split('=')[1]).slice(2).split('.')[0];
+      assert.equal(await count('SELECT count(*) AS n FROM admin_sessions WHERE sid = $1', [sid]), 1);
+      assert.equal((await c.request('/admin')).status, 200);
+    });
+
+    it('keeps people signed in across a restart: another process reads the same session', async () => {
+      const c = await signedIn('owner@a.test');
+      const app = express();
+      mount(app);
+      const other = await listen(app, '127.0.0.1', 0);
+      try {
+        const restarted = new Client(`http://127.0.0.1:${(other.address() as { port: number }).port}`);
+        restarted.cookie = c.cookie;
+        assert.equal((await restarted.request('/admin')).status, 200);
+      } finally {
+        other.close();
+      }
+    });
+
+    it('limits failed attempts per account, with the count in the database; even the right password waits', async () => {
+      const c = new Client(base);
+      for (let i = 0; i < limits.perAccount; i++)
+        assert.equal((await c.post('/admin/login', { email: 'owner@b.test', password: `guess ${i}` })).status, 401);
+      assert.equal(await count("SELECT failures AS n FROM login_failures WHERE key = 'account:owner@b.test'"), 3);
+      const res = await c.post('/admin/login', { email: 'owner@b.test', password: PASSWORD });
+      assert.equal(res.status, 429);
+      assert.match(await res.text(), /Too many failed sign-ins for this account: try again in 1 minute/);
+      await t.db.app(null, () => t.db.exec('DELETE FROM login_failures'));
+    });
+
+    it('refuses a state-changing request from another origin, or with none, and writes nothing', async () => {
+      const c = await signedIn('owner@a.test');
+      const before = await count('SELECT count(*) AS n FROM mod_jotter.notes');
+      const evil = await c.post('/admin/api/resources/jotter.notes/actions/new', { title: 'csrf' }, 'http://evil.test');
+      assert.equal(evil.status, 403);
+      assert.match(await evil.text(), /comes from http:\/\/evil\.test/);
+      const bare = await c.post('/admin/api/resources/jotter.notes/actions/new', { title: 'csrf' }, null);
+      assert.equal(bare.status, 403);
+      assert.match(await bare.text(), /must carry an Origin or Referer/);
+      assert.equal(await count('SELECT count(*) AS n FROM mod_jotter.notes'), before);
+    });
+
+    it('sends pages with a content security policy and no link to a font host', async () => {
+      const c = await signedIn('owner@a.test');
+      const res = await c.request('/admin');
+      assert.match(res.headers.get('content-security-policy')!, /script-src 'self' 'unsafe-inline'/);
+      const html = await res.text();
+      assert.doesNotMatch(html, /googleapis|gstatic/);
+      assert.match(html, /\/admin\/fonts\/roboto\.css/);
+      const css = await c.request('/admin/fonts/roboto.css');
+      assert.equal(css.status, 200);
+      const font = /url\((\/admin\/fonts\/files\/[^)]+\.woff2)\)/.exec(await css.text())![1];
+      assert.equal((await c.request(font)).status, 200);
+    });
+  });
+
+  describe('screens per workspace', () => {
+    it("gives each workspace its own branding and only its enabled modules' tables", async () => {
+      const stateA = await (await signedIn('owner@a.test')).pageState();
+      const stateB = await (await signedIn('owner@b.test')).pageState();
+      assert.equal(stateA.branding.companyName, 'Alpha Agency');
+      assert.equal(stateB.branding.companyName, 'Beta Brokers');
+      assert.deepEqual(stateA.resources.map((r) => r.id).sort(), ['contacts', 'jotter.notes']);
+      assert.deepEqual(stateB.resources.map((r) => r.id).sort(), ['contacts', 'hidden.notes', 'jotter.notes']);
+    });
+
+    it('rebuilds on the next request when a layout record changes: no restart', async () => {
+      const c = await signedIn('owner@a.test');
+      const columns = async () =>
+        (await c.pageState()).resources.find((r) => r.id === 'jotter.notes')!.listProperties.map((x) => x.name);
+      assert.ok((await columns()).includes('body'));
+      await t.db.app(a.id, () =>
+        t.db.exec(
+          `INSERT INTO layout_definitions (workspace_id, module_id, resource, definition) VALUES ($1, 'jotter', 'jotter.notes', $2)`,
+          [a.id, JSON.stringify({ resource: 'jotter.notes', list: ['title', 'createdAt'] })],
+        ),
+      );
+      assert.deepEqual(await columns(), ['title', 'createdAt']);
+      const other = await (await signedIn('owner@b.test')).pageState();
+      assert.ok(
+        other.resources.find((r) => r.id === 'jotter.notes')!.listProperties.some((x) => x.name === 'body'),
+        "another workspace's layout is untouched",
+      );
+    });
+
+    it('lets a member read but not edit', async () => {
+      const c = await signedIn('member@a.test');
+      const res = await c.post('/admin/api/resources/jotter.notes/actions/new', { title: 'by a member' });
+      assert.equal((await res.json()).record.baseError.type, 'ForbiddenError');
+      assert.equal(await count("SELECT count(*) AS n FROM mod_jotter.notes WHERE title = 'by a member'"), 0);
+      assert.equal((await c.json('/admin/api/resources/contacts/actions/list')).status, 200);
+    });
+  });
+
+  describe('cross-tenant probes, signed in as the owner of A', () => {
+    let c: Client;
+    before(async () => (c = await signedIn('owner@a.test')));
+    const bStill = async () => {
+      assert.equal(await count("SELECT count(*) AS n FROM contacts WHERE id = $1 AND name = 'Bea Beta'", [contactB]), 1);
+      assert.equal(await count("SELECT count(*) AS n FROM mod_jotter.notes WHERE id = $1 AND title = 'secret of B'", [noteB]), 1);
+    };
+
+    it('a record of B by URL: show, edit and delete find nothing and change nothing', async () => {
+      for (const [resource, id] of [
+        ['contacts', contactB],
+        ['jotter.notes', noteB],
+      ]) {
+        // AdminJS answers its API with 200 and says what went wrong in the body.
+        const show = await c.json(`/admin/api/resources/${resource}/records/${id}/show`);
+        assert.equal(show.body.record.baseError?.type, 'NotFoundError', `${resource} show`);
+        assert.doesNotMatch(JSON.stringify(show.body), /Bea Beta|secret of B/);
+        const edit = await c.post(`/admin/api/resources/${resource}/records/${id}/edit`, { name: 'taken', title: 'taken' });
+        assert.equal((await edit.json()).record.baseError?.type, 'NotFoundError', `${resource} edit`);
+        const del = await c.post(`/admin/api/resources/${resource}/records/${id}/delete`, {});
+        assert.equal((await del.json()).record.baseError?.type, 'NotFoundError', `${resource} delete`);
+      }
+      await bStill();
+    });
+
+    it('search with any searchProperty, and filters on the workspace, return only A', async () => {
+      for (const property of ['name', 'workspaceId', 'id', 'emails']) {
+        const found = await c.json(`/admin/api/resources/contacts/search/Bea?searchProperty=${property}`);
+        assert.deepEqual(found.body.records, [], `search by ${property}`);
+        const byId = await c.json(`/admin/api/resources/contacts/search/${contactB}?searchProperty=${property}`);
+        assert.deepEqual(byId.body.records, [], `search for B's id by ${property}`);
+      }
+      const names = async (query: string) =>
+        (await c.json(`/admin/api/resources/contacts/actions/list?${query}`)).body.records.map(
+          (r: { params: { name: string } }) => r.params.name,
+        );
+      assert.deepEqual(await names(`filters.workspaceId=${b.id}`), [], "asking for B's workspace finds nothing");
+      assert.deepEqual(await names(`filters.workspaceId=${a.id}`), ['Ada Alpha']);
+      const notes = await c.json(
+        `/admin/api/resources/jotter.notes/actions/list?filters.workspace_id=${b.id}&filters.title=secret`,
+      );
+      assert.deepEqual(notes.body.records, []);
+    });
+
+    it('bulk actions on B ids change nothing', async () => {
+      for (const [resource, id] of [
+        ['jotter.notes', noteB],
+        ['contacts', contactB],
+      ]) {
+        const res = await c.post(`/admin/api/resources/${resource}/bulk/bulkDelete?recordIds=${id}`, {});
+        assert.equal(res.status, 404, resource);
+        assert.match((await res.json()).error, /cannot be found/);
+      }
+      await bStill();
+    });
+
+    it('a new record with an injected workspace lands in A, never in B', async () => {
+      const res = await c.post('/admin/api/resources/jotter.notes/actions/new', { title: 'injected', workspace_id: b.id });
+      assert.equal(res.status, 200, await res.clone().text());
+      assert.equal(
+        await count("SELECT count(*) AS n FROM mod_jotter.notes WHERE title = 'injected' AND workspace_id = $1", [a.id]),
+        1,
+      );
+      assert.equal(
+        await count("SELECT count(*) AS n FROM mod_jotter.notes WHERE title = 'injected' AND workspace_id = $1", [b.id]),
+        0,
+      );
+    });
+
+    it('a module not enabled in A is not there at all', async () => {
+      const res = await c.json('/admin/api/resources/hidden.notes/actions/list');
+      assert.equal(res.status, 404);
+      assert.doesNotMatch(JSON.stringify(await c.pageState()), /hidden/);
+    });
+  });
+});
