@@ -239,6 +239,18 @@ describe(`the admin: sign-in, sessions and tenant scoping (${onServer ? 'server'
       );
     });
 
+    it('reads the role on every request: a demotion takes effect without signing in again', async () => {
+      const c = await signedIn('owner@a.test');
+      await t.entities.users.grant({ email: 'owner@a.test', workspace: a.slug, role: 'member' });
+      try {
+        const res = await c.post('/admin/api/resources/jotter.notes/actions/new', { title: 'after demotion' });
+        assert.equal((await res.json()).record.baseError.type, 'ForbiddenError');
+        assert.equal(await count("SELECT count(*) AS n FROM mod_jotter.notes WHERE title = 'after demotion'"), 0);
+      } finally {
+        await t.entities.users.grant({ email: 'owner@a.test', workspace: a.slug, role: 'owner' });
+      }
+    });
+
     it('lets a member read but not edit', async () => {
       const c = await signedIn('member@a.test');
       const res = await c.post('/admin/api/resources/jotter.notes/actions/new', { title: 'by a member' });

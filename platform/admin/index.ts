@@ -6,7 +6,7 @@ import session from 'express-session';
 import helmet from 'helmet';
 import { keptSecret, type PlinthConfig } from '../config/index.js';
 import type { Database } from '../db/index.js';
-import type { Entities, MembershipRole } from '../entities/index.js';
+import type { Entities } from '../entities/index.js';
 import type { ModuleRuntime } from '../gateway/index.js';
 import { log } from '../log/index.js';
 import type { Marketplace } from '../registry/index.js';
@@ -104,7 +104,7 @@ export function createAdmin(deps: AdminDeps): Router {
       if (!email || !password) return await renderLogin(res, 400, 'Give an email address and a password.');
       const refused = await limiter.refusal(email, address);
       if (refused) return await renderLogin(res, 429, refused);
-      const user = await entities.users.verifyPassword(email, password).catch(() => null);
+      const user = await entities.users.verifyPassword(email, password);
       const memberships = user ? await entities.users.memberships(user.id) : [];
       if (!user || memberships.length === 0) {
         await limiter.failed(email, address);
@@ -135,13 +135,13 @@ export function createAdmin(deps: AdminDeps): Router {
   router.use(async (req, res, next) => {
     try {
       const user = req.session.adminUser!;
-      const role = await currentRole(db, user);
+      const { role, version } = await screens.check(user);
       if (!role) {
         req.session.destroy(() => res.redirect(303, '/admin/login'));
         return;
       }
       if (role !== user.role) req.session.adminUser = { ...user, role };
-      const { router: screen } = await screens.for(req.session.adminUser!);
+      const { router: screen } = await screens.for(req.session.adminUser!, version);
       screen(req, res, next);
     } catch (err) {
       next(err);
@@ -179,17 +179,6 @@ function requireSignIn(req: Request, res: Response, next: NextFunction): void {
     return;
   }
   res.redirect(303, '/admin/login');
-}
-
-/** The user's role in the session's workspace now (memberships change): one query per request. */
-async function currentRole(db: Database, user: AdminUser): Promise<MembershipRole | null> {
-  const [row] = await db.app(null, () =>
-    db.rows<{ role: MembershipRole }>('SELECT role FROM plinth_user_memberships($1) WHERE workspace_id = $2', [
-      user.id,
-      user.workspaceId,
-    ]),
-  );
-  return row?.role ?? null;
 }
 
 /** Every HTML page the admin sends links the local font instead of Google's. */

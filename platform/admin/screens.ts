@@ -47,15 +47,24 @@ export class AdminScreens {
     private readonly runtime: ModuleRuntime,
   ) {}
 
-  async version(): Promise<string> {
-    const [row] = await this.db.app(null, () => this.db.rows<{ version: string }>('SELECT version::text FROM admin_config'));
-    return row.version;
+  /**
+   * What each request needs to know first, in one query: the user's role in the session's
+   * workspace now (memberships change) and the configuration version.
+   */
+  async check(user: AdminUser): Promise<{ role: MembershipRole | null; version: string }> {
+    const [row] = await this.db.app(null, () =>
+      this.db.rows<{ role: MembershipRole | null; version: string }>(
+        `SELECT (SELECT role FROM plinth_user_memberships($1) WHERE workspace_id = $2) AS role,
+                (SELECT version::text FROM admin_config) AS version`,
+        [user.id, user.workspaceId],
+      ),
+    );
+    return row;
   }
 
-  /** The screens of this user's workspace and role, rebuilt when their records changed. */
-  async for(user: AdminUser): Promise<Built> {
+  /** The screens of this workspace and role at this configuration version, rebuilt when their records changed. */
+  async for(user: AdminUser, version: string): Promise<Built> {
     const key = `${user.workspaceId}:${user.role}`;
-    const version = await this.version();
     const cached = this.built.get(key);
     if (cached?.version === version) return cached;
     const admin = await this.build(user.workspaceId, user.role);
