@@ -3,6 +3,8 @@ import type { Database } from '../db/index.js';
 
 type Callback<T = void> = (err?: unknown, value?: T) => void;
 
+const TOUCH_EVERY_MS = 60_000;
+
 const expiry = (data: session.SessionData, ttlMs: number): Date =>
   data.cookie?.expires ? new Date(data.cookie.expires) : new Date(Date.now() + ttlMs);
 
@@ -13,6 +15,8 @@ const expiry = (data: session.SessionData, ttlMs: number): Date =>
  */
 export class DatabaseSessionStore extends session.Store {
   private writes = 0;
+  /** When this process last moved each session's expiry: once a minute is enough, not every request. */
+  private readonly touched = new Map<string, number>();
 
   constructor(
     private readonly db: Database,
@@ -45,12 +49,17 @@ export class DatabaseSessionStore extends session.Store {
   }
 
   override touch(sid: string, data: session.SessionData, cb: Callback = () => {}): void {
+    const now = Date.now();
+    if (now - (this.touched.get(sid) ?? 0) < TOUCH_EVERY_MS) return cb();
+    if (this.touched.size > 10_000) this.touched.clear();
+    this.touched.set(sid, now);
     this.db
       .app(null, () => this.db.exec('UPDATE admin_sessions SET expires_at = $2 WHERE sid = $1', [sid, expiry(data, this.ttlMs)]))
       .then(() => cb(), cb);
   }
 
   override destroy(sid: string, cb: Callback = () => {}): void {
+    this.touched.delete(sid);
     this.db.app(null, () => this.db.exec('DELETE FROM admin_sessions WHERE sid = $1', [sid])).then(() => cb(), cb);
   }
 }
