@@ -14,8 +14,7 @@ process.env.DATABASE_URL ||= 'postgres://postgres@127.0.0.1:5432/test';
 process.env.LOG_LEVEL ||= 'warn';
 const { freshDatabase } = await import('../test/support/database.js');
 const { testPlatform } = await import('../test/support/platform.js');
-const { createAdmin } = await import('../platform/admin/index.js');
-const { listen } = await import('../platform/http/index.js');
+const { adminApp, serveLocally } = await import('../test/support/admin.js');
 const { default: AdminJS } = await import('adminjs');
 const { buildRouter } = await import('@adminjs/express');
 const AdminJSSequelize = await import('@adminjs/sequelize');
@@ -109,20 +108,8 @@ try {
   await t.entities.users.create({ email: 'owner@bench.test', password: PASSWORD });
   await t.entities.users.grant({ email: 'owner@bench.test', workspace: 'bench-42', role: 'owner' });
 
-  const plinth = express();
-  plinth.use(
-    '/admin',
-    createAdmin({
-      db: t.db,
-      entities: t.entities,
-      marketplace: p.market,
-      runtime: p.runtime,
-      config: { ...t.config, sessionSecret: 'bench' },
-    }),
-  );
-  const ours = await listen(plinth, '127.0.0.1', 0);
+  const { server: ours, base } = await serveLocally(adminApp(t, p, { sessionSecret: 'bench' }));
   servers.push(ours);
-  const base = `http://127.0.0.1:${(ours.address() as { port: number }).port}`;
   const login = await fetch(`${base}/admin/login`, {
     method: 'POST',
     headers: { origin: base },
@@ -137,9 +124,8 @@ try {
   const stockAdmin = new AdminJS({ rootPath: '/stock', resources: [t.entities.models.Contact] });
   const stock = express();
   stock.use('/stock', buildRouter(stockAdmin));
-  const theirs = await listen(stock, '127.0.0.1', 0);
+  const { server: theirs, base: stockBase } = await serveLocally(stock);
   servers.push(theirs);
-  const stockBase = `http://127.0.0.1:${(theirs.address() as { port: number }).port}`;
 
   process.stderr.write('plinth…\n');
   await measure(

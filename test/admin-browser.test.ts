@@ -3,10 +3,8 @@ import fs from 'node:fs';
 import type { Server } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import express from 'express';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { createAdmin } from '../platform/admin/index.js';
-import { listen } from '../platform/http/index.js';
+import { adminApp, giveTheme, serveLocally } from './support/admin.js';
 import { freshDatabase, onServer, type TestDatabase } from './support/database.js';
 import { testPlatform, type TestPlatform } from './support/platform.js';
 import { pluginDir } from './support/plugins.js';
@@ -45,16 +43,7 @@ describe(`the admin in a browser (${onServer ? 'server' : 'embedded'} database)`
     ] as const) {
       await t.entities.users.create({ email, password: PASSWORD });
       await t.entities.users.grant({ email, workspace: ws.slug, role: 'owner' });
-      await t.db.owner('test theme', async () => {
-        const [theme] = await t.db.rows<{ id: string }>(
-          `INSERT INTO themes (workspace_id, key, name, definition) VALUES ($1, 'house', 'House', $2) RETURNING id`,
-          [
-            ws.id,
-            JSON.stringify({ key: 'house', name: 'House', branding: { companyName: company }, colors: { primary100: primary } }),
-          ],
-        );
-        await t.db.exec('UPDATE workspaces SET theme_id = $1 WHERE id = $2', [theme.id, ws.id]);
-      });
+      await giveTheme(t, ws.id, { branding: { companyName: company }, colors: { primary100: primary } });
     }
     await p.add(
       pluginDir('ledger', (m) => (m.name = 'Ledger Book')),
@@ -70,19 +59,7 @@ describe(`the admin in a browser (${onServer ? 'server' : 'embedded'} database)`
       ctx.models.notes.create({ title: 'first entry', body: 'hello' }),
     );
 
-    const app = express();
-    app.use(
-      '/admin',
-      createAdmin({
-        db: t.db,
-        entities: t.entities,
-        marketplace: p.market,
-        runtime: p.runtime,
-        config: { ...t.config, sessionSecret: 'a test secret, not a real one' },
-      }),
-    );
-    server = await listen(app, '127.0.0.1', 0);
-    base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    ({ server, base } = await serveLocally(adminApp(t, p)));
     // Playwright gives every launch a fresh, empty user-data dir of its own.
     browser = await chromium.launch({
       executablePath: CHROMIUM,

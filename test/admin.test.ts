@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
-import express from 'express';
-import { createAdmin } from '../platform/admin/index.js';
-import { listen } from '../platform/http/index.js';
+import { adminApp, giveTheme, serveLocally } from './support/admin.js';
 import { freshDatabase, onServer, type TestDatabase } from './support/database.js';
 import { testPlatform, type TestPlatform } from './support/platform.js';
 import { pluginDir } from './support/plugins.js';
@@ -62,19 +60,6 @@ describe(`the admin: sign-in, sessions and tenant scoping (${onServer ? 'server'
     assert.equal(res.status, 303, `sign-in of ${email}`);
     return c;
   };
-  const mount = (app: express.Express) =>
-    app.use(
-      '/admin',
-      createAdmin({
-        db: t.db,
-        entities: t.entities,
-        marketplace: p.market,
-        runtime: p.runtime,
-        config: { ...t.config, sessionSecret: 'a test secret, not a real one' },
-        limits,
-      }),
-    );
-
   before(async () => {
     t = await freshDatabase();
     p = testPlatform(t);
@@ -98,22 +83,9 @@ describe(`the admin: sign-in, sessions and tenant scoping (${onServer ? 'server'
       const row = await ctx.models.notes.create({ title: 'secret of B' });
       return String(row.get('id'));
     });
-    await t.db.owner('test themes', async () => {
-      for (const [ws, company] of [
-        [a, 'Alpha Agency'],
-        [b, 'Beta Brokers'],
-      ] as const) {
-        const [theme] = await t.db.rows<{ id: string }>(
-          `INSERT INTO themes (workspace_id, key, name, definition) VALUES ($1, 'house', 'House', $2) RETURNING id`,
-          [ws.id, JSON.stringify({ key: 'house', name: 'House', branding: { companyName: company } })],
-        );
-        await t.db.exec('UPDATE workspaces SET theme_id = $1 WHERE id = $2', [theme.id, ws.id]);
-      }
-    });
-    const app = express();
-    mount(app);
-    server = await listen(app, '127.0.0.1', 0);
-    base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    await giveTheme(t, a.id, { branding: { companyName: 'Alpha Agency' } });
+    await giveTheme(t, b.id, { branding: { companyName: 'Beta Brokers' } });
+    ({ server, base } = await serveLocally(adminApp(t, p, { limits })));
   });
   after(async () => {
     server?.close();
@@ -161,15 +133,13 @@ describe(`the admin: sign-in, sessions and tenant scoping (${onServer ? 'server'
 
     it('keeps people signed in across a restart: another process reads the same session', async () => {
       const c = await signedIn('owner@a.test');
-      const app = express();
-      mount(app);
-      const other = await listen(app, '127.0.0.1', 0);
+      const other = await serveLocally(adminApp(t, p, { limits }));
       try {
-        const restarted = new Client(`http://127.0.0.1:${(other.address() as { port: number }).port}`);
+        const restarted = new Client(other.base);
         restarted.cookie = c.cookie;
         assert.equal((await restarted.request('/admin')).status, 200);
       } finally {
-        other.close();
+        other.server.close();
       }
     });
 
