@@ -25,6 +25,7 @@ describe(`the admin in a browser (${onServer ? 'server' : 'embedded'} database)`
   let base: string;
   let browser: Browser;
   let a: { id: string; slug: string };
+  let contactA: string;
   /** Every host the pages asked for, besides this server. */
   const foreign = new Set<string>();
 
@@ -55,9 +56,22 @@ describe(`the admin in a browser (${onServer ? 'server' : 'embedded'} database)`
       'roster',
       [b.slug],
     );
-    await p.runtime.run('ledger', { workspaceId: a.id }, (ctx) =>
-      ctx.models.notes.create({ title: 'first entry', body: 'hello' }),
+    await p.add(
+      pluginDir('tally', (m) => (m.name = 'Tally Sheet')),
+      'tally',
+      [],
     );
+    contactA = (
+      await t.entities.contacts.upsert(a.id, { name: 'Ada Alpha', emails: ['ada@web-a.test'], source: { module: 'plinth' } })
+    ).contact.id;
+    await p.runtime.run('ledger', { workspaceId: a.id }, async (ctx) => {
+      const row = await ctx.models.notes.create({ title: 'first entry', body: 'hello', contact_id: contactA });
+      await ctx.events.emit(
+        'ledger.note_added',
+        { noteId: String(row.get('id')), title: 'first entry' },
+        { contactId: contactA },
+      );
+    });
 
     ({ server, base } = await serveLocally(adminApp(t, p)));
     // Playwright gives every launch a fresh, empty user-data dir of its own.
@@ -83,7 +97,7 @@ describe(`the admin in a browser (${onServer ? 'server' : 'embedded'} database)`
   });
 
   async function signIn(email: string): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     const page = await context.newPage();
     page.on('request', (req) => {
       const url = new URL(req.url());
@@ -114,7 +128,7 @@ describe(`the admin in a browser (${onServer ? 'server' : 'embedded'} database)`
     await beta.screenshot({ path: path.join(ARTIFACTS, 'beta-dashboard.png') });
   });
 
-  it('shows the list columns a layout record names, after a reload, with no restart', async () => {
+  it('changes the list columns in the layout editor: the list shows them after a reload, with no restart', async () => {
     const page = await signIn('owner@web-a.test');
     const headers = async () => {
       await page.waitForSelector('table tbody tr');
@@ -122,21 +136,80 @@ describe(`the admin in a browser (${onServer ? 'server' : 'embedded'} database)`
     };
     await page.goto(`${base}/admin/resources/ledger.notes`);
     const before = await headers();
-    assert.ok(
-      before.some((h) => /body/i.test(h)),
-      before.join(' | '),
-    );
-    await t.db.app(a.id, () =>
-      t.db.exec(
-        `INSERT INTO layout_definitions (workspace_id, module_id, resource, definition) VALUES ($1, 'ledger', 'ledger.notes', $2)`,
-        [a.id, JSON.stringify({ resource: 'ledger.notes', list: ['title'], labels: { title: 'Entry' } })],
-      ),
-    );
-    await page.reload();
+    assert.ok(before.some((h) => /contact/i.test(h)) && !before.some((h) => /body/i.test(h)), before.join(' | '));
+
+    await page.goto(`${base}/admin/pages/layouts`);
+    await page.selectOption('[data-testid=layout-resource]', 'ledger.notes');
+    await page.click('[data-testid=layout-screen-list]');
+    await page.click('[data-testid=remove-contact_id]');
+    await page.click('[data-testid=add-body]');
+    await page.fill('[data-testid=label-title]', 'Entry');
+    await page.waitForSelector('[data-testid=layout-preview] >> text=Entry');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'alpha-layout-editor.png') });
+    await page.click('[data-testid=layout-publish]');
+    await page.waitForSelector('text=Published: Notes shows it from the next page load.');
+
+    await page.goto(`${base}/admin/resources/ledger.notes`);
     const after = await headers();
     assert.ok(after.includes('Entry'), after.join(' | '));
-    assert.ok(!after.some((h) => /body/i.test(h)), after.join(' | '));
+    assert.ok(
+      after.some((h) => /body/i.test(h)),
+      after.join(' | '),
+    );
+    assert.ok(!after.some((h) => /contact/i.test(h)), after.join(' | '));
     await page.screenshot({ path: path.join(ARTIFACTS, 'alpha-ledger-list.png') });
+  });
+
+  it('refuses a layout the server finds wrong, and says why on the page', async () => {
+    const page = await signIn('owner@web-a.test');
+    await page.goto(`${base}/admin/pages/layouts`);
+    await page.selectOption('[data-testid=layout-resource]', 'ledger.notes');
+    await page.click('[data-testid=layout-screen-list]');
+    await page.fill('[data-testid=label-title]', 'x'.repeat(81));
+    await page.click('[data-testid=layout-publish]');
+    await page.waitForSelector('text=/labels\\/title: must NOT have more than 80 characters/');
+  });
+
+  it('enables a module in the marketplace page, and its screens show after a reload', async () => {
+    const page = await signIn('owner@web-a.test');
+    assert.doesNotMatch(await page.locator('[data-css="sidebar"]').innerText(), /Tally Sheet/);
+    await page.goto(`${base}/admin/pages/marketplace`);
+    await page.waitForSelector('[data-testid=module-tally]');
+    assert.match(await page.locator('[data-testid=module-tally]').innerText(), /unsigned/);
+    await page.click('[data-testid=enable-tally]');
+    await page.waitForSelector('text=Tally Sheet is enabled here');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'alpha-marketplace.png') });
+    await page.reload();
+    await page.waitForSelector('[data-css="sidebar"]');
+    assert.match(await page.locator('[data-css="sidebar"]').innerText(), /Tally Sheet/);
+    await page.goto(`${base}/admin/resources/tally.notes`);
+    await page.waitForSelector('text=/No records|Create first record|no records/i');
+  });
+
+  it('publishes a theme in the theme editor: the new branding shows after a reload', async () => {
+    const page = await signIn('owner@web-a.test');
+    await page.goto(`${base}/admin/pages/theme`);
+    await page.fill('[data-testid=theme-company]', 'Alpha Atelier');
+    await page.waitForSelector('[data-testid=theme-preview] >> text=Alpha Atelier');
+    await page.click('[data-testid=theme-publish]');
+    await page.waitForSelector('text=Published: reload the page');
+    await page.reload();
+    await page.waitForSelector('[data-css="sidebar"]');
+    assert.equal(await page.title(), 'Alpha Atelier');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'alpha-theme-editor.png') });
+  });
+
+  it("shows the dashboard's widgets, the event log and a contact's timeline", async () => {
+    const page = await signIn('owner@web-a.test');
+    await page.waitForSelector('[data-testid=widget-count]');
+    assert.match(await page.locator('[data-testid=widget-count]').innerText(), /Contacts\s+1/);
+    await page.goto(`${base}/admin/pages/events`);
+    await page.waitForSelector('[data-testid=events] >> text=ledger.note_added');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'alpha-event-log.png') });
+    await page.goto(`${base}/admin/resources/contacts/records/${contactA}/timeline`);
+    await page.waitForSelector('[data-testid=timeline-event]');
+    assert.match(await page.locator('[data-testid=timeline]').innerText(), /Contact created[\s\S]*ledger\.note_added/);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'alpha-contact-timeline.png') });
   });
 
   it('asked no host but this server for anything', () => {

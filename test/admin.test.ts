@@ -1,45 +1,11 @@
 import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
-import { adminApp, giveTheme, serveLocally } from './support/admin.js';
+import { AdminClient as Client, adminApp, giveTheme, serveLocally } from './support/admin.js';
 import { freshDatabase, onServer, type TestDatabase } from './support/database.js';
 import { testPlatform, type TestPlatform } from './support/platform.js';
 import { pluginDir } from './support/plugins.js';
 
 const PASSWORD = 'correct horse battery';
-
-/** A browser in miniature: one cookie jar, this site's Origin on every request unless told otherwise. */
-class Client {
-  cookie = '';
-  constructor(readonly base: string) {}
-
-  async request(path: string, init: RequestInit & { origin?: string | null } = {}): Promise<Response> {
-    const headers = new Headers(init.headers);
-    if (this.cookie) headers.set('cookie', this.cookie);
-    if (init.origin !== null && init.method && init.method !== 'GET') headers.set('origin', init.origin ?? this.base);
-    const res = await fetch(this.base + path, { ...init, headers, redirect: 'manual' });
-    const set = res.headers.get('set-cookie');
-    if (set) this.cookie = set.split(';')[0];
-    return res;
-  }
-
-  post(path: string, form: Record<string, string>, origin?: string | null): Promise<Response> {
-    return this.request(path, { method: 'POST', body: new URLSearchParams(form), origin });
-  }
-
-  async json(path: string): Promise<any> {
-    const res = await this.request(path);
-    return { status: res.status, body: res.headers.get('content-type')?.includes('json') ? await res.json() : await res.text() };
-  }
-
-  /** The page state AdminJS embeds in its HTML: what this user's browser receives. */
-  async pageState(): Promise<{
-    resources: { id: string; listProperties: { name: string }[] }[];
-    branding: { companyName: string };
-  }> {
-    const html = await (await this.request('/admin')).text();
-    return JSON.parse(/window\.REDUX_STATE = (.*);\n/.exec(html)![1]);
-  }
-}
 
 describe(`the admin: sign-in, sessions and tenant scoping (${onServer ? 'server' : 'embedded'} database)`, () => {
   let t: TestDatabase;
@@ -194,17 +160,18 @@ describe(`the admin: sign-in, sessions and tenant scoping (${onServer ? 'server'
       const c = await signedIn('owner@a.test');
       const columns = async () =>
         (await c.pageState()).resources.find((r) => r.id === 'jotter.notes')!.listProperties.map((x) => x.name);
-      assert.ok((await columns()).includes('body'));
+      assert.deepEqual(await columns(), ['title', 'contact_id', 'created_at'], "the manifest's screen, the module's default");
       await t.db.app(a.id, () =>
         t.db.exec(
           `INSERT INTO layout_definitions (workspace_id, module_id, resource, definition) VALUES ($1, 'jotter', 'jotter.notes', $2)`,
-          [a.id, JSON.stringify({ resource: 'jotter.notes', list: ['title', 'createdAt'] })],
+          [a.id, JSON.stringify({ resource: 'jotter.notes', list: ['title', 'body'] })],
         ),
       );
-      assert.deepEqual(await columns(), ['title', 'createdAt']);
+      assert.deepEqual(await columns(), ['title', 'body']);
       const other = await (await signedIn('owner@b.test')).pageState();
-      assert.ok(
-        other.resources.find((r) => r.id === 'jotter.notes')!.listProperties.some((x) => x.name === 'body'),
+      assert.deepEqual(
+        other.resources.find((r) => r.id === 'jotter.notes')!.listProperties.map((x) => x.name),
+        ['title', 'contact_id', 'created_at'],
         "another workspace's layout is untouched",
       );
     });

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -9,5 +10,12 @@ process.env.NODE_ENV ??= 'production';
 process.env.ADMIN_JS_SKIP_BUNDLE = 'true';
 process.env.ADMIN_JS_TMP_DIR ??= fileURLToPath(new URL('./bundle/', import.meta.url));
 
-/** The custom-components bundle: the shell registers no React components, so it only declares their empty map. */
-export const COMPONENTS_BUNDLE = 'AdminJS.UserComponents = {};\n';
+const BUNDLE = new URL('../../admin-ui/components.bundle.js', import.meta.url);
+
+/** The admin's React screens, bundled by `npm run build` (see `bundle-ui.ts`). */
+export function componentsBundle(): string {
+  if (!fs.existsSync(BUNDLE)) {
+    throw new Error(`the admin's screens are not bundled (${fileURLToPath(BUNDLE)} is missing): run npm run build`);
+  }
+  return fs.readFileSync(BUNDLE, 'utf8');
+}

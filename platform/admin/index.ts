@@ -1,4 +1,4 @@
-import { COMPONENTS_BUNDLE } from './environment.js';
+import { componentsBundle } from './environment.js';
 import AdminJS, { ForbiddenError, NotFoundError, Router as AdminRouter } from 'adminjs';
 import compression from 'compression';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
@@ -13,7 +13,8 @@ import type { Marketplace } from '../registry/index.js';
 import { fontRoutes, withLocalFonts } from './fonts.js';
 import { DEFAULT_LIMITS, LoginLimiter, type LimiterOptions } from './login-limiter.js';
 import { sameOrigin } from './same-origin.js';
-import { AdminScreens, type AdminUser } from './screens.js';
+import { AdminScreens, type AdminUser, type Built } from './screens.js';
+import { studioApi } from './studio/index.js';
 import { DatabaseSessionStore } from './session-store.js';
 import { saved } from './saved.js';
 import { workspaceChooser } from './workspace-chooser.js';
@@ -67,8 +68,10 @@ export function createAdmin(deps: AdminDeps): Router {
 
   router.use(CONTENT_SECURITY, compression());
   router.use(fontRoutes());
+  const bundle = componentsBundle();
+  // Revalidated on every load (its ETag answers 304), so a new build's screens show at once.
   router.get('/frontend/assets/components.bundle.js', (_req, res) => {
-    res.type('js').set('Cache-Control', 'public, max-age=3600').send(COMPONENTS_BUNDLE);
+    res.type('js').set('Cache-Control', 'no-cache').send(bundle);
   });
   // AdminJS's own scripts and styles, for the sign-in page too: served before the sign-in check.
   for (const asset of AdminRouter.assets) {
@@ -141,12 +144,14 @@ export function createAdmin(deps: AdminDeps): Router {
         return;
       }
       if (role !== user.role) req.session.adminUser = { ...user, role };
-      const { router: screen } = await screens.for(req.session.adminUser!, version);
-      screen(req, res, next);
+      res.locals.screens = await screens.for(req.session.adminUser!, version);
+      next();
     } catch (err) {
       next(err);
     }
   });
+  router.use('/studio/api', studioApi({ db, entities, marketplace: deps.marketplace }));
+  router.use((req, res, next) => (res.locals.screens as Built).router(req, res, next));
   router.use((err: Error, _req: Request, res: Response, _next: NextFunction) => {
     if (err instanceof NotFoundError) {
       res.status(404).json({ error: err.message });
@@ -174,7 +179,7 @@ function regenerate(req: Request): Promise<void> {
 
 function requireSignIn(req: Request, res: Response, next: NextFunction): void {
   if (req.session.adminUser) return next();
-  if (req.path.startsWith('/api/') || req.method !== 'GET') {
+  if (req.path.startsWith('/api/') || req.path.startsWith('/studio/api/') || req.method !== 'GET') {
     res.status(401).json({ error: 'sign in first: /admin/login' });
     return;
   }

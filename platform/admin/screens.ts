@@ -1,5 +1,5 @@
-import { COMPONENTS_BUNDLE } from './environment.js';
-import AdminJS, { type ResourceWithOptions } from 'adminjs';
+import './environment.js';
+import AdminJS, { type ActionContext, type ResourceWithOptions } from 'adminjs';
 import { buildRouter } from '@adminjs/express';
 import type { Router } from 'express';
 import type { Database } from '../db/index.js';
@@ -8,8 +8,7 @@ import type { ModuleRuntime } from '../gateway/index.js';
 import type { LayoutDefinition, Theme } from '../manifests/index.js';
 import { moduleNames, type Marketplace } from '../registry/index.js';
 import { ScopedResource, type AnyModel, type ResourceScope } from './scoped-resource.js';
-
-export { COMPONENTS_BUNDLE };
+import { componentLoader, UI } from './ui.js';
 
 /** Who is signed in, and in which workspace: what every admin request carries in its session. */
 export interface AdminUser {
@@ -20,11 +19,33 @@ export interface AdminUser {
   role: MembershipRole;
 }
 
-interface Built {
+/** One resource of a workspace's screens, as the studio (layout editor, dashboard) needs it. */
+export interface CatalogEntry {
+  id: string;
+  label: string;
+  resource: ScopedResource;
+  /** Every property the resource has, the workspace column excepted: what a layout may name. */
+  properties: string[];
+  /** The layout that applies (defaults, then ancestors, then the workspace's own), if any. */
+  layout?: LayoutDefinition;
+}
+
+export interface Built {
   version: string;
   router: Router;
   admin: AdminJS;
+  catalog: Map<string, CatalogEntry>;
 }
+
+export const canEdit = (role: MembershipRole): boolean => role === 'owner' || role === 'admin';
+
+/** The studio's pages; the event log shows every role, the editors only those who may change what they edit. */
+const PAGES = {
+  marketplace: { component: UI.Marketplace, icon: 'ShoppingBag', label: 'Marketplace', editors: true },
+  layouts: { component: UI.LayoutEditor, icon: 'Layout', label: 'Layout editor', editors: true },
+  theme: { component: UI.ThemeEditor, icon: 'Droplet', label: 'Theme editor', editors: true },
+  events: { component: UI.EventLog, icon: 'Activity', label: 'Event log', editors: false },
+};
 
 const ROOT = '/admin';
 /** Without a logo AdminJS shows its own; with `false` it shows the company name. */
@@ -67,16 +88,20 @@ export class AdminScreens {
     const key = `${user.workspaceId}:${user.role}`;
     const cached = this.built.get(key);
     if (cached?.version === version) return cached;
-    const admin = await this.build(user.workspaceId, user.role);
-    const next = { version, admin, router: buildRouter(admin) };
+    const { admin, catalog } = await this.build(user.workspaceId, user.role);
+    const next = { version, admin, catalog, router: buildRouter(admin) };
     this.built.set(key, next);
     return next;
   }
 
-  private async build(workspaceId: string, role: MembershipRole): Promise<AdminJS> {
+  private async build(
+    workspaceId: string,
+    role: MembershipRole,
+  ): Promise<{ admin: AdminJS; catalog: Map<string, CatalogEntry> }> {
     const { theme, layouts, modules } = await this.records(workspaceId);
-    const canEdit = role !== 'member';
+    const editor = canEdit(role);
     const resources: ResourceWithOptions[] = [];
+    const catalog = new Map<string, CatalogEntry>();
     const translations: Record<string, { properties: Record<string, string> }> = {};
     const labels: Record<string, string> = {};
     const add = (
@@ -84,12 +109,20 @@ export class AdminScreens {
       model: AnyModel,
       unit: ResourceScope['unit'],
       workspaceKey: string,
-      defaults: { group: string; creatable: boolean; label: string; list?: string[] },
+      defaults: {
+        group: string;
+        creatable: boolean;
+        label: string;
+        /** The property holding when a row was made: the default sort, on an index. */
+        created: string;
+        list?: string[];
+        actions?: Record<string, object>;
+      },
     ): void => {
       const layout = layouts.get(id);
       const sort = layout?.sort
         ? { sortBy: layout.sort.property, direction: layout.sort.direction ?? 'asc' }
-        : { sortBy: 'createdAt', direction: 'desc' as const };
+        : { sortBy: defaults.created, direction: 'desc' as const };
       const resource = new ScopedResource(model, { db: this.db, unit, id, workspaceKey, sort });
       const hidden = layout?.navigation?.hidden === true;
       resources.push({
@@ -104,21 +137,38 @@ export class AdminScreens {
           sort,
           properties: { [workspaceKey]: { isVisible: false } },
           actions: {
-            new: { isAccessible: canEdit && defaults.creatable },
-            edit: { isAccessible: canEdit },
-            delete: { isAccessible: canEdit },
-            bulkDelete: { isAccessible: canEdit },
+            new: { isAccessible: editor && defaults.creatable },
+            edit: { isAccessible: editor },
+            delete: { isAccessible: editor },
+            bulkDelete: { isAccessible: editor },
+            ...defaults.actions,
           },
         },
       });
       labels[id] = layout?.label ?? defaults.label;
+      const properties = resource
+        .properties()
+        .map((p) => p.name())
+        .filter((name) => name !== workspaceKey);
+      catalog.set(id, { id, label: labels[id], resource, properties, layout });
       if (layout?.labels) translations[id] = { properties: layout.labels };
     };
 
     add('contacts', this.entities.models.Contact as unknown as AnyModel, { role: 'app', workspaceId }, 'workspaceId', {
       group: 'People',
       label: 'Contacts',
+      created: 'createdAt',
       creatable: false, // contacts are made through the shell's upsert, which keeps identities in step
+      actions: {
+        timeline: {
+          actionType: 'record',
+          icon: 'Clock',
+          component: UI.ContactTimeline,
+          handler: async (_request: unknown, _response: unknown, context: ActionContext) => ({
+            record: context.record!.toJSON(context.currentAdmin),
+          }),
+        },
+      },
     });
     for (const { row, name } of modules) {
       const names = moduleNames(row.moduleId, this.db.roles.prefix);
@@ -132,16 +182,22 @@ export class AdminScreens {
           {
             group: name,
             creatable: true,
+            created: 'created_at',
             label: table.label ?? table.name,
             // Without a layout: the manifest's columns in its order, then when the row was made.
-            list: [...Object.keys(table.schema.properties).slice(0, 6), 'createdAt'],
+            list: [...Object.keys(table.schema.properties).slice(0, 6), 'created_at'],
           },
         );
       }
     }
 
-    return new AdminJS({
+    const pages = Object.entries(PAGES).filter(([, page]) => editor || !page.editors);
+    for (const [name, page] of pages) labels[name] = page.label;
+    const admin = new AdminJS({
       rootPath: ROOT,
+      componentLoader,
+      dashboard: { component: UI.Dashboard },
+      pages: Object.fromEntries(pages.map(([name, page]) => [name, { component: page.component, icon: page.icon }])),
       loginPath: `${ROOT}/login`,
       logoutPath: `${ROOT}/logout`,
       resources,
@@ -150,8 +206,9 @@ export class AdminScreens {
         ...theme?.branding,
         ...(theme?.colors && { theme: { colors: theme.colors } }),
       },
-      locale: { language: 'en', translations: { en: { labels, resources: translations } } },
+      locale: { language: 'en', translations: { en: { labels, actions: { timeline: 'Timeline' }, resources: translations } } },
     });
+    return { admin, catalog };
   }
 
   /** The records a workspace's screens come from, read in that workspace (policies decide what it inherits). */

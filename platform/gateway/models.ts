@@ -49,6 +49,9 @@ export function defineModuleModels(
       tableName: table.name,
       underscored: true,
       timestamps: true,
+      // Attributes named as their columns: layouts and filters name what the manifest's author sees.
+      createdAt: 'created_at',
+      updatedAt: 'updated_at',
     }) as ModuleModel;
     model.beforeValidate((row) => {
       row.set('workspace_id', workspaceId());

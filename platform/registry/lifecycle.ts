@@ -86,6 +86,7 @@ export class Lifecycle {
         await applyShellAccess(this.db, names, row.manifest);
         await runModuleMigrations(this.db, names, pkg);
         await this.checkColumns(names, row.manifest);
+        await this.loadScreens(row.manifest);
         await this.db.exec(`UPDATE module_registry SET status = 'installed' WHERE id = $1`, [row.id]);
         await recordLifecycle(this.bus, 'plinth.module_installed', null, actor, { module: id, version: row.version });
         return { ...row, status: 'installed' as const };
@@ -117,6 +118,27 @@ export class Lifecycle {
     await this.db.unit({ role: { name: names.ownerRole } }, async () => {
       for (const table of missing) for (const sql of createTableStatements(names, table)) await this.db.exec(sql);
     });
+  }
+
+  /**
+   * The manifest's `screens` become the module's default layouts (rows without workspace), which
+   * agencies and workspaces override; a screen the new version no longer ships is dropped.
+   */
+  private async loadScreens(manifest: PluginManifest): Promise<void> {
+    const screens = (manifest.screens ?? []) as unknown as { resource: string }[];
+    await this.db.exec(
+      'DELETE FROM layout_definitions WHERE workspace_id IS NULL AND module_id = $1 AND NOT (resource = ANY($2::text[]))',
+      [manifest.id, screens.map((s) => s.resource)],
+    );
+    for (const screen of screens) {
+      await this.db.exec(
+        `INSERT INTO layout_definitions (workspace_id, module_id, resource, definition) VALUES (NULL, $1, $2, $3)
+         ON CONFLICT ((COALESCE(workspace_id, '00000000-0000-0000-0000-000000000000'::uuid)), resource)
+         DO UPDATE SET module_id = EXCLUDED.module_id, definition = EXCLUDED.definition, version = layout_definitions.version + 1
+         WHERE layout_definitions.definition IS DISTINCT FROM EXCLUDED.definition`,
+        [manifest.id, screen.resource, JSON.stringify(screen)],
+      );
+    }
   }
 
   private async checkColumns(names: ModuleNames, manifest: PluginManifest): Promise<void> {
@@ -274,6 +296,7 @@ export class Lifecycle {
         await applyShellAccess(this.db, names, target.manifest);
         await runModuleMigrations(this.db, names, pkg);
         await this.checkColumns(names, target.manifest);
+        await this.loadScreens(target.manifest);
         await this.db.exec(`UPDATE module_registry SET status = 'published' WHERE id = $1`, [current.id]);
         await this.db.exec(`UPDATE module_registry SET status = 'installed' WHERE id = $1`, [target.id]);
         await this.db.exec('UPDATE module_installations SET registry_id = $2 WHERE module_id = $1', [id, target.id]);
@@ -302,6 +325,7 @@ export class Lifecycle {
       );
       if (dependents.length > 0)
         throw new LifecycleError(id, `${dependents.map((d) => d.moduleId).join(', ')} depend on it; uninstall them first`);
+      await this.db.exec('DELETE FROM layout_definitions WHERE workspace_id IS NULL AND module_id = $1', [id]);
       if (purge) {
         await this.db.exec('DELETE FROM module_installations WHERE module_id = $1', [id]);
         await this.db.exec(`DROP SCHEMA IF EXISTS ${quoteIdent(names.schema)} CASCADE`);

@@ -40,3 +40,53 @@ export async function giveTheme(t: TestDatabase, workspaceId: string, definition
     await t.db.exec('UPDATE workspaces SET theme_id = $1 WHERE id = $2', [theme.id, workspaceId]);
   });
 }
+
+/** A browser in miniature: one cookie jar, this site's Origin on every request unless told otherwise. */
+export class AdminClient {
+  cookie = '';
+  constructor(readonly base: string) {}
+
+  async request(path: string, init: RequestInit & { origin?: string | null } = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (this.cookie) headers.set('cookie', this.cookie);
+    if (init.origin !== null && init.method && init.method !== 'GET') headers.set('origin', init.origin ?? this.base);
+    const res = await fetch(this.base + path, { ...init, headers, redirect: 'manual' });
+    const set = res.headers.get('set-cookie');
+    if (set) this.cookie = set.split(';')[0];
+    return res;
+  }
+
+  post(path: string, form: Record<string, string>, origin?: string | null): Promise<Response> {
+    return this.request(path, { method: 'POST', body: new URLSearchParams(form), origin });
+  }
+
+  /** A JSON request to the studio API (or any path): its status and parsed body. */
+  async send(
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType = 'application/json',
+  ): Promise<{ status: number; body: any }> {
+    const res = await this.request(path, {
+      method,
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      headers: body === undefined ? {} : { 'content-type': contentType },
+    });
+    const json = res.headers.get('content-type')?.includes('json');
+    return { status: res.status, body: res.status === 204 ? null : json ? await res.json() : await res.text() };
+  }
+
+  async json(path: string): Promise<any> {
+    const res = await this.request(path);
+    return { status: res.status, body: res.headers.get('content-type')?.includes('json') ? await res.json() : await res.text() };
+  }
+
+  /** The page state AdminJS embeds in its HTML: what this user's browser receives. */
+  async pageState(): Promise<{
+    resources: { id: string; listProperties: { name: string }[] }[];
+    branding: { companyName: string };
+  }> {
+    const html = await (await this.request('/admin')).text();
+    return JSON.parse(/window\.REDUX_STATE = (.*);\n/.exec(html)![1]);
+  }
+}

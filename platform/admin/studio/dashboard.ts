@@ -1,0 +1,67 @@
+import { Filter } from 'adminjs';
+import type { LayoutDefinition } from '../../manifests/index.js';
+import type { CatalogEntry } from '../screens.js';
+import type { StudioDeps, StudioRequest } from './context.js';
+
+type Declared = NonNullable<LayoutDefinition['dashboard']>[number];
+
+/** What a workspace sees when no layout declares dashboard widgets. */
+const FALLBACK: Declared[] = [
+  { kind: 'count', title: 'Contacts', resource: 'contacts' },
+  { kind: 'per_day', title: 'Events per day', days: 14 },
+  { kind: 'recent', title: 'Newest contacts', resource: 'contacts' },
+];
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The dashboard's widgets, as the layouts that apply declare them (each on its own resource
+ * unless it names another), computed in this workspace: counts and recent rows through the
+ * scoped resources, events per day from the log.
+ */
+export async function dashboardWidgets({ db }: StudioDeps, { user, screens }: StudioRequest) {
+  const declared = [...screens.catalog.values()].flatMap((entry) =>
+    (entry.layout?.dashboard ?? []).map((w) => ({ ...w, resource: w.resource ?? entry.id })),
+  );
+  const widgets = [];
+  for (const widget of declared.length > 0 ? declared : FALLBACK) {
+    const entry = widget.resource ? screens.catalog.get(widget.resource) : undefined;
+    if (widget.kind === 'per_day') {
+      widgets.push({ ...widget, days: await perDay(db, user.workspaceId, widget.event ?? null, widget.days ?? 14) });
+    } else if (!entry) {
+      widgets.push({ ...widget, problem: `no resource "${widget.resource}" in this workspace` });
+    } else if (widget.kind === 'count') {
+      widgets.push({ ...widget, value: await entry.resource.count(new Filter({}, entry.resource)) });
+    } else {
+      widgets.push({ ...widget, rows: await recent(entry) });
+    }
+  }
+  return widgets;
+}
+
+async function recent(entry: CatalogEntry): Promise<{ id: string; title: string; createdAt: unknown }[]> {
+  const titleKey = entry.layout?.list?.[0] ?? entry.properties.find((p) => p === 'name' || p === 'title') ?? 'id';
+  const records = await entry.resource.find(new Filter({}, entry.resource), {
+    limit: 5,
+    sort: { sortBy: 'createdAt', direction: 'desc' },
+  });
+  return records.map((r) => ({ id: String(r.id()), title: String(r.get(titleKey) ?? r.id()), createdAt: r.get('createdAt') }));
+}
+
+async function perDay(db: StudioDeps['db'], workspaceId: string, event: string | null, days: number) {
+  const rows = await db.app(workspaceId, () =>
+    db.rows<{ day: string; count: string }>(
+      `SELECT to_char(date_trunc('day', occurred_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS day, count(*)::text AS count
+         FROM events WHERE workspace_id = $1 AND ($2::text IS NULL OR name = $2)
+          AND occurred_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' - make_interval(days => $3::int - 1)
+        GROUP BY 1`,
+      [workspaceId, event, days],
+    ),
+  );
+  const counts = new Map(rows.map((r) => [r.day, Number(r.count)]));
+  const today = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate());
+  return Array.from({ length: days }, (_, i) => {
+    const day = new Date(today - (days - 1 - i) * DAY_MS).toISOString().slice(0, 10);
+    return { day, count: counts.get(day) ?? 0 };
+  });
+}

@@ -1,0 +1,8 @@
+import { PlinthError } from '../../errors/index.js';
+
+/** A member asked for a change only an owner or admin of the workspace may make. */
+export class RoleError extends PlinthError {
+  constructor(workspace: string, what: string) {
+    super('forbidden', `only an owner or admin of workspace "${workspace}" may change ${what}`, workspace);
+  }
+}

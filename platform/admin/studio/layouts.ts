@@ -1,0 +1,92 @@
+import { NotFoundError, ValidationError } from '../../errors/index.js';
+import { contractValidator, describeErrors, type LayoutDefinition } from '../../manifests/index.js';
+import type { CatalogEntry } from '../screens.js';
+import { requireEditor, type StudioDeps, type StudioRequest } from './context.js';
+
+const SCREENS = ['list', 'show', 'edit', 'filter'] as const;
+
+/** The resources of this workspace's screens: what the layout editor offers, with the layout that applies and the workspace's own. */
+export async function layoutCatalog({ db }: StudioDeps, { user, screens }: StudioRequest) {
+  const own = await ownLayouts(db, user.workspaceId);
+  return [...screens.catalog.values()].map((entry) => ({
+    id: entry.id,
+    label: entry.label,
+    properties: entry.properties,
+    layout: entry.layout ?? null,
+    own: own.get(entry.id) ?? null,
+  }));
+}
+
+/**
+ * Publishes the workspace's own layout of one resource (what its screens show from the next
+ * request on), after checking it against the layout schema and the resource's properties.
+ */
+export async function publishLayout({ db }: StudioDeps, { user, screens }: StudioRequest, resource: string, body: unknown) {
+  requireEditor(user, 'layouts');
+  const entry = entryOf(screens.catalog, resource);
+  const definition = { ...(isObject(body) ? body : {}), resource } as LayoutDefinition;
+  const validate = contractValidator('layout');
+  if (!isObject(body) || !validate(definition)) {
+    const problems = isObject(body) ? describeErrors(validate.errors) : [{ path: '', message: 'must be a JSON object' }];
+    throw new ValidationError(problems[0].path || '/', problems.map((p) => `${p.path || '/'}: ${p.message}`).join('; '));
+  }
+  unknownProperties(entry, definition);
+  await db.app(user.workspaceId, () =>
+    db.exec(
+      `INSERT INTO layout_definitions (workspace_id, module_id, resource, definition) VALUES ($1, $2, $3, $4)
+       ON CONFLICT ((COALESCE(workspace_id, '00000000-0000-0000-0000-000000000000'::uuid)), resource)
+       DO UPDATE SET definition = EXCLUDED.definition, version = layout_definitions.version + 1`,
+      [user.workspaceId, resource.includes('.') ? resource.split('.')[0] : null, resource, JSON.stringify(definition)],
+    ),
+  );
+  return definition;
+}
+
+/** Drops the workspace's own layout: the one its parent or the default gives applies again. */
+export async function revertLayout({ db }: StudioDeps, { user, screens }: StudioRequest, resource: string) {
+  requireEditor(user, 'layouts');
+  entryOf(screens.catalog, resource);
+  const removed = await db.app(user.workspaceId, () =>
+    db.rows('DELETE FROM layout_definitions WHERE workspace_id = $1 AND resource = $2 RETURNING id', [
+      user.workspaceId,
+      resource,
+    ]),
+  );
+  if (removed.length === 0) throw new NotFoundError(`layout of "${resource}" in workspace`, user.workspaceSlug);
+}
+
+function entryOf(catalog: Map<string, CatalogEntry>, resource: string): CatalogEntry {
+  const entry = catalog.get(resource);
+  if (!entry) throw new NotFoundError('resource in this workspace', resource);
+  return entry;
+}
+
+/** A layout may name only properties its resource has: a typo would silently drop a column. */
+function unknownProperties(entry: CatalogEntry, layout: LayoutDefinition): void {
+  const known = new Set(entry.properties);
+  const named: [string, string][] = [
+    ...SCREENS.flatMap((screen) => (layout[screen] ?? []).map((p, i): [string, string] => [`/${screen}/${i}`, p])),
+    ...Object.keys(layout.labels ?? {}).map((p): [string, string] => [`/labels/${p}`, p]),
+    ...(layout.sort ? [['/sort/property', layout.sort.property] as [string, string]] : []),
+  ];
+  const wrong = named.filter(([, p]) => !known.has(p));
+  if (wrong.length > 0) {
+    throw new ValidationError(
+      wrong[0][0],
+      `${wrong.map(([path, p]) => `${path}: "${p}" is not a property of ${entry.id}`).join('; ')} (it has: ${entry.properties.join(', ')})`,
+    );
+  }
+}
+
+async function ownLayouts(db: StudioDeps['db'], workspaceId: string): Promise<Map<string, LayoutDefinition>> {
+  const rows = await db.app(workspaceId, () =>
+    db.rows<{ resource: string; definition: LayoutDefinition }>(
+      'SELECT resource, definition FROM layout_definitions WHERE workspace_id = $1',
+      [workspaceId],
+    ),
+  );
+  return new Map(rows.map((r) => [r.resource, r.definition]));
+}
+
+export const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -1,0 +1,19 @@
+import { fileURLToPath } from 'node:url';
+import { ComponentLoader } from 'adminjs';
+
+/** The React screens' sources: bundled at build time (`bundle-ui.ts`), never in the request path. */
+const SOURCES = new URL('../../../platform/admin/ui/', import.meta.url);
+
+/** One loader for every workspace's AdminJS: the components are code, the same for all; what they show comes from the studio API. */
+export const componentLoader = new ComponentLoader();
+
+const add = (name: string): string => componentLoader.add(name, fileURLToPath(new URL(`${name}.tsx`, SOURCES)));
+
+export const UI = {
+  Dashboard: add('Dashboard'),
+  LayoutEditor: add('LayoutEditor'),
+  ThemeEditor: add('ThemeEditor'),
+  Marketplace: add('Marketplace'),
+  EventLog: add('EventLog'),
+  ContactTimeline: add('ContactTimeline'),
+};

@@ -1,0 +1,66 @@
+import React from 'react';
+import { Box, H2, H4, Text } from '@adminjs/design-system';
+import { ADMIN, useStudio, when } from './api';
+import Notice from './Notice';
+
+interface Widget {
+  kind: 'count' | 'recent' | 'per_day';
+  title: string;
+  resource?: string;
+  event?: string;
+  problem?: string;
+  value?: number;
+  rows?: { id: string; title: string; createdAt: string }[];
+  days?: { day: string; count: number }[];
+}
+
+const PerDay: React.FC<{ days: { day: string; count: number }[] }> = ({ days }) => {
+  const top = Math.max(1, ...days.map((d) => d.count));
+  return (
+    <Box flex alignItems="flex-end" style={{ gap: 3, height: 120 }}>
+      {days.map((d) => (
+        <Box
+          key={d.day}
+          title={`${d.day}: ${d.count}`}
+          style={{ flex: 1, height: `${Math.max(2, (d.count / top) * 100)}%`, background: '#3040d6', opacity: d.count ? 1 : 0.2 }}
+        />
+      ))}
+    </Box>
+  );
+};
+
+/** The workspace's dashboard: the widgets its layouts declare (counts, recent rows, events per day). */
+const Dashboard: React.FC = () => {
+  const { data, error, reload } = useStudio<Widget[]>('dashboard');
+  if (error) return <Notice notice={{ variant: 'danger', message: error }} onClose={reload} />;
+  if (!data) return <Text>Loading…</Text>;
+  return (
+    <Box variant="grey">
+      <H2 mb="lg">Dashboard</H2>
+      <Box flex style={{ gap: 24, flexWrap: 'wrap' }}>
+        {data.map((widget, i) => (
+          <Box key={i} variant="white" style={{ width: 340 }} data-testid={`widget-${widget.kind}`}>
+            <H4>{widget.title}</H4>
+            {widget.problem && <Text>{widget.problem}</Text>}
+            {widget.kind === 'count' && widget.value !== undefined && (
+              <Text fontSize="xxl" fontWeight="bold">
+                {widget.value.toLocaleString()}
+              </Text>
+            )}
+            {widget.kind === 'per_day' && widget.days && <PerDay days={widget.days} />}
+            {widget.kind === 'recent' &&
+              widget.rows?.map((row) => (
+                <Box key={row.id} mb="sm">
+                  <a href={`${ADMIN}/resources/${widget.resource}/records/${row.id}/show`}>{row.title}</a>
+                  <Text variant="sm">{when(row.createdAt)}</Text>
+                </Box>
+              ))}
+            {widget.kind === 'recent' && widget.rows?.length === 0 && <Text>Nothing yet.</Text>}
+          </Box>
+        ))}
+      </Box>
+    </Box>
+  );
+};
+
+export default Dashboard;

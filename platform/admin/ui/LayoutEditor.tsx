@@ -1,0 +1,252 @@
+import React, { useEffect, useMemo, useState } from 'react';
+import {
+  Box,
+  Button,
+  H2,
+  H4,
+  Input,
+  Label,
+  Table,
+  TableBody,
+  TableCell,
+  TableHead,
+  TableRow,
+  Text,
+} from '@adminjs/design-system';
+import { ADMIN, studio, useStudio } from './api';
+import Notice, { type NoticeState } from './Notice';
+
+type Screen = 'list' | 'show' | 'edit' | 'filter';
+type Layout = Partial<Record<Screen, string[]>> & { resource?: string; labels?: Record<string, string> } & Record<
+    string,
+    unknown
+  >;
+
+interface Resource {
+  id: string;
+  label: string;
+  properties: string[];
+  layout: Layout | null;
+  own: Layout | null;
+}
+
+const SCREENS: { id: Screen; label: string }[] = [
+  { id: 'list', label: 'List columns' },
+  { id: 'show', label: 'Record page' },
+  { id: 'edit', label: 'Edit form' },
+  { id: 'filter', label: 'Filters' },
+];
+
+/** What a screen shows when no layout names its properties: AdminJS's own choice, approximated. */
+const fallback = (resource: Resource, screen: Screen): string[] =>
+  screen === 'list' ? resource.properties.slice(0, 6) : resource.properties;
+
+/**
+ * The layout editor: pick a resource and a screen, choose and order its fields, name them,
+ * preview with real rows, publish (checked by the server against the layout schema).
+ */
+const LayoutEditor: React.FC = () => {
+  const { data: resources, error, reload } = useStudio<Resource[]>('layouts');
+  const [resourceId, setResourceId] = useState<string>('');
+  const [screen, setScreen] = useState<Screen>('list');
+  const [chosen, setChosen] = useState<string[]>([]);
+  const [labels, setLabels] = useState<Record<string, string>>({});
+  const [sample, setSample] = useState<Record<string, unknown>[]>([]);
+  const [notice, setNotice] = useState<NoticeState | null>(null);
+
+  const resource = useMemo(() => resources?.find((r) => r.id === resourceId) ?? resources?.[0], [resources, resourceId]);
+
+  useEffect(() => {
+    if (!resource) return;
+    const applied = resource.own?.[screen] ?? resource.layout?.[screen];
+    setChosen(applied ?? fallback(resource, screen));
+    setLabels({ ...resource.layout?.labels, ...resource.own?.labels });
+  }, [resource, screen]);
+
+  useEffect(() => {
+    if (!resource) return;
+    fetch(`${ADMIN}/api/resources/${encodeURIComponent(resource.id)}/actions/list?perPage=3`, { credentials: 'same-origin' })
+      .then((r) => r.json())
+      .then((data: { records?: { params: Record<string, unknown> }[] }) => setSample((data.records ?? []).map((r) => r.params)))
+      .catch(() => setSample([]));
+  }, [resource]);
+
+  if (error) return <Notice notice={{ variant: 'danger', message: error }} onClose={reload} />;
+  if (!resources || !resource) return <Text>Loading…</Text>;
+
+  const move = (index: number, by: number) => {
+    const next = [...chosen];
+    const [item] = next.splice(index, 1);
+    next.splice(Math.max(0, Math.min(next.length, index + by)), 0, item);
+    setChosen(next);
+  };
+  const labelOf = (property: string) => labels[property] || property;
+  const available = resource.properties.filter((p) => !chosen.includes(p));
+
+  const publish = async () => {
+    const own: Layout = { ...(resource.own ?? {}) };
+    delete own.resource;
+    const named = Object.fromEntries(Object.entries(labels).filter(([, v]) => v.trim() !== ''));
+    try {
+      await studio(`layouts/${encodeURIComponent(resource.id)}`, 'PUT', { ...own, [screen]: chosen, labels: named });
+      setNotice({ variant: 'success', message: `Published: ${resource.label} shows it from the next page load.` });
+      reload();
+    } catch (err) {
+      setNotice({ variant: 'danger', message: (err as Error).message });
+    }
+  };
+  const revert = async () => {
+    try {
+      await studio(`layouts/${encodeURIComponent(resource.id)}`, 'DELETE');
+      setNotice({ variant: 'success', message: `Reverted: ${resource.label} uses the inherited layout again.` });
+      reload();
+    } catch (err) {
+      setNotice({ variant: 'danger', message: (err as Error).message });
+    }
+  };
+
+  return (
+    <Box variant="grey">
+      <Box variant="white">
+        <H2>Layout editor</H2>
+        <Notice notice={notice} onClose={() => setNotice(null)} />
+        <Box flex flexDirection="row" style={{ gap: 24 }} mb="xl">
+          <Box>
+            <Label htmlFor="layout-resource">Resource</Label>
+            <select
+              id="layout-resource"
+              data-testid="layout-resource"
+              value={resource.id}
+              onChange={(e) => setResourceId(e.target.value)}
+              style={{ padding: 8, minWidth: 240 }}
+            >
+              {resources.map((r) => (
+                <option key={r.id} value={r.id}>
+                  {r.label} ({r.id})
+                </option>
+              ))}
+            </select>
+          </Box>
+          <Box>
+            <Label>Screen</Label>
+            <Box flex style={{ gap: 8 }}>
+              {SCREENS.map((s) => (
+                <Button
+                  key={s.id}
+                  size="sm"
+                  variant={s.id === screen ? 'contained' : 'outlined'}
+                  data-testid={`layout-screen-${s.id}`}
+                  onClick={() => setScreen(s.id)}
+                >
+                  {s.label}
+                </Button>
+              ))}
+            </Box>
+          </Box>
+        </Box>
+
+        <Box flex flexDirection="row" style={{ gap: 32 }}>
+          <Box flexGrow={1}>
+            <H4>Shown, in this order</H4>
+            {chosen.length === 0 && <Text>Nothing yet: add fields from the right.</Text>}
+            {chosen.map((property, index) => (
+              <Box key={property} flex alignItems="center" style={{ gap: 8 }} mb="sm" data-testid={`chosen-${property}`}>
+                <Text style={{ width: 160 }}>
+                  {index + 1}. {property}
+                </Text>
+                <Input
+                  placeholder="label"
+                  value={labels[property] ?? ''}
+                  data-testid={`label-${property}`}
+                  onChange={(e: React.ChangeEvent<HTMLInputElement>) => setLabels({ ...labels, [property]: e.target.value })}
+                />
+                <Button size="sm" variant="text" disabled={index === 0} onClick={() => move(index, -1)} title="Move up">
+                  ↑
+                </Button>
+                <Button
+                  size="sm"
+                  variant="text"
+                  disabled={index === chosen.length - 1}
+                  onClick={() => move(index, 1)}
+                  title="Move down"
+                >
+                  ↓
+                </Button>
+                <Button
+                  size="sm"
+                  variant="text"
+                  data-testid={`remove-${property}`}
+                  onClick={() => setChosen(chosen.filter((p) => p !== property))}
+                  title="Remove"
+                >
+                  ✕
+                </Button>
+              </Box>
+            ))}
+          </Box>
+          <Box width={260}>
+            <H4>Available</H4>
+            {available.length === 0 && <Text>Every field is shown.</Text>}
+            {available.map((property) => (
+              <Box key={property} flex alignItems="center" justifyContent="space-between" mb="sm">
+                <Text>{property}</Text>
+                <Button
+                  size="sm"
+                  variant="outlined"
+                  data-testid={`add-${property}`}
+                  onClick={() => setChosen([...chosen, property])}
+                >
+                  Add
+                </Button>
+              </Box>
+            ))}
+          </Box>
+        </Box>
+
+        <H4 mt="xl">Preview</H4>
+        {screen === 'list' ? (
+          <Table data-testid="layout-preview">
+            <TableHead>
+              <TableRow>
+                {chosen.map((p) => (
+                  <TableCell key={p}>{labelOf(p)}</TableCell>
+                ))}
+              </TableRow>
+            </TableHead>
+            <TableBody>
+              {sample.map((row, i) => (
+                <TableRow key={i}>
+                  {chosen.map((p) => (
+                    <TableCell key={p}>{String(row[p] ?? '')}</TableCell>
+                  ))}
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+        ) : (
+          <Box data-testid="layout-preview">
+            {chosen.map((p) => (
+              <Box key={p} mb="default">
+                <Label>{labelOf(p)}</Label>
+                <Text>{String(sample[0]?.[p] ?? '')}</Text>
+              </Box>
+            ))}
+          </Box>
+        )}
+
+        <Box flex style={{ gap: 12 }} mt="xl">
+          <Button variant="contained" data-testid="layout-publish" onClick={publish}>
+            Publish
+          </Button>
+          {resource.own && (
+            <Button variant="outlined" data-testid="layout-revert" onClick={revert}>
+              Revert to inherited
+            </Button>
+          )}
+        </Box>
+      </Box>
+    </Box>
+  );
+};
+
+export default LayoutEditor;

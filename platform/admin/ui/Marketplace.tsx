@@ -1,0 +1,137 @@
+import React, { useState } from 'react';
+import { Badge, Box, Button, H2, H4, Text } from '@adminjs/design-system';
+import { studio, useStudio } from './api';
+import Notice, { type NoticeState } from './Notice';
+import SettingsForm from './SettingsForm';
+
+interface Listing {
+  id: string;
+  name: string;
+  vendor: string;
+  version: string;
+  description: string;
+  capabilities: string[];
+  tags: string[];
+  pricing: { model: string; amount?: number; currency?: string; interval?: string; trialDays?: number };
+  signature: string;
+  installed: boolean;
+  enabled: boolean;
+  settings: Record<string, unknown> | null;
+  settingsSchema: Record<string, unknown> | null;
+  dependencies: string[];
+}
+
+const price = (p: Listing['pricing']): string =>
+  p.model === 'free'
+    ? 'Free'
+    : `${p.amount ?? '?'} ${p.currency ?? ''} ${p.model === 'per_seat' ? 'per seat ' : ''}${p.interval ? `a ${p.interval}` : ''}${
+        p.trialDays ? ` (${p.trialDays}-day trial)` : ''
+      }`.trim();
+
+/**
+ * The marketplace: every module of the registry with its vendor, version, capabilities, price
+ * and signature; enabling or disabling one for this workspace (installing it platform-wide is
+ * an operator's `plinth plugin install`), and its settings form.
+ */
+const Marketplace: React.FC = () => {
+  const { data, error, reload } = useStudio<Listing[]>('marketplace');
+  const [notice, setNotice] = useState<NoticeState | null>(null);
+  const [open, setOpen] = useState<string | null>(null);
+
+  if (error) return <Notice notice={{ variant: 'danger', message: error }} onClose={reload} />;
+  if (!data) return <Text>Loading…</Text>;
+
+  const act = async (module: Listing, action: 'enable' | 'disable', settings?: Record<string, unknown>) => {
+    try {
+      await studio(
+        `marketplace/${encodeURIComponent(module.id)}/${action}`,
+        'POST',
+        action === 'enable' ? { settings } : undefined,
+      );
+      const done =
+        action === 'disable'
+          ? `${module.name} is disabled here: its screens leave the menu on the next page load.`
+          : module.enabled
+            ? `${module.name}'s settings are saved.`
+            : `${module.name} is enabled here: its screens are in the menu from the next page load.`;
+      setNotice({ variant: 'success', message: done });
+      reload();
+    } catch (err) {
+      setNotice({ variant: 'danger', message: (err as Error).message });
+    }
+  };
+
+  return (
+    <Box variant="grey">
+      <Box variant="white">
+        <H2>Marketplace</H2>
+        <Notice notice={notice} onClose={() => setNotice(null)} />
+        {data.length === 0 && <Text>The registry is empty: an operator publishes and installs modules with the plinth CLI.</Text>}
+        {data.map((module) => (
+          <Box key={module.id} data-testid={`module-${module.id}`} mb="xl" pb="lg" style={{ borderBottom: '1px solid #eee' }}>
+            <Box flex justifyContent="space-between" alignItems="center">
+              <Box>
+                <H4 mb="sm">
+                  {module.name}{' '}
+                  <Text as="span" variant="sm">
+                    v{module.version} · {module.vendor}
+                  </Text>
+                </H4>
+                <Text mb="sm">{module.description}</Text>
+              </Box>
+              <Box flex style={{ gap: 8 }} alignItems="center">
+                {module.enabled && <Badge variant="success">Enabled</Badge>}
+                {!module.installed && <Badge>Not installed on this platform</Badge>}
+                {module.installed && !module.enabled && (
+                  <Button
+                    variant="contained"
+                    data-testid={`enable-${module.id}`}
+                    onClick={() => act(module, 'enable', module.settings ?? undefined)}
+                  >
+                    Enable
+                  </Button>
+                )}
+                {module.enabled && (
+                  <Button variant="outlined" data-testid={`disable-${module.id}`} onClick={() => act(module, 'disable')}>
+                    Disable
+                  </Button>
+                )}
+                {module.settingsSchema && module.installed && (
+                  <Button variant="text" onClick={() => setOpen(open === module.id ? null : module.id)}>
+                    Settings
+                  </Button>
+                )}
+              </Box>
+            </Box>
+            <Text variant="sm">
+              Price: {price(module.pricing)} · Signature: {module.signature}
+              {module.dependencies.length > 0 && ` · Needs: ${module.dependencies.join(', ')}`}
+            </Text>
+            <Box flex style={{ gap: 6, flexWrap: 'wrap' }} mt="sm">
+              {module.capabilities.map((c) => (
+                <Badge key={c} size="sm" outline>
+                  {c}
+                </Badge>
+              ))}
+              {module.tags.map((t) => (
+                <Badge key={t} size="sm">
+                  {t}
+                </Badge>
+              ))}
+            </Box>
+            {open === module.id && module.settingsSchema && (
+              <SettingsForm
+                moduleId={module.id}
+                schema={module.settingsSchema}
+                value={module.settings}
+                onSave={(settings) => act(module, 'enable', settings)}
+              />
+            )}
+          </Box>
+        ))}
+      </Box>
+    </Box>
+  );
+};
+
+export default Marketplace;
