@@ -205,6 +205,38 @@ describe(`isolation enforced by PostgreSQL, and the module context (${onServer ?
     });
   });
 
+  describe('one-round-trip reads', () => {
+    it("run as their scope's role, in its workspace, see only that workspace's rows, and leave nothing behind", async () => {
+      const [seen] = await t.db.read<{ who: string; ws: string; contacts: number }>(
+        { role: 'app', workspaceId: a.id },
+        "SELECT current_user AS who, current_setting('app.workspace_id') AS ws, (SELECT count(*)::int FROM contacts) AS contacts",
+      );
+      assert.deepEqual(seen, { who: t.db.roles.app, ws: a.id, contacts: 1 });
+      const [module] = await t.db.read<{ who: string; path: string }>(
+        { role: { name: role('alpha') }, workspaceId: b.id, schema: 'mod_alpha' },
+        'SELECT current_user AS who, current_setting($1) AS path',
+        ['search_path'],
+      );
+      assert.deepEqual(module, { who: role('alpha'), path: 'mod_alpha, public' });
+      await assert.rejects(
+        t.db.read({ role: { name: role('alpha') }, workspaceId: a.id }, 'SELECT * FROM mod_beta.notes'),
+        /permission denied for schema mod_beta/,
+      );
+      const [quoted] = await t.db.read<{ v: string }>({ role: 'app' }, 'SELECT $1::text AS v', ["it's \\ $2 -- not code"]);
+      assert.equal(quoted.v, "it's \\ $2 -- not code");
+      // The same pool's connections, afterwards: no role, no workspace left set.
+      for (let i = 0; i < 5; i++) {
+        const [after] = await t.db.unit({ role: 'connection' }, () =>
+          t.db.rows<{ ws: string; role: string }>(
+            "SELECT current_setting('app.workspace_id', true) AS ws, current_setting('role') AS role",
+          ),
+        );
+        assert.ok(!after.ws, `workspace left set: ${after.ws}`);
+        assert.equal(after.role, 'none');
+      }
+    });
+  });
+
   describe('the module context', () => {
     it('checkpoint 1: the module resolves workspace and contact context', async () => {
       const seen = await runtime.run('alpha', { workspaceId: a.id, contactId: contactA }, async (ctx) => {

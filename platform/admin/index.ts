@@ -66,7 +66,8 @@ export function createAdmin(deps: AdminDeps): Router {
   const loginPage = new AdminJS({ rootPath: '/admin', branding: { companyName: 'Plinth', withMadeWithLove: false } });
   const router = express.Router();
 
-  router.use(CONTENT_SECURITY, compression());
+  // Below 4 kB a response costs more to compress (each gzip stream allocates its window) than it saves on the wire.
+  router.use(CONTENT_SECURITY, compression({ threshold: '4kb' }));
   router.use(fontRoutes());
   const bundle = componentsBundle();
   // Revalidated on every load (its ETag answers 304), so a new build's screens show at once.
@@ -77,11 +78,12 @@ export function createAdmin(deps: AdminDeps): Router {
   for (const asset of AdminRouter.assets) {
     router.get(asset.path, (_req, res, next) => res.sendFile(asset.src, { maxAge: '1d' }, (err) => err && next(err)));
   }
+  const sessions = new DatabaseSessionStore(db, SESSION_TTL_MS);
   router.use(
     session({
       name: 'plinth.sid',
       secret: config.sessionSecret ?? keptSecret(config.dataDir, 'session-secret', 32).value,
-      store: new DatabaseSessionStore(db, SESSION_TTL_MS),
+      store: sessions,
       resave: false,
       saveUninitialized: false,
       rolling: true,
@@ -138,7 +140,7 @@ export function createAdmin(deps: AdminDeps): Router {
   router.use(async (req, res, next) => {
     try {
       const user = req.session.adminUser!;
-      const { role, version } = await screens.check(user);
+      const { role, version } = sessions.takeCheck(req.sessionID, user.id, user.workspaceId) ?? (await screens.check(user));
       if (!role) {
         req.session.destroy(() => res.redirect(303, '/admin/login'));
         return;

@@ -1,7 +1,7 @@
 import { Resource as SequelizeResource } from '@adminjs/sequelize';
 import { BaseRecord, NotFoundError as AdminNotFound, ValidationError as AdminValidationError, type Filter } from 'adminjs';
-import { Model, Op, type ModelStatic, type WhereOptions } from 'sequelize';
-import type { Database, Scope } from '../db/index.js';
+import { Model, type ModelStatic } from 'sequelize';
+import { quoteIdent, type Database, type Scope } from '../db/index.js';
 
 export type AnyModel = ModelStatic<Model<Record<string, unknown>, Record<string, unknown>>>;
 
@@ -16,6 +16,9 @@ export interface ResourceScope {
   /** The default sort, on an indexed column. */
   sort: { sortBy: string; direction: 'asc' | 'desc' };
 }
+
+/** Up to this many rows a list's total is counted; past it, estimated. */
+export const COUNT_EXACT_UP_TO = 1000;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const likeEscape = (value: string): string => value.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -46,55 +49,85 @@ export class ScopedResource extends SequelizeResource {
     return { [this.scope.workspaceKey]: this.scope.unit.workspaceId };
   }
 
-  /** The filter's conditions, without any on the workspace, and the workspace's. */
-  private where(filter?: Filter): WhereOptions {
-    const conditions: WhereOptions[] = [this.workspace];
+  /** A column of this resource's table, quoted, from its attribute name. */
+  private column(attribute: string): string {
+    return quoteIdent(this.model.getAttributes()[attribute].field ?? attribute);
+  }
+
+  private get table(): string {
+    const name = this.model.getTableName() as string | { tableName: string; schema?: string };
+    return typeof name === 'string' ? quoteIdent(name) : `${quoteIdent(name.schema ?? 'public')}.${quoteIdent(name.tableName)}`;
+  }
+
+  /**
+   * The WHERE clause of a filter, the workspace's condition first; `$n` values are appended to
+   * `values`. Null when the filter can match nothing: another workspace, or a value that cannot
+   * be of its column's type.
+   */
+  private where(filter: Filter | undefined, values: unknown[]): string | null {
+    values.push(this.scope.unit.workspaceId);
+    const conditions = [`${this.column(this.scope.workspaceKey)} = $${values.length}`];
     for (const element of Object.values(filter?.filters ?? {})) {
-      if (element.path.split('.')[0] === this.scope.workspaceKey) {
+      const attribute = element.path.split('.')[0];
+      if (attribute === this.scope.workspaceKey) {
         // Asking for this workspace changes nothing; asking for another finds nothing.
-        if (String(element.value) !== this.scope.unit.workspaceId) return { [Op.and]: [this.workspace, { id: null }] };
+        if (String(element.value) !== this.scope.unit.workspaceId) return null;
         continue;
       }
-      const condition = this.condition(element.path, element.value as unknown);
-      if (condition === null) return { [Op.and]: [this.workspace, { id: null }] };
+      const condition = this.condition(attribute, element.value as unknown, values);
+      if (condition === null) return null;
       conditions.push(condition);
     }
-    return { [Op.and]: conditions };
+    return conditions.join(' AND ');
   }
 
   /** One filter element as a condition on its column's type; null when the value cannot match that type. */
-  private condition(path: string, value: unknown): WhereOptions | null {
-    const attribute = this.model.getAttributes()[path.split('.')[0]];
-    if (!attribute) return null;
-    const type = (attribute.type as { key?: string }).key ?? '';
+  private condition(attribute: string, value: unknown, values: unknown[]): string | null {
+    const definition = this.model.getAttributes()[attribute];
+    if (!definition) return null;
+    const column = this.column(attribute);
+    const bind = (v: unknown) => `$${values.push(v)}`;
+    const type = (definition.type as { key?: string }).key ?? '';
     if (value && typeof value === 'object') {
       const { from, to } = value as { from?: string; to?: string };
-      if (!from && !to) return null;
-      return { [path]: { ...(from && { [Op.gte]: from }), ...(to && { [Op.lte]: to }) } };
+      const bounds = [from && `${column} >= ${bind(from)}`, to && `${column} <= ${bind(to)}`].filter(Boolean);
+      return bounds.length > 0 ? bounds.join(' AND ') : null;
     }
     const text = String(value);
     switch (type) {
       case 'STRING':
       case 'TEXT':
       case 'CITEXT':
-        return { [path]: { [Op.iLike]: `%${likeEscape(text)}%` } };
+        return `${column} ILIKE ${bind(`%${likeEscape(text)}%`)}`;
       case 'UUID':
-        return UUID.test(text) ? { [path]: text } : null;
+        return UUID.test(text) ? `${column} = ${bind(text)}` : null;
       case 'ARRAY':
-        return { [path]: { [Op.contains]: [text] } };
+        return `${bind(text)} = ANY(${column})`;
       case 'INTEGER':
       case 'BIGINT':
       case 'DOUBLE':
       case 'DECIMAL':
-        return /^-?\d+(\.\d+)?$/.test(text) ? { [path]: Number(text) } : null;
+        return /^-?\d+(\.\d+)?$/.test(text) ? `${column} = ${bind(Number(text))}` : null;
       case 'BOOLEAN':
-        return text === 'true' || text === 'false' ? { [path]: text === 'true' } : null;
+        return text === 'true' || text === 'false' ? `${column} = ${bind(text === 'true')}` : null;
       case 'DATE':
       case 'DATEONLY':
-        return Number.isNaN(Date.parse(text)) ? null : { [path]: text };
+        return Number.isNaN(Date.parse(text)) ? null : `${column} = ${bind(text)}`;
       default:
         return null; // JSON and the like: no condition says what the search meant, so nothing matches
     }
+  }
+
+  /** Every attribute, under its own name: rows read by hand look like Sequelize's. */
+  private get selectList(): string {
+    return Object.keys(this.model.getAttributes())
+      .map((a) => `${this.column(a)} AS ${quoteIdent(a)}`)
+      .join(', ');
+  }
+
+  /** One read in one round trip, in this resource's unit scope. */
+  private read<R extends object>(sql: string, values: unknown[]): Promise<R[]> {
+    return this.scope.db.read<R>(this.scope.unit, sql, values);
   }
 
   /** Form values without the workspace or the key: those are the scope's, never the caller's. */
@@ -103,8 +136,24 @@ export class ScopedResource extends SequelizeResource {
     return Object.fromEntries(Object.entries(parsed).filter(([k]) => k !== 'id' && k.split('.')[0] !== this.scope.workspaceKey));
   }
 
+  /**
+   * Counted exactly up to COUNT_EXACT_UP_TO rows; past that, the planner's estimate (what the
+   * list's pagination needs, without reading every row of a large workspace on every page).
+   */
   override async count(filter: Filter): Promise<number> {
-    return this.within(() => this.model.count({ where: this.where(filter) }));
+    const values: unknown[] = [];
+    const where = this.where(filter, values);
+    if (where === null) return 0;
+    const [{ n }] = await this.read<{ n: number }>(
+      `SELECT count(*)::int AS n FROM (SELECT 1 FROM ${this.table} WHERE ${where} LIMIT ${COUNT_EXACT_UP_TO + 1}) AS capped`,
+      values,
+    );
+    if (n <= COUNT_EXACT_UP_TO) return n;
+    const [plan] = await this.read<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(
+      `EXPLAIN (FORMAT JSON) SELECT 1 FROM ${this.table} WHERE ${where}`,
+      values,
+    );
+    return Math.max(n, Math.round(plan['QUERY PLAN'][0].Plan['Plan Rows']));
   }
 
   override async find(
@@ -115,20 +164,18 @@ export class ScopedResource extends SequelizeResource {
       sort = {},
     }: { limit?: number; offset?: number; sort?: { sortBy?: string; direction?: 'asc' | 'desc' } },
   ): Promise<BaseRecord[]> {
+    const values: unknown[] = [];
+    const where = this.where(filter, values);
+    if (where === null) return [];
     const sortBy = sort.sortBy && this.model.getAttributes()[sort.sortBy] ? sort.sortBy : this.scope.sort.sortBy;
     const direction = (sort.direction ?? this.scope.sort.direction) === 'asc' ? 'ASC' : 'DESC';
-    const rows = await this.within(() =>
-      this.model.findAll({
-        where: this.where(filter),
-        limit: Math.min(limit, 500),
-        offset,
-        order: [
-          [sortBy, direction],
-          ['id', direction],
-        ],
-      }),
+    const rows = await this.read<Record<string, unknown>>(
+      `SELECT ${this.selectList} FROM ${this.table} WHERE ${where}
+        ORDER BY ${this.column(sortBy)} ${direction}, ${this.column('id')} ${direction}
+        LIMIT ${Math.min(Math.max(Math.trunc(limit), 1), 500)} OFFSET ${Math.max(Math.trunc(offset), 0)}`,
+      values,
     );
-    return rows.map((row) => new BaseRecord(row.toJSON(), this));
+    return rows.map((row) => new BaseRecord(row, this));
   }
 
   private async one(id: string): Promise<Model<Record<string, unknown>> | null> {
@@ -137,14 +184,21 @@ export class ScopedResource extends SequelizeResource {
   }
 
   override async findOne(id: string): Promise<BaseRecord | null> {
-    const row = await this.within(() => this.one(id));
-    return row ? new BaseRecord(row.toJSON(), this) : null;
+    const [row] = await this.findRows([id]);
+    return row ? new BaseRecord(row, this) : null;
   }
 
   override async findMany(ids: (string | number)[]): Promise<BaseRecord[]> {
-    const wanted = ids.map(String).filter((id) => UUID.test(id));
-    const rows = await this.within(() => this.model.findAll({ where: { id: { [Op.in]: wanted }, ...this.workspace } }));
-    return rows.map((row) => new BaseRecord(row.toJSON(), this));
+    return (await this.findRows(ids.map(String))).map((row) => new BaseRecord(row, this));
+  }
+
+  private async findRows(ids: string[]): Promise<Record<string, unknown>[]> {
+    const wanted = ids.filter((id) => UUID.test(id));
+    if (wanted.length === 0) return [];
+    return this.read<Record<string, unknown>>(
+      `SELECT ${this.selectList} FROM ${this.table} WHERE ${this.column(this.scope.workspaceKey)} = $1 AND ${this.column('id')} = ANY($2::uuid[])`,
+      [this.scope.unit.workspaceId, wanted],
+    );
   }
 
   override async findById(id: string): Promise<Model<Record<string, unknown>> | null> {

@@ -1,9 +1,18 @@
 import session from 'express-session';
 import type { Database } from '../db/index.js';
+import type { MembershipRole } from '../entities/index.js';
 
 type Callback<T = void> = (err?: unknown, value?: T) => void;
 
 const TOUCH_EVERY_MS = 60_000;
+
+/** What every admin request must know besides its session, read with it: the user's role now and the configuration version. */
+export interface SessionCheck {
+  userId: string;
+  workspaceId: string;
+  role: MembershipRole | null;
+  version: string;
+}
 
 const expiry = (data: session.SessionData, ttlMs: number): Date =>
   data.cookie?.expires ? new Date(data.cookie.expires) : new Date(Date.now() + ttlMs);
@@ -25,14 +34,39 @@ export class DatabaseSessionStore extends session.Store {
     super();
   }
 
+  /** The checks read with each session, taken (once) by the request that loaded it. */
+  private readonly checks = new Map<string, SessionCheck>();
+
+  /**
+   * The session, and in the same statement (one round trip) the signed-in user's current role
+   * in its workspace and the configuration version, kept for `takeCheck`.
+   */
   override get(sid: string, cb: Callback<session.SessionData | null>): void {
     this.db
-      .app(null, () =>
-        this.db.rows<{ data: session.SessionData }>('SELECT data FROM admin_sessions WHERE sid = $1 AND expires_at > now()', [
-          sid,
-        ]),
+      .read<{ data: session.SessionData; role: MembershipRole | null; version: string }>(
+        { role: 'app' },
+        `SELECT s.data, m.role, (SELECT version::text FROM admin_config) AS version
+           FROM admin_sessions s
+           LEFT JOIN LATERAL (SELECT role FROM plinth_user_memberships((s.data #>> '{adminUser,id}')::uuid)
+                               WHERE workspace_id = (s.data #>> '{adminUser,workspaceId}')::uuid) m ON true
+          WHERE s.sid = $1 AND s.expires_at > now()`,
+        [sid],
       )
-      .then(([row]) => cb(undefined, row?.data ?? null), cb);
+      .then(([row]) => {
+        const user = row?.data.adminUser;
+        if (user) {
+          if (this.checks.size > 10_000) this.checks.clear();
+          this.checks.set(sid, { userId: user.id, workspaceId: user.workspaceId, role: row.role, version: row.version });
+        }
+        cb(undefined, row?.data ?? null);
+      }, cb);
+  }
+
+  /** The check read with this session for this user and workspace, if this request loaded it; null otherwise. */
+  takeCheck(sid: string, userId: string, workspaceId: string): SessionCheck | null {
+    const check = this.checks.get(sid);
+    this.checks.delete(sid);
+    return check && check.userId === userId && check.workspaceId === workspaceId ? check : null;
   }
 
   override set(sid: string, data: session.SessionData, cb: Callback = () => {}): void {

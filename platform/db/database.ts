@@ -1,4 +1,4 @@
-import { QueryTypes, Sequelize, Transaction } from 'sequelize';
+import { QueryTypes, Sequelize, Transaction, type TransactionOptions } from 'sequelize';
 import type { PlinthConfig } from '../config/index.js';
 import { DatabaseUnavailableError } from '../errors/index.js';
 import { log } from '../log/index.js';
@@ -34,6 +34,7 @@ export class Database {
     readonly embedded?: EmbeddedServer,
   ) {
     this.roles = shellRoles(rolePrefix);
+    this.scopeWithTransactionStart();
   }
 
   /**
@@ -44,9 +45,9 @@ export class Database {
   async unit<T>(scope: Scope, fn: (transaction: Transaction) => Promise<T>): Promise<T> {
     const outer = namespace.get('transaction') as Transaction | null | undefined;
     const outerScope = namespace.get('scope') as Scope | undefined;
-    return this.sequelize.transaction(outer ? { transaction: outer } : {}, async (transaction) => {
+    const options = { ...(outer && { transaction: outer }), plinthScope: scope } as TransactionOptions;
+    return this.sequelize.transaction(options, async (transaction) => {
       namespace.set('scope', scope);
-      await this.applyScope(scope);
       const result = await fn(transaction);
       if (outer && outerScope) await this.applyScope(outerScope);
       return result;
@@ -68,6 +69,18 @@ export class Database {
   async rows<R extends object>(sql: string, bind: unknown[] = []): Promise<R[]> {
     if (!namespace.get('transaction')) throw new Error('query outside a unit of work');
     return this.sequelize.query<R>(sql, { bind: bindOrNone(bind), type: QueryTypes.SELECT }).catch(withMessage);
+  }
+
+  /**
+   * One read statement in one round trip: the scope's settings and the statement travel as one
+   * simple-protocol message, which PostgreSQL runs as one implicit transaction (the settings hold
+   * for it alone; a failure undoes all of it). `$n` values are quoted in by the driver's
+   * escaping. Inside a unit it is a statement of that unit, in a savepoint with this scope.
+   */
+  async read<R extends object>(scope: Scope, sql: string, values: unknown[] = []): Promise<R[]> {
+    if (namespace.get('transaction')) return this.unit(scope, () => this.rows<R>(sql, values));
+    const text = sql.replace(/\$(\d+)\b/g, (_, n: string) => this.sequelize.escape(values[Number(n) - 1] as string));
+    return this.sequelize.query<R>(`${this.scopeSettings(scope)} ${text}`, { type: QueryTypes.SELECT }).catch(withMessage);
   }
 
   /** Runs a statement in the current unit (there must be one), ignoring its result. */
@@ -123,14 +136,41 @@ export class Database {
   }
 
   private async applyScope(scope: Scope): Promise<void> {
-    await this.exec(
-      "SELECT set_config('role', $1, true), set_config('app.workspace_id', $2, true), set_config('search_path', $3, true)",
-      [
-        this.roleName(scope.role),
-        scope.workspaceId ?? '',
-        scope.schema ? `${quoteIdent(scope.schema)}, public` : '"$user", public',
-      ],
-    );
+    await this.exec(this.scopeStatement(scope));
+  }
+
+  /** The transaction-local settings of a scope, as one statement with its values quoted in. */
+  private scopeStatement(scope: Scope): string {
+    const literal = (value: string) => this.sequelize.escape(value);
+    const searchPath = scope.schema ? `${quoteIdent(scope.schema)}, public` : '"$user", public';
+    return `SELECT set_config('role', ${literal(this.roleName(scope.role))}, true), set_config('app.workspace_id', ${literal(
+      scope.workspaceId ?? '',
+    )}, true), set_config('search_path', ${literal(searchPath)}, true)`;
+  }
+
+  /** The same settings as statements that return no rows, for `read`. */
+  private scopeSettings(scope: Scope): string {
+    const role = this.roleName(scope.role);
+    return [
+      `SET LOCAL ROLE ${role === 'none' ? 'NONE' : quoteIdent(role)};`,
+      `SET LOCAL app.workspace_id = ${this.sequelize.escape(scope.workspaceId ?? '')};`,
+      `SET LOCAL search_path = ${scope.schema ? `${quoteIdent(scope.schema)}, public` : '"$user", public'};`,
+    ].join(' ');
+  }
+
+  /**
+   * A unit's scope goes in the same round trip as its START TRANSACTION (or SAVEPOINT): one
+   * simple-protocol message with both statements, so every unit costs a round trip less.
+   */
+  private scopeWithTransactionStart(): void {
+    const generator = this.sequelize.getQueryInterface().queryGenerator as {
+      startTransactionQuery(transaction: Transaction): string;
+    };
+    const start = generator.startTransactionQuery.bind(generator);
+    generator.startTransactionQuery = (transaction) => {
+      const scope = (transaction as unknown as { options: { plinthScope?: Scope } }).options.plinthScope;
+      return scope ? `${start(transaction)} ${this.scopeStatement(scope)};` : start(transaction);
+    };
   }
 }
 
