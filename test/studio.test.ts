@@ -324,7 +324,10 @@ describe(`the admin studio: editors, marketplace, event log, contact 360 (${onSe
 
   describe('dashboard', () => {
     it('shows counts, recent rows and events per day of this workspace, and the widgets layouts declare', async () => {
-      const fallback = (await member.json(`${API}/dashboard`)).body;
+      const board = (await member.json(`${API}/dashboard`)).body;
+      assert.deepEqual(board.workspace, { slug: 'st-a', name: 'Alpha', role: 'member' });
+      assert.equal(board.canSwitch, false, 'one membership: nothing to switch to');
+      const fallback = board.widgets;
       assert.deepEqual(
         fallback.map((w: { kind: string }) => w.kind),
         ['count', 'per_day', 'recent'],
@@ -344,7 +347,7 @@ describe(`the admin studio: editors, marketplace, event log, contact 360 (${onSe
         ],
       });
       assert.equal(res.status, 200, JSON.stringify(res.body));
-      const declared = (await owner.json(`${API}/dashboard`)).body;
+      const declared = (await owner.json(`${API}/dashboard`)).body.widgets;
       assert.deepEqual(
         declared.map((w: { title: string }) => w.title),
         ['Notes', 'Notes per day'],

@@ -17,6 +17,13 @@ export interface DemoData {
     billingEmail?: string;
   }[];
   subscriptions: { account: string; workspace: string; plan: string; modules: string[]; status: SubscriptionStatus }[];
+  /** Bundled modules (plugins/) to install and enable, and rows of their tables per workspace (written through the module, only where its table is empty). */
+  modules: {
+    module: string;
+    workspaces: string[];
+    settings?: Record<string, unknown>;
+    rows?: Record<string, Record<string, Record<string, unknown>[]>>;
+  }[];
   contacts: {
     perWorkspace: Record<string, number>;
     firstNames: string[];

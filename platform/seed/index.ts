@@ -2,6 +2,8 @@ import cliProgress from 'cli-progress';
 import type { Database } from '../db/index.js';
 import type { ContactInput, Entities } from '../entities/index.js';
 import { NotFoundError } from '../errors/index.js';
+import type { ModuleRuntime } from '../gateway/index.js';
+import type { Marketplace } from '../registry/index.js';
 import { loadShippedRecords } from '../records/index.js';
 import { loadDemoData, type DemoData } from './demo-data.js';
 
@@ -12,6 +14,9 @@ const BATCH = 500;
 
 export interface SeedOptions {
   password: string;
+  /** Where the demo's modules come from and run: bundled modules are registered, installed and enabled through the lifecycle. */
+  marketplace: Marketplace;
+  runtime: ModuleRuntime;
   /** Show a progress bar on stderr (when it is a terminal). */
   progress?: boolean;
 }
@@ -22,8 +27,12 @@ export interface SeedReport {
   memberships: number;
   billingAccounts: number;
   subscriptions: number;
+  modulesEnabled: number;
+  moduleRows: number;
   contacts: number;
 }
+
+const SEED_ACTOR = { type: 'system' as const, id: 'seed' };
 
 /** Whether any workspace exists: a database never seeded (nor used) has none. */
 export async function isEmpty(db: Database): Promise<boolean> {
@@ -38,7 +47,16 @@ export async function isEmpty(db: Database): Promise<boolean> {
  */
 export async function seedDemo(db: Database, entities: Entities, options: SeedOptions): Promise<SeedReport> {
   const data = loadDemoData();
-  const report: SeedReport = { workspaces: 0, users: 0, memberships: 0, billingAccounts: 0, subscriptions: 0, contacts: 0 };
+  const report: SeedReport = {
+    workspaces: 0,
+    users: 0,
+    memberships: 0,
+    billingAccounts: 0,
+    subscriptions: 0,
+    modulesEnabled: 0,
+    moduleRows: 0,
+    contacts: 0,
+  };
   const ids = new Map<string, string>();
   await loadShippedRecords(db);
   for (const w of data.workspaces) {
@@ -80,8 +98,35 @@ export async function seedDemo(db: Database, entities: Entities, options: SeedOp
     });
     report.subscriptions++;
   }
+  await seedModules(data, ids, options, report);
   report.contacts = await seedContacts(db, entities, data, ids, options.progress ?? false);
   return report;
+}
+
+/** Installs and enables the demo's modules where they are not yet, and writes their demo rows where a table is still empty. */
+async function seedModules(data: DemoData, ids: Map<string, string>, options: SeedOptions, report: SeedReport): Promise<void> {
+  const { marketplace, runtime } = options;
+  if (data.modules.length > 0) await marketplace.registry.registerBundled();
+  for (const m of data.modules) {
+    if (!(await marketplace.registry.installed(m.module))) await marketplace.lifecycle.install(m.module, undefined, SEED_ACTOR);
+    for (const slug of m.workspaces) {
+      const installations = await marketplace.lifecycle.installations(ids.get(slug)!);
+      if (installations.some((i) => i.moduleId === m.module && i.enabled)) continue;
+      await marketplace.lifecycle.enable(m.module, slug, m.settings, SEED_ACTOR);
+      report.modulesEnabled++;
+    }
+    for (const [slug, tables] of Object.entries(m.rows ?? {})) {
+      await runtime.run(m.module, { workspaceId: ids.get(slug)! }, async (ctx) => {
+        for (const [table, rows] of Object.entries(tables)) {
+          const model = ctx.models[table];
+          if (!model) throw new Error(`seeds/demo.json: module "${m.module}" has no table "${table}"`);
+          if ((await model.count()) > 0) continue;
+          for (const row of rows) await model.create(row);
+          report.moduleRows += rows.length;
+        }
+      });
+    }
+  }
 }
 
 async function seedContacts(

@@ -15,11 +15,22 @@ const FALLBACK: Declared[] = [
 const DAY_MS = 86_400_000;
 
 /**
- * The dashboard's widgets, as the layouts that apply declare them (each on its own resource
- * unless it names another), computed in this workspace: counts and recent rows through the
- * scoped resources, events per day from the log.
+ * The dashboard: which workspace this is (and whether the user may switch), and its widgets, as
+ * the layouts that apply declare them (each on its own resource unless it names another),
+ * computed in this workspace: counts and recent rows through the scoped resources, events per
+ * day from the log.
  */
-export async function dashboardWidgets({ db }: StudioDeps, { user, screens }: StudioRequest) {
+export async function dashboard({ db, entities }: StudioDeps, { user, screens }: StudioRequest) {
+  const workspace = await entities.workspaces.byId(user.workspaceId);
+  const memberships = await entities.users.memberships(user.id);
+  return {
+    workspace: { slug: workspace.slug, name: workspace.name, role: user.role },
+    canSwitch: memberships.length > 1,
+    widgets: await widgets(db, user.workspaceId, screens),
+  };
+}
+
+async function widgets(db: StudioDeps['db'], workspaceId: string, screens: StudioRequest['screens']) {
   const declared = [...screens.catalog.values()].flatMap((entry) =>
     (entry.layout?.dashboard ?? []).map((w) => ({ ...w, resource: w.resource ?? entry.id })),
   );
@@ -27,7 +38,7 @@ export async function dashboardWidgets({ db }: StudioDeps, { user, screens }: St
   for (const widget of declared.length > 0 ? declared : FALLBACK) {
     const entry = widget.resource ? screens.catalog.get(widget.resource) : undefined;
     if (widget.kind === 'per_day') {
-      widgets.push({ ...widget, days: await perDay(db, user.workspaceId, widget.event ?? null, widget.days ?? 14) });
+      widgets.push({ ...widget, days: await perDay(db, workspaceId, widget.event ?? null, widget.days ?? 14) });
     } else if (!entry) {
       widgets.push({ ...widget, problem: `no resource "${widget.resource}" in this workspace` });
     } else if (widget.kind === 'count') {

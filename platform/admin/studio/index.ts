@@ -1,7 +1,7 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { NotFoundError, PlinthError } from '../../errors/index.js';
 import { studioRequest, type StudioDeps, type StudioRequest } from './context.js';
-import { dashboardWidgets } from './dashboard.js';
+import { dashboard } from './dashboard.js';
 import { RoleError } from './errors.js';
 import { contactTimeline, eventLog, replayDelivery } from './events.js';
 import { layoutCatalog, publishLayout, revertLayout } from './layouts.js';
@@ -44,7 +44,7 @@ export function studioApi(deps: StudioDeps): Router {
 
   router.get(
     '/dashboard',
-    answer((d, r) => dashboardWidgets(d, r)),
+    answer((d, r) => dashboard(d, r)),
   );
   router.get(
     '/layouts',

@@ -29,16 +29,31 @@ const PerDay: React.FC<{ days: { day: string; count: number }[] }> = ({ days }) 
   );
 };
 
-/** The workspace's dashboard: the widgets its layouts declare (counts, recent rows, events per day). */
+interface DashboardData {
+  workspace: { slug: string; name: string; role: string };
+  canSwitch: boolean;
+  widgets: Widget[];
+}
+
+/** The workspace's dashboard: which workspace this is, and the widgets its layouts declare (counts, recent rows, events per day). */
 const Dashboard: React.FC = () => {
-  const { data, error, reload } = useStudio<Widget[]>('dashboard');
+  const { data, error, reload } = useStudio<DashboardData>('dashboard');
   if (error) return <Notice notice={{ variant: 'danger', message: error }} onClose={reload} />;
   if (!data) return <Text>Loading…</Text>;
   return (
     <Box variant="grey">
-      <H2 mb="lg">Dashboard</H2>
+      <H2 mb="sm">{data.workspace.name}</H2>
+      <Text mb="lg" data-testid="workspace">
+        Workspace {data.workspace.slug} · you are {data.workspace.role}
+        {data.canSwitch && (
+          <>
+            {' · '}
+            <a href={`${ADMIN}/workspaces`}>Switch workspace</a>
+          </>
+        )}
+      </Text>
       <Box flex style={{ gap: 24, flexWrap: 'wrap' }}>
-        {data.map((widget, i) => (
+        {data.widgets.map((widget, i) => (
           <Box key={i} variant="white" style={{ width: 340 }} data-testid={`widget-${widget.kind}`}>
             <H4>{widget.title}</H4>
             {widget.problem && <Text>{widget.problem}</Text>}

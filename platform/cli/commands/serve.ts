@@ -56,7 +56,12 @@ export function serveCommand(program: Command): void {
         if (options.init && (await isEmpty(db))) {
           state.seed = 'running';
           console.log('first run: seeding the demo data');
-          const report = await seedDemo(db, entities, { password: demo.password, progress: process.stderr.isTTY });
+          const report = await seedDemo(db, entities, {
+            password: demo.password,
+            marketplace,
+            runtime,
+            progress: process.stderr.isTTY,
+          });
           state.seed = 'done';
           log.info({ report }, 'demo data seeded');
         } else if (options.init) {
