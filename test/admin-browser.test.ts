@@ -117,6 +117,7 @@ describe(`the admin in a browser (${onServer ? 'server' : 'embedded'} database)`
     assert.equal(await alpha.title(), 'Alpha Agency');
     const alphaMenu = await alpha.locator('[data-css="sidebar"]').innerText();
     assert.match(alphaMenu, /Ledger Book/);
+    assert.match(alphaMenu, /Marketplace[\s\S]*Layout editor[\s\S]*Theme editor[\s\S]*Event log/);
     assert.doesNotMatch(alphaMenu, /Roster Board/);
     await alpha.screenshot({ path: path.join(ARTIFACTS, 'alpha-dashboard.png') });
 

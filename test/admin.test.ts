@@ -272,4 +272,26 @@ describe(`the admin: sign-in, sessions and tenant scoping (${onServer ? 'server'
       assert.doesNotMatch(JSON.stringify(await c.pageState()), /hidden/);
     });
   });
+
+  describe('list totals', () => {
+    it('counts a large list exactly while statistics are missing, and estimates it once they exist', async () => {
+      const c = await signedIn('owner@a.test');
+      const total = async () => (await c.json('/admin/api/resources/contacts/actions/list')).body.meta.total as number;
+      const small = await total();
+      await t.db.owner('many contacts, for the test', () =>
+        t.db.exec(
+          `INSERT INTO contacts (workspace_id, name, emails) SELECT $1, 'Bulk ' || g, ARRAY['bulk' || g || '@a.test'] FROM generate_series(1, 1500) g`,
+          [a.id],
+        ),
+      );
+      try {
+        assert.equal(await total(), small + 1500, 'no statistics yet: counted exactly, not guessed low');
+        await t.db.owner('statistics', () => t.db.exec('ANALYZE contacts'));
+        const estimated = await total();
+        assert.ok(Math.abs(estimated - (small + 1500)) <= 150, `estimate ${estimated} for ${small + 1500} rows`);
+      } finally {
+        await t.db.owner('clean up', () => t.db.exec("DELETE FROM contacts WHERE name LIKE 'Bulk %'"));
+      }
+    });
+  });
 });

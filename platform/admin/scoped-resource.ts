@@ -138,7 +138,9 @@ export class ScopedResource extends SequelizeResource {
 
   /**
    * Counted exactly up to COUNT_EXACT_UP_TO rows; past that, the planner's estimate (what the
-   * list's pagination needs, without reading every row of a large workspace on every page).
+   * list's pagination needs, without reading every row of a large workspace on every page) —
+   * unless the estimate is below what was already counted (statistics not yet gathered), when
+   * the count is exact after all.
    */
   override async count(filter: Filter): Promise<number> {
     const values: unknown[] = [];
@@ -153,7 +155,17 @@ export class ScopedResource extends SequelizeResource {
       `EXPLAIN (FORMAT JSON) SELECT 1 FROM ${this.table} WHERE ${where}`,
       values,
     );
-    return Math.max(n, Math.round(plan['QUERY PLAN'][0].Plan['Plan Rows']));
+    const estimate = Math.round(plan['QUERY PLAN'][0].Plan['Plan Rows']);
+    return estimate > n ? estimate : this.exactCount(filter);
+  }
+
+  /** Every matching row counted: for a dashboard figure, never estimated. */
+  async exactCount(filter?: Filter): Promise<number> {
+    const values: unknown[] = [];
+    const where = this.where(filter, values);
+    if (where === null) return 0;
+    const [{ n }] = await this.read<{ n: number }>(`SELECT count(*)::int AS n FROM ${this.table} WHERE ${where}`, values);
+    return n;
   }
 
   override async find(

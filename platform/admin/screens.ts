@@ -192,7 +192,6 @@ export class AdminScreens {
     }
 
     const pages = Object.entries(PAGES).filter(([, page]) => editor || !page.editors);
-    for (const [name, page] of pages) labels[name] = page.label;
     const admin = new AdminJS({
       rootPath: ROOT,
       componentLoader,
@@ -206,7 +205,17 @@ export class AdminScreens {
         ...theme?.branding,
         ...(theme?.colors && { theme: { colors: theme.colors } }),
       },
-      locale: { language: 'en', translations: { en: { labels, actions: { timeline: 'Timeline' }, resources: translations } } },
+      locale: {
+        language: 'en',
+        translations: {
+          en: {
+            labels,
+            pages: Object.fromEntries(pages.map(([name, page]) => [name, page.label])),
+            actions: { timeline: 'Timeline' },
+            resources: translations,
+          },
+        },
+      },
     });
     return { admin, catalog };
   }

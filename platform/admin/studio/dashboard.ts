@@ -42,7 +42,7 @@ async function widgets(db: StudioDeps['db'], workspaceId: string, screens: Studi
     } else if (!entry) {
       widgets.push({ ...widget, problem: `no resource "${widget.resource}" in this workspace` });
     } else if (widget.kind === 'count') {
-      widgets.push({ ...widget, value: await entry.resource.count(new Filter({}, entry.resource)) });
+      widgets.push({ ...widget, value: await entry.resource.exactCount() });
     } else {
       widgets.push({ ...widget, rows: await recent(entry) });
     }
