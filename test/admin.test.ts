@@ -73,6 +73,20 @@ describe(`the admin: sign-in, sessions and tenant scoping (${onServer ? 'server'
       assert.equal((await c.request('/admin')).headers.get('location'), '/admin/login');
     });
 
+    it('serves the screens bundled at build time, revalidated by ETag so a new build shows at once', async () => {
+      const c = new Client(base);
+      const bundle = await c.request('/admin/frontend/assets/components.bundle.js');
+      assert.equal(bundle.status, 200);
+      assert.equal(bundle.headers.get('cache-control'), 'no-cache');
+      const text = await bundle.text();
+      for (const page of ['LayoutEditor', 'ThemeEditor', 'Marketplace', 'EventLog', 'ContactTimeline', 'Dashboard'])
+        assert.match(text, new RegExp(`UserComponents\\.${page}\\b`), page);
+      const etag = bundle.headers.get('etag');
+      assert.ok(etag);
+      const again = await c.request('/admin/frontend/assets/components.bundle.js', { headers: { 'if-none-match': etag } });
+      assert.equal(again.status, 304);
+    });
+
     it('refuses a wrong password with a clear message, and stores no session', async () => {
       const sessions = await count('SELECT count(*) AS n FROM admin_sessions');
       const c = new Client(base);
@@ -291,6 +305,25 @@ describe(`the admin: sign-in, sessions and tenant scoping (${onServer ? 'server'
         assert.ok(Math.abs(estimated - (small + 1500)) <= 150, `estimate ${estimated} for ${small + 1500} rows`);
       } finally {
         await t.db.owner('clean up', () => t.db.exec("DELETE FROM contacts WHERE name LIKE 'Bulk %'"));
+      }
+    });
+
+    it("does the same for a module's table, under the module's own role", async () => {
+      const c = await signedIn('owner@a.test');
+      const total = async () => (await c.json('/admin/api/resources/jotter.notes/actions/list')).body.meta.total as number;
+      const small = await total();
+      await t.db.unit({ role: 'connection' }, () =>
+        t.db.exec(`INSERT INTO mod_jotter.notes (workspace_id, title) SELECT $1, 'bulk ' || g FROM generate_series(1, 1200) g`, [
+          a.id,
+        ]),
+      );
+      try {
+        assert.equal(await total(), small + 1200);
+        await t.db.unit({ role: 'connection' }, () => t.db.exec('ANALYZE mod_jotter.notes'));
+        const estimated = await total();
+        assert.ok(Math.abs(estimated - (small + 1200)) <= 120, `estimate ${estimated} for ${small + 1200} rows`);
+      } finally {
+        await t.db.unit({ role: 'connection' }, () => t.db.exec("DELETE FROM mod_jotter.notes WHERE title LIKE 'bulk %'"));
       }
     });
   });

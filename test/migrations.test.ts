@@ -143,6 +143,7 @@ describe(`shell migrations and roles (${onServer ? 'server' : 'embedded'} databa
       '0009-event-bus',
       '0010-event-partitions',
       '0011-admin',
+      '0012-admin-fast-paths',
     ]);
     await t.db.unit({ role: 'owner' }, () => t.db.exec('DROP TABLE billing_accounts'));
     assert.deepEqual(await migrateUp(t.db), [
@@ -152,6 +153,7 @@ describe(`shell migrations and roles (${onServer ? 'server' : 'embedded'} databa
       '0009-event-bus',
       '0010-event-partitions',
       '0011-admin',
+      '0012-admin-fast-paths',
     ]);
   });
 });

@@ -140,7 +140,10 @@ export function createAdmin(deps: AdminDeps): Router {
   router.use(async (req, res, next) => {
     try {
       const user = req.session.adminUser!;
-      const { role, version } = sessions.takeCheck(req.sessionID, user.id, user.workspaceId) ?? (await screens.check(user));
+      const { role, version } = await screens.check(
+        user,
+        sessions.takeCheck(req.sessionID, user.id, user.workspaceId) ?? undefined,
+      );
       if (!role) {
         req.session.destroy(() => res.redirect(303, '/admin/login'));
         return;

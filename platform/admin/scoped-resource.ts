@@ -17,6 +17,9 @@ export interface ResourceScope {
   sort: { sortBy: string; direction: 'asc' | 'desc' };
 }
 
+/** A prefix no attribute has: the page statement's extra columns. */
+const TOTALS = '__plinth_total_';
+
 /** Up to this many rows a list's total is counted; past it, estimated. */
 export const COUNT_EXACT_UP_TO = 1000;
 
@@ -136,27 +139,28 @@ export class ScopedResource extends SequelizeResource {
     return Object.fromEntries(Object.entries(parsed).filter(([k]) => k !== 'id' && k.split('.')[0] !== this.scope.workspaceKey));
   }
 
+  /** What the list's page statement learnt about the total, for the `count` AdminJS asks next with the same filter. */
+  private readonly knownTotals = new WeakMap<Filter, { capped: unknown; estimate: unknown }>();
+
   /**
    * Counted exactly up to COUNT_EXACT_UP_TO rows; past that, the planner's estimate (what the
    * list's pagination needs, without reading every row of a large workspace on every page) —
    * unless the estimate is below what was already counted (statistics not yet gathered), when
-   * the count is exact after all.
+   * the count is exact after all. After `find` with the same filter, no statement at all.
    */
   override async count(filter: Filter): Promise<number> {
-    const values: unknown[] = [];
-    const where = this.where(filter, values);
-    if (where === null) return 0;
-    const [{ n }] = await this.read<{ n: number }>(
-      `SELECT count(*)::int AS n FROM (SELECT 1 FROM ${this.table} WHERE ${where} LIMIT ${COUNT_EXACT_UP_TO + 1}) AS capped`,
-      values,
-    );
-    if (n <= COUNT_EXACT_UP_TO) return n;
-    const [plan] = await this.read<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(
-      `EXPLAIN (FORMAT JSON) SELECT 1 FROM ${this.table} WHERE ${where}`,
-      values,
-    );
-    const estimate = Math.round(plan['QUERY PLAN'][0].Plan['Plan Rows']);
-    return estimate > n ? estimate : this.exactCount(filter);
+    let known = this.knownTotals.get(filter);
+    this.knownTotals.delete(filter);
+    if (!known) {
+      const values: unknown[] = [];
+      const where = this.where(filter, values);
+      if (where === null) return 0;
+      [known] = await this.read<{ capped: unknown; estimate: unknown }>(this.totalsQuery(where, values), values);
+    }
+    const capped = Number(known.capped);
+    const estimate = known.estimate === null ? null : Number(known.estimate); // a bigint: text from the driver
+    if (capped <= COUNT_EXACT_UP_TO) return capped;
+    return estimate !== null && estimate > capped ? estimate : this.exactCount(filter);
   }
 
   /** Every matching row counted: for a dashboard figure, never estimated. */
@@ -168,6 +172,19 @@ export class ScopedResource extends SequelizeResource {
     return n;
   }
 
+  /**
+   * The capped count and, past the cap, the planner's estimate, as one row: a statement to select
+   * from. The estimated query goes to the function as a value (its own values quoted in first).
+   */
+  private totalsQuery(where: string, values: unknown[]): string {
+    const estimated = this.scope.db.inline(`SELECT 1 FROM ${this.table} WHERE ${where}`, values);
+    values.push(estimated);
+    return `SELECT capped, CASE WHEN capped > ${COUNT_EXACT_UP_TO} THEN plinth_estimated_rows($${values.length}) END AS estimate
+              FROM (SELECT count(*)::int AS capped
+                      FROM (SELECT 1 FROM ${this.table} WHERE ${where} LIMIT ${COUNT_EXACT_UP_TO + 1}) AS matching) AS counted`;
+  }
+
+  /** A page of rows, and in the same statement what `count` will need: one round trip for a list. */
   override async find(
     filter: Filter,
     {
@@ -182,12 +199,23 @@ export class ScopedResource extends SequelizeResource {
     const sortBy = sort.sortBy && this.model.getAttributes()[sort.sortBy] ? sort.sortBy : this.scope.sort.sortBy;
     const direction = (sort.direction ?? this.scope.sort.direction) === 'asc' ? 'ASC' : 'DESC';
     const rows = await this.read<Record<string, unknown>>(
-      `SELECT ${this.selectList} FROM ${this.table} WHERE ${where}
-        ORDER BY ${this.column(sortBy)} ${direction}, ${this.column('id')} ${direction}
-        LIMIT ${Math.min(Math.max(Math.trunc(limit), 1), 500)} OFFSET ${Math.max(Math.trunc(offset), 0)}`,
+      `SELECT page.*, totals.capped AS "${TOTALS}capped", totals.estimate AS "${TOTALS}estimate"
+         FROM (${this.totalsQuery(where, values)}) AS totals
+         LEFT JOIN LATERAL (
+           SELECT ${this.selectList} FROM ${this.table} WHERE ${where}
+            ORDER BY ${this.column(sortBy)} ${direction}, ${this.column('id')} ${direction}
+            LIMIT ${Math.min(Math.max(Math.trunc(limit), 1), 500)} OFFSET ${Math.max(Math.trunc(offset), 0)}) AS page ON true`,
       values,
     );
-    return rows.map((row) => new BaseRecord(row, this));
+    const first = rows[0];
+    if (first) this.knownTotals.set(filter, { capped: first[`${TOTALS}capped`], estimate: first[`${TOTALS}estimate`] });
+    return rows
+      .filter((row) => row.id !== null)
+      .map((row) => {
+        delete row[`${TOTALS}capped`];
+        delete row[`${TOTALS}estimate`];
+        return new BaseRecord(row, this);
+      });
   }
 
   private async one(id: string): Promise<Model<Record<string, unknown>> | null> {

@@ -68,19 +68,32 @@ export class AdminScreens {
     private readonly runtime: ModuleRuntime,
   ) {}
 
+  /** Each (user, workspace)'s role as last read, with the memberships version it was read at. */
+  private readonly roles = new Map<string, { role: MembershipRole | null; membershipsVersion: string }>();
+
   /**
-   * What each request needs to know first, in one query: the user's role in the session's
-   * workspace now (memberships change) and the configuration version.
+   * What each request needs to know first: the user's role in the session's workspace now
+   * (memberships change) and the configuration version. `seen` holds the versions read with the
+   * session: while the memberships version has not moved, the role this process read last still
+   * holds; otherwise (and without `seen`) one query reads all of it again.
    */
-  async check(user: AdminUser): Promise<{ role: MembershipRole | null; version: string }> {
-    const [row] = await this.db.app(null, () =>
-      this.db.rows<{ role: MembershipRole | null; version: string }>(
-        `SELECT (SELECT role FROM plinth_user_memberships($1) WHERE workspace_id = $2) AS role,
-                (SELECT version::text FROM admin_config) AS version`,
-        [user.id, user.workspaceId],
-      ),
+  async check(
+    user: AdminUser,
+    seen?: { version: string; membershipsVersion: string },
+  ): Promise<{ role: MembershipRole | null; version: string }> {
+    const key = `${user.id}:${user.workspaceId}`;
+    const known = this.roles.get(key);
+    if (seen && known?.membershipsVersion === seen.membershipsVersion) return { role: known.role, version: seen.version };
+    const [row] = await this.db.read<{ role: MembershipRole | null; version: string; membershipsVersion: string }>(
+      { role: 'app' },
+      `SELECT (SELECT role FROM plinth_user_memberships($1) WHERE workspace_id = $2) AS role,
+              version::text AS version, memberships_version::text AS "membershipsVersion"
+         FROM admin_config`,
+      [user.id, user.workspaceId],
     );
-    return row;
+    if (this.roles.size > 10_000) this.roles.clear();
+    this.roles.set(key, { role: row.role, membershipsVersion: row.membershipsVersion });
+    return { role: row.role, version: row.version };
   }
 
   /** The screens of this workspace and role at this configuration version, rebuilt when their records changed. */

@@ -1,17 +1,16 @@
 import session from 'express-session';
 import type { Database } from '../db/index.js';
-import type { MembershipRole } from '../entities/index.js';
 
 type Callback<T = void> = (err?: unknown, value?: T) => void;
 
 const TOUCH_EVERY_MS = 60_000;
 
-/** What every admin request must know besides its session, read with it: the user's role now and the configuration version. */
+/** Read with each session, in the same statement: the configuration and memberships versions, for the user and workspace it names. */
 export interface SessionCheck {
   userId: string;
   workspaceId: string;
-  role: MembershipRole | null;
   version: string;
+  membershipsVersion: string;
 }
 
 const expiry = (data: session.SessionData, ttlMs: number): Date =>
@@ -38,17 +37,15 @@ export class DatabaseSessionStore extends session.Store {
   private readonly checks = new Map<string, SessionCheck>();
 
   /**
-   * The session, and in the same statement (one round trip) the signed-in user's current role
-   * in its workspace and the configuration version, kept for `takeCheck`.
+   * The session, and in the same statement (one round trip) the configuration and memberships
+   * versions, kept for `takeCheck`.
    */
   override get(sid: string, cb: Callback<session.SessionData | null>): void {
     this.db
-      .read<{ data: session.SessionData; role: MembershipRole | null; version: string }>(
+      .read<{ data: session.SessionData; version: string; membershipsVersion: string }>(
         { role: 'app' },
-        `SELECT s.data, m.role, (SELECT version::text FROM admin_config) AS version
-           FROM admin_sessions s
-           LEFT JOIN LATERAL (SELECT role FROM plinth_user_memberships((s.data #>> '{adminUser,id}')::uuid)
-                               WHERE workspace_id = (s.data #>> '{adminUser,workspaceId}')::uuid) m ON true
+        `SELECT s.data, c.version::text AS version, c.memberships_version::text AS "membershipsVersion"
+           FROM admin_sessions s CROSS JOIN admin_config c
           WHERE s.sid = $1 AND s.expires_at > now()`,
         [sid],
       )
@@ -56,13 +53,18 @@ export class DatabaseSessionStore extends session.Store {
         const user = row?.data.adminUser;
         if (user) {
           if (this.checks.size > 10_000) this.checks.clear();
-          this.checks.set(sid, { userId: user.id, workspaceId: user.workspaceId, role: row.role, version: row.version });
+          this.checks.set(sid, {
+            userId: user.id,
+            workspaceId: user.workspaceId,
+            version: row.version,
+            membershipsVersion: row.membershipsVersion,
+          });
         }
         cb(undefined, row?.data ?? null);
       }, cb);
   }
 
-  /** The check read with this session for this user and workspace, if this request loaded it; null otherwise. */
+  /** The versions read with this session for this user and workspace, if this request loaded it; null otherwise. */
   takeCheck(sid: string, userId: string, workspaceId: string): SessionCheck | null {
     const check = this.checks.get(sid);
     this.checks.delete(sid);

@@ -79,8 +79,17 @@ export class Database {
    */
   async read<R extends object>(scope: Scope, sql: string, values: unknown[] = []): Promise<R[]> {
     if (namespace.get('transaction')) return this.unit(scope, () => this.rows<R>(sql, values));
-    const text = sql.replace(/\$(\d+)\b/g, (_, n: string) => this.sequelize.escape(values[Number(n) - 1] as string));
-    return this.sequelize.query<R>(`${this.scopeSettings(scope)} ${text}`, { type: QueryTypes.SELECT }).catch(withMessage);
+    return this.sequelize
+      .query<R>(`${this.scopeSettings(scope)} ${this.inline(sql, values)}`, { type: QueryTypes.SELECT })
+      .catch(withMessage);
+  }
+
+  /**
+   * A statement with its `$n` values quoted in by the driver's escaping, in one pass (a value's
+   * text is never scanned again): for the simple protocol, which takes no parameters.
+   */
+  inline(sql: string, values: unknown[]): string {
+    return sql.replace(/\$(\d+)\b/g, (_, n: string) => this.sequelize.escape(values[Number(n) - 1] as string));
   }
 
   /** Runs a statement in the current unit (there must be one), ignoring its result. */

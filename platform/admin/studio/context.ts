@@ -1,5 +1,7 @@
 import type { Request, Response } from 'express';
 import type { Database } from '../../db/index.js';
+import { ValidationError } from '../../errors/index.js';
+import { contractValidator, describeErrors, type ContractName } from '../../manifests/index.js';
 import type { Entities } from '../../entities/index.js';
 import type { Marketplace } from '../../registry/index.js';
 import { canEdit, type AdminUser, type Built } from '../screens.js';
@@ -23,4 +25,23 @@ export function studioRequest(req: Request, res: Response): StudioRequest {
 
 export function requireEditor(user: AdminUser, what: string): void {
   if (!canEdit(user.role)) throw new RoleError(user.workspaceSlug, what);
+}
+
+export const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * A request body as one of Plinth's contracts (layout, theme): completed by `complete` (what
+ * the URL or the workspace decides), then checked against the contract's schema; a refusal
+ * names every JSON path at fault.
+ */
+export function asContract<T>(contract: ContractName, body: unknown, complete: (body: Record<string, unknown>) => T): T {
+  if (!isObject(body)) throw new ValidationError('/', 'must be a JSON object');
+  const value = complete(body);
+  const validate = contractValidator(contract);
+  if (!validate(value)) {
+    const problems = describeErrors(validate.errors);
+    throw new ValidationError(problems[0].path || '/', problems.map((p) => `${p.path || '/'}: ${p.message}`).join('; '));
+  }
+  return value;
 }

@@ -1,7 +1,7 @@
 import { NotFoundError, ValidationError } from '../../errors/index.js';
-import { contractValidator, describeErrors, type LayoutDefinition } from '../../manifests/index.js';
+import type { LayoutDefinition } from '../../manifests/index.js';
 import type { CatalogEntry } from '../screens.js';
-import { requireEditor, type StudioDeps, type StudioRequest } from './context.js';
+import { asContract, requireEditor, type StudioDeps, type StudioRequest } from './context.js';
 
 const SCREENS = ['list', 'show', 'edit', 'filter'] as const;
 
@@ -24,12 +24,7 @@ export async function layoutCatalog({ db }: StudioDeps, { user, screens }: Studi
 export async function publishLayout({ db }: StudioDeps, { user, screens }: StudioRequest, resource: string, body: unknown) {
   requireEditor(user, 'layouts');
   const entry = entryOf(screens.catalog, resource);
-  const definition = { ...(isObject(body) ? body : {}), resource } as LayoutDefinition;
-  const validate = contractValidator('layout');
-  if (!isObject(body) || !validate(definition)) {
-    const problems = isObject(body) ? describeErrors(validate.errors) : [{ path: '', message: 'must be a JSON object' }];
-    throw new ValidationError(problems[0].path || '/', problems.map((p) => `${p.path || '/'}: ${p.message}`).join('; '));
-  }
+  const definition = asContract('layout', body, (b) => ({ ...b, resource }) as LayoutDefinition);
   unknownProperties(entry, definition);
   await db.app(user.workspaceId, () =>
     db.exec(
@@ -87,6 +82,3 @@ async function ownLayouts(db: StudioDeps['db'], workspaceId: string): Promise<Ma
   );
   return new Map(rows.map((r) => [r.resource, r.definition]));
 }
-
-export const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);

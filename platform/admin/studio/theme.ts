@@ -1,7 +1,6 @@
-import { NotFoundError, ValidationError } from '../../errors/index.js';
-import { contractValidator, describeErrors, type Theme } from '../../manifests/index.js';
-import { requireEditor, type StudioDeps, type StudioRequest } from './context.js';
-import { isObject } from './layouts.js';
+import { NotFoundError } from '../../errors/index.js';
+import type { Theme } from '../../manifests/index.js';
+import { asContract, requireEditor, type StudioDeps, type StudioRequest } from './context.js';
 
 /** The key of the theme a workspace edits for itself (one per workspace). */
 const OWN_KEY = 'workspace';
@@ -33,13 +32,7 @@ export async function currentTheme({ db }: StudioDeps, { user }: StudioRequest) 
 /** Applies a theme of the workspace's own (branding and colours), checked against the theme schema. */
 export async function publishTheme({ db }: StudioDeps, { user }: StudioRequest, body: unknown) {
   requireEditor(user, 'the theme');
-  const theme = { ...(isObject(body) ? body : {}), key: OWN_KEY } as Theme;
-  if (isObject(body) && theme.name === undefined) theme.name = `${user.workspaceSlug} theme`;
-  const validate = contractValidator('theme');
-  if (!isObject(body) || !validate(theme)) {
-    const problems = isObject(body) ? describeErrors(validate.errors) : [{ path: '', message: 'must be a JSON object' }];
-    throw new ValidationError(problems[0].path || '/', problems.map((p) => `${p.path || '/'}: ${p.message}`).join('; '));
-  }
+  const theme = asContract('theme', body, (b) => ({ name: `${user.workspaceSlug} theme`, ...b, key: OWN_KEY }) as Theme);
   await db.app(user.workspaceId, async () => {
     const [row] = await db.rows<{ id: string }>(
       `INSERT INTO themes (workspace_id, key, name, definition) VALUES ($1, $2, $3, $4)

@@ -8,6 +8,7 @@ import { rowLevelSecurity } from './0008-row-level-security.js';
 import { eventBus } from './0009-event-bus.js';
 import { eventPartitions } from './0010-event-partitions.js';
 import { admin } from './0011-admin.js';
+import { adminFastPaths } from './0012-admin-fast-paths.js';
 import { workspacesUsers } from './0001-workspaces-users.js';
 import type { ShellMigration } from './context.js';
 
@@ -26,4 +27,5 @@ export const shellMigrations: ShellMigration[] = [
   eventBus,
   eventPartitions,
   admin,
+  adminFastPaths,
 ];
