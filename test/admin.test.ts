@@ -295,6 +295,27 @@ describe(`the admin: sign-in, sessions and tenant scoping (${onServer ? 'server'
     });
   });
 
+  describe('list pages', () => {
+    it("send each row's listed columns (and its key and title), not the whole row; a record sends all of it", async () => {
+      const c = await signedIn('owner@a.test');
+      const listed = (await c.pageState()).resources.find((r) => r.id === 'contacts')!.listProperties.map((p) => p.name);
+      const list = (await c.json('/admin/api/resources/contacts/actions/list')).body;
+      const keys = new Set(Object.keys(list.records[0].params as object).map((k) => k.split('.')[0]));
+      const allowed = new Set(['id', 'name', 'createdAt', ...listed]);
+      assert.deepEqual(
+        [...keys].filter((k) => !allowed.has(k)),
+        [],
+        `sent ${[...keys].join(', ')} for a list of ${listed.join(', ')}`,
+      );
+      assert.ok(!keys.has('workspaceId'));
+      const record = (await c.json(`/admin/api/resources/contacts/records/${list.records[0].id}/show`)).body.record;
+      assert.ok(
+        Object.keys(record.params).some((k) => k.startsWith('provenance')),
+        'the record page gets the whole row',
+      );
+    });
+  });
+
   describe('list totals', () => {
     it('counts a large list exactly while statistics are missing, and estimates it once they exist', async () => {
       const c = await signedIn('owner@a.test');

@@ -93,6 +93,17 @@ describe(`the admin studio: editors, marketplace, event log, contact 360 (${onSe
       assert.ok(!body.some((r: { id: string }) => r.id.startsWith('tally.')), 'a module not enabled here is not offered');
     });
 
+    it("previews with whole rows of this workspace's resource, whatever its list shows", async () => {
+      const { status, body } = await owner.json(`${API}/layouts/jotter.notes/sample`);
+      assert.equal(status, 200);
+      assert.deepEqual(body.map((r: { title: string }) => r.title).sort(), ['first call', 'second call']);
+      assert.ok(
+        body.every((r: Record<string, unknown>) => 'body' in r && 'contact_id' in r),
+        JSON.stringify(body[0]),
+      );
+      assert.equal((await owner.json(`${API}/layouts/tally.notes/sample`)).status, 404);
+    });
+
     it('publishes a layout that the next page load shows, and reverts it', async () => {
       const res = await owner.send('PUT', `${API}/layouts/jotter.notes`, { list: ['body', 'title'], labels: { title: 'Entry' } });
       assert.equal(res.status, 200, JSON.stringify(res.body));

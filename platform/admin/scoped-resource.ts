@@ -1,5 +1,11 @@
 import { Resource as SequelizeResource } from '@adminjs/sequelize';
-import { BaseRecord, NotFoundError as AdminNotFound, ValidationError as AdminValidationError, type Filter } from 'adminjs';
+import {
+  BaseRecord,
+  NotFoundError as AdminNotFound,
+  ValidationError as AdminValidationError,
+  type ActionContext,
+  type Filter,
+} from 'adminjs';
 import { Model, type ModelStatic } from 'sequelize';
 import { quoteIdent, type Database, type Scope } from '../db/index.js';
 
@@ -121,11 +127,20 @@ export class ScopedResource extends SequelizeResource {
     }
   }
 
-  /** Every attribute, under its own name: rows read by hand look like Sequelize's. */
-  private get selectList(): string {
-    return Object.keys(this.model.getAttributes())
-      .map((a) => `${this.column(a)} AS ${quoteIdent(a)}`)
-      .join(', ');
+  /** Attributes under their own names (every one by default): rows read by hand look like Sequelize's. */
+  private selectList(attributes = Object.keys(this.model.getAttributes())): string {
+    return attributes.map((a) => `${this.column(a)} AS ${quoteIdent(a)}`).join(', ');
+  }
+
+  /**
+   * What a list page shows, and no more: the key, the title, the list's columns and the sort
+   * column. Every other action (a record, a search, the dashboard) reads whole rows.
+   */
+  private listAttributes(context: ActionContext | undefined, sortBy: string): string[] | undefined {
+    if (context?.action?.name !== 'list') return undefined;
+    const decorated = context.resource.decorate();
+    const wanted = ['id', decorated.titleProperty().name(), sortBy, ...decorated.getListProperties().map((p) => p.name())];
+    return [...new Set(wanted.map((name) => name.split('.')[0]))].filter((name) => this.model.getAttributes()[name]);
   }
 
   /** One read in one round trip, in this resource's unit scope. */
@@ -192,6 +207,7 @@ export class ScopedResource extends SequelizeResource {
       offset = 0,
       sort = {},
     }: { limit?: number; offset?: number; sort?: { sortBy?: string; direction?: 'asc' | 'desc' } },
+    context?: ActionContext,
   ): Promise<BaseRecord[]> {
     const values: unknown[] = [];
     const where = this.where(filter, values);
@@ -202,7 +218,7 @@ export class ScopedResource extends SequelizeResource {
       `SELECT page.*, totals.capped AS "${TOTALS}capped", totals.estimate AS "${TOTALS}estimate"
          FROM (${this.totalsQuery(where, values)}) AS totals
          LEFT JOIN LATERAL (
-           SELECT ${this.selectList} FROM ${this.table} WHERE ${where}
+           SELECT ${this.selectList(this.listAttributes(context, sortBy))} FROM ${this.table} WHERE ${where}
             ORDER BY ${this.column(sortBy)} ${direction}, ${this.column('id')} ${direction}
             LIMIT ${Math.min(Math.max(Math.trunc(limit), 1), 500)} OFFSET ${Math.max(Math.trunc(offset), 0)}) AS page ON true`,
       values,
@@ -236,7 +252,7 @@ export class ScopedResource extends SequelizeResource {
     const wanted = ids.filter((id) => UUID.test(id));
     if (wanted.length === 0) return [];
     return this.read<Record<string, unknown>>(
-      `SELECT ${this.selectList} FROM ${this.table} WHERE ${this.column(this.scope.workspaceKey)} = $1 AND ${this.column('id')} = ANY($2::uuid[])`,
+      `SELECT ${this.selectList()} FROM ${this.table} WHERE ${this.column(this.scope.workspaceKey)} = $1 AND ${this.column('id')} = ANY($2::uuid[])`,
       [this.scope.unit.workspaceId, wanted],
     );
   }

@@ -4,7 +4,7 @@ import { studioRequest, type StudioDeps, type StudioRequest } from './context.js
 import { dashboard } from './dashboard.js';
 import { RoleError } from './errors.js';
 import { contactTimeline, eventLog, replayDelivery } from './events.js';
-import { layoutCatalog, publishLayout, revertLayout } from './layouts.js';
+import { layoutCatalog, layoutSample, publishLayout, revertLayout } from './layouts.js';
 import { disableModule, enableModule, marketplaceListing } from './marketplace.js';
 import { currentTheme, publishTheme, revertTheme } from './theme.js';
 
@@ -49,6 +49,10 @@ export function studioApi(deps: StudioDeps): Router {
   router.get(
     '/layouts',
     answer((d, r) => layoutCatalog(d, r)),
+  );
+  router.get(
+    '/layouts/:resource/sample',
+    answer((d, r, req) => layoutSample(d, r, param(req, 'resource'))),
   );
   router.put(
     '/layouts/:resource',

@@ -1,3 +1,4 @@
+import { Filter, flat } from 'adminjs';
 import { NotFoundError, ValidationError } from '../../errors/index.js';
 import type { LayoutDefinition } from '../../manifests/index.js';
 import type { CatalogEntry } from '../screens.js';
@@ -35,6 +36,13 @@ export async function publishLayout({ db }: StudioDeps, { user, screens }: Studi
     ),
   );
   return definition;
+}
+
+/** A few of the resource's newest rows, whole, for the editor's preview of fields not shown yet. */
+export async function layoutSample(_deps: StudioDeps, { screens }: StudioRequest, resource: string) {
+  const entry = entryOf(screens.catalog, resource);
+  const records = await entry.resource.find(new Filter({}, entry.resource), { limit: 3 });
+  return records.map((record) => flat.unflatten<Record<string, unknown>, Record<string, unknown>>(record.params));
 }
 
 /** Drops the workspace's own layout: the one its parent or the default gives applies again. */

@@ -13,7 +13,7 @@ import {
   TableRow,
   Text,
 } from '@adminjs/design-system';
-import { ADMIN, studio, useStudio } from './api';
+import { studio, useStudio } from './api';
 import Notice, { type NoticeState } from './Notice';
 
 type Screen = 'list' | 'show' | 'edit' | 'filter';
@@ -65,9 +65,8 @@ const LayoutEditor: React.FC = () => {
 
   useEffect(() => {
     if (!resource) return;
-    fetch(`${ADMIN}/api/resources/${encodeURIComponent(resource.id)}/actions/list?perPage=3`, { credentials: 'same-origin' })
-      .then((r) => r.json())
-      .then((data: { records?: { params: Record<string, unknown> }[] }) => setSample((data.records ?? []).map((r) => r.params)))
+    studio<Record<string, unknown>[]>(`layouts/${encodeURIComponent(resource.id)}/sample`)
+      .then(setSample)
       .catch(() => setSample([]));
   }, [resource]);
 
