@@ -8,6 +8,7 @@ import {
 } from 'adminjs';
 import { Model, type ModelStatic } from 'sequelize';
 import { quoteIdent, type Database, type Scope } from '../db/index.js';
+import { UUID } from '../entities/index.js';
 
 export type AnyModel = ModelStatic<Model<Record<string, unknown>, Record<string, unknown>>>;
 
@@ -29,7 +30,6 @@ const TOTALS = '__plinth_total_';
 /** Up to this many rows a list's total is counted; past it, estimated. */
 export const COUNT_EXACT_UP_TO = 1000;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const likeEscape = (value: string): string => value.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /**

@@ -10,7 +10,7 @@ export type { Contact, ContactInput, ContactSource, QualificationStatus, UpsertR
 export type * from './models.js';
 export type { CreateUserInput, PublicUser } from './users.js';
 export type { CreateWorkspaceInput } from './workspaces.js';
-export { normalizeEmail, normalizePhone } from './normalize.js';
+export { normalizeEmail, normalizePhone, UUID } from './normalize.js';
 export { Billing, Contacts, Users, Workspaces };
 
 /** The shell's entities API over one database. */

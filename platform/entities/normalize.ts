@@ -50,7 +50,8 @@ export function checkText(raw: unknown, path: string, max: number, required = tr
   return text;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A UUID in its text form, either case. */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function checkUuid(raw: unknown, path: string): string {
   if (typeof raw !== 'string' || !UUID.test(raw)) throw new ValidationError(path, `"${String(raw)}" is not a UUID`);

@@ -1,8 +1,8 @@
+import { UUID } from '../../entities/index.js';
 import { NotFoundError, ValidationError } from '../../errors/index.js';
 import { EVENT_COLUMNS, parseDeliveryId, type StoredEvent } from '../../events/index.js';
 import { requireEditor, type StudioDeps, type StudioRequest } from './context.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const EVENT_NAME = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/;
 
 interface Delivery {

@@ -14,7 +14,7 @@ import {
   Text,
 } from '@adminjs/design-system';
 import { ADMIN, studio, useStudio, when } from './api';
-import Notice, { type NoticeState } from './Notice';
+import Notice, { useActions } from './Notice';
 
 interface LoggedEvent {
   id: string;
@@ -44,23 +44,19 @@ const EventLog: React.FC = () => {
   const { data, error, reload } = useStudio<{ events: LoggedEvent[]; deliveries: Delivery[] }>(
     `events?limit=100${filter ? `&name=${encodeURIComponent(filter)}` : ''}`,
   );
-  const [notice, setNotice] = useState<NoticeState | null>(null);
+  const { notice, clear, run } = useActions(reload);
 
-  const replay = async (delivery: Delivery) => {
-    try {
-      await studio(`deliveries/${encodeURIComponent(delivery.id)}/replay`, 'POST');
-      setNotice({ variant: 'success', message: `${delivery.event} goes to ${delivery.subscriber} again, now.` });
-      reload();
-    } catch (err) {
-      setNotice({ variant: 'danger', message: (err as Error).message });
-    }
-  };
+  const replay = (delivery: Delivery) =>
+    run(
+      () => studio(`deliveries/${encodeURIComponent(delivery.id)}/replay`, 'POST'),
+      `${delivery.event} goes to ${delivery.subscriber} again, now.`,
+    );
 
   return (
     <Box variant="grey">
       <Box variant="white">
         <H2>Event log</H2>
-        <Notice notice={notice ?? (error ? { variant: 'danger', message: error } : null)} onClose={() => setNotice(null)} />
+        <Notice notice={notice ?? (error ? { variant: 'danger', message: error } : null)} onClose={clear} />
         <H4>Deliveries that failed or died</H4>
         {data && data.deliveries.length === 0 && <Text mb="xl">None: every subscriber is keeping up.</Text>}
         {data && data.deliveries.length > 0 && (

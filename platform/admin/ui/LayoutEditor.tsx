@@ -14,7 +14,7 @@ import {
   Text,
 } from '@adminjs/design-system';
 import { studio, useStudio } from './api';
-import Notice, { type NoticeState } from './Notice';
+import Notice, { useActions } from './Notice';
 
 type Screen = 'list' | 'show' | 'edit' | 'filter';
 type Layout = Partial<Record<Screen, string[]>> & { resource?: string; labels?: Record<string, string> } & Record<
@@ -52,7 +52,7 @@ const LayoutEditor: React.FC = () => {
   const [chosen, setChosen] = useState<string[]>([]);
   const [labels, setLabels] = useState<Record<string, string>>({});
   const [sample, setSample] = useState<Record<string, unknown>[]>([]);
-  const [notice, setNotice] = useState<NoticeState | null>(null);
+  const { notice, clear, run } = useActions(reload);
 
   const resource = useMemo(() => resources?.find((r) => r.id === resourceId) ?? resources?.[0], [resources, resourceId]);
 
@@ -86,29 +86,22 @@ const LayoutEditor: React.FC = () => {
     const own: Layout = { ...(resource.own ?? {}) };
     delete own.resource;
     const named = Object.fromEntries(Object.entries(labels).filter(([, v]) => v.trim() !== ''));
-    try {
-      await studio(`layouts/${encodeURIComponent(resource.id)}`, 'PUT', { ...own, [screen]: chosen, labels: named });
-      setNotice({ variant: 'success', message: `Published: ${resource.label} shows it from the next page load.` });
-      reload();
-    } catch (err) {
-      setNotice({ variant: 'danger', message: (err as Error).message });
-    }
+    await run(
+      () => studio(`layouts/${encodeURIComponent(resource.id)}`, 'PUT', { ...own, [screen]: chosen, labels: named }),
+      `Published: ${resource.label} shows it from the next page load.`,
+    );
   };
-  const revert = async () => {
-    try {
-      await studio(`layouts/${encodeURIComponent(resource.id)}`, 'DELETE');
-      setNotice({ variant: 'success', message: `Reverted: ${resource.label} uses the inherited layout again.` });
-      reload();
-    } catch (err) {
-      setNotice({ variant: 'danger', message: (err as Error).message });
-    }
-  };
+  const revert = () =>
+    run(
+      () => studio(`layouts/${encodeURIComponent(resource.id)}`, 'DELETE'),
+      `Reverted: ${resource.label} uses the inherited layout again.`,
+    );
 
   return (
     <Box variant="grey">
       <Box variant="white">
         <H2>Layout editor</H2>
-        <Notice notice={notice} onClose={() => setNotice(null)} />
+        <Notice notice={notice} onClose={clear} />
         <Box flex flexDirection="row" style={{ gap: 24 }} mb="xl">
           <Box>
             <Label htmlFor="layout-resource">Resource</Label>

@@ -1,7 +1,7 @@
 import React, { useState } from 'react';
 import { Badge, Box, Button, H2, H4, Text } from '@adminjs/design-system';
 import { studio, useStudio } from './api';
-import Notice, { type NoticeState } from './Notice';
+import Notice, { useActions } from './Notice';
 import SettingsForm from './SettingsForm';
 
 interface Listing {
@@ -35,37 +35,28 @@ const price = (p: Listing['pricing']): string =>
  */
 const Marketplace: React.FC = () => {
   const { data, error, reload } = useStudio<Listing[]>('marketplace');
-  const [notice, setNotice] = useState<NoticeState | null>(null);
+  const { notice, clear, run } = useActions(reload);
   const [open, setOpen] = useState<string | null>(null);
 
   if (error) return <Notice notice={{ variant: 'danger', message: error }} onClose={reload} />;
   if (!data) return <Text>Loading…</Text>;
 
-  const act = async (module: Listing, action: 'enable' | 'disable', settings?: Record<string, unknown>) => {
-    try {
-      await studio(
-        `marketplace/${encodeURIComponent(module.id)}/${action}`,
-        'POST',
-        action === 'enable' ? { settings } : undefined,
-      );
-      const done =
-        action === 'disable'
-          ? `${module.name} is disabled here: its screens leave the menu on the next page load.`
-          : module.enabled
-            ? `${module.name}'s settings are saved.`
-            : `${module.name} is enabled here: its screens are in the menu from the next page load.`;
-      setNotice({ variant: 'success', message: done });
-      reload();
-    } catch (err) {
-      setNotice({ variant: 'danger', message: (err as Error).message });
-    }
-  };
+  const act = (module: Listing, action: 'enable' | 'disable', settings?: Record<string, unknown>) =>
+    run(
+      () =>
+        studio(`marketplace/${encodeURIComponent(module.id)}/${action}`, 'POST', action === 'enable' ? { settings } : undefined),
+      action === 'disable'
+        ? `${module.name} is disabled here: its screens leave the menu on the next page load.`
+        : module.enabled
+          ? `${module.name}'s settings are saved.`
+          : `${module.name} is enabled here: its screens are in the menu from the next page load.`,
+    );
 
   return (
     <Box variant="grey">
       <Box variant="white">
         <H2>Marketplace</H2>
-        <Notice notice={notice} onClose={() => setNotice(null)} />
+        <Notice notice={notice} onClose={clear} />
         {data.length === 0 && <Text>The registry is empty: an operator publishes and installs modules with the plinth CLI.</Text>}
         {data.map((module) => (
           <Box key={module.id} data-testid={`module-${module.id}`} mb="xl" pb="lg" style={{ borderBottom: '1px solid #eee' }}>

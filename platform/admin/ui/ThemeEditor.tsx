@@ -1,7 +1,7 @@
 import React, { useEffect, useState } from 'react';
 import { Box, Button, H2, H4, Input, Label, Text } from '@adminjs/design-system';
 import { studio, useStudio } from './api';
-import Notice, { type NoticeState } from './Notice';
+import Notice, { useActions } from './Notice';
 
 interface Theme {
   key: string;
@@ -33,7 +33,7 @@ const asDataUrl = (file: File): Promise<string> =>
 const ThemeEditor: React.FC = () => {
   const { data, error, reload } = useStudio<{ theme: Theme | null; source: string }>('theme');
   const [draft, setDraft] = useState<Theme | null>(null);
-  const [notice, setNotice] = useState<NoticeState | null>(null);
+  const { notice, clear, run } = useActions(reload);
 
   useEffect(() => {
     if (data) setDraft(data.theme ?? { key: 'workspace', name: 'Theme', branding: { companyName: '' }, colors: {} });
@@ -48,25 +48,11 @@ const ThemeEditor: React.FC = () => {
     if (file) setBranding({ [field]: await asDataUrl(file) });
   };
 
-  const publish = async () => {
-    try {
-      const { key: _key, ...body } = draft;
-      await studio('theme', 'PUT', body);
-      setNotice({ variant: 'success', message: 'Published: reload the page to see the new branding.' });
-      reload();
-    } catch (err) {
-      setNotice({ variant: 'danger', message: (err as Error).message });
-    }
+  const publish = () => {
+    const { key: _key, ...body } = draft;
+    return run(() => studio('theme', 'PUT', body), 'Published: reload the page to see the new branding.');
   };
-  const revert = async () => {
-    try {
-      await studio('theme', 'DELETE');
-      setNotice({ variant: 'success', message: 'Reverted: the inherited theme applies from the next page load.' });
-      reload();
-    } catch (err) {
-      setNotice({ variant: 'danger', message: (err as Error).message });
-    }
-  };
+  const revert = () => run(() => studio('theme', 'DELETE'), 'Reverted: the inherited theme applies from the next page load.');
 
   return (
     <Box variant="grey">
@@ -75,7 +61,7 @@ const ThemeEditor: React.FC = () => {
         <Text mb="lg">
           Now applied: {data.source === 'own' ? "this workspace's own theme" : `inherited from the ${data.source}`}.
         </Text>
-        <Notice notice={notice} onClose={() => setNotice(null)} />
+        <Notice notice={notice} onClose={clear} />
         <Box flex flexDirection="row" style={{ gap: 40 }}>
           <Box width={420}>
             <Label htmlFor="company-name">Company name</Label>
