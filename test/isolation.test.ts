@@ -24,6 +24,7 @@ const TENANT_TABLES = [
   'module_installations',
   'memberships',
   'subscriptions',
+  'route_secrets',
   'themes',
   'layout_definitions',
   'billing_accounts',

@@ -144,6 +144,7 @@ describe(`shell migrations and roles (${onServer ? 'server' : 'embedded'} databa
       '0010-event-partitions',
       '0011-admin',
       '0012-admin-fast-paths',
+      '0013-module-routes',
     ]);
     await t.db.unit({ role: 'owner' }, () => t.db.exec('DROP TABLE billing_accounts'));
     assert.deepEqual(await migrateUp(t.db), [
@@ -154,6 +155,7 @@ describe(`shell migrations and roles (${onServer ? 'server' : 'embedded'} databa
       '0010-event-partitions',
       '0011-admin',
       '0012-admin-fast-paths',
+      '0013-module-routes',
     ]);
   });
 });

@@ -5,7 +5,7 @@ import type { Contact, ContactInput, Entities, UpsertResult, WorkspaceRow } from
 import type { EventBus, StoredEvent } from '../events/index.js';
 import { NotFoundError, PlinthError } from '../errors/index.js';
 import { log } from '../log/index.js';
-import { describeErrors, VendorSchemas, type PluginManifest } from '../manifests/index.js';
+import { DataSchemas, describeErrors, VendorSchemas, type PluginManifest } from '../manifests/index.js';
 import { LifecycleError, moduleNames, type Marketplace, type RegistryRow } from '../registry/index.js';
 import { CapabilityError, GatewayError, GatewayProviderError, ModuleNotEnabledError } from './errors.js';
 import { loadHandler, moduleRoot } from './handlers.js';
@@ -31,6 +31,8 @@ export interface ModuleContext {
     /** Needs `contacts:write`; the shell writes, recording this module as the source. */
     upsert(input: Omit<ContactInput, 'source'> & { channel?: string; ref?: string }): Promise<UpsertResult>;
   };
+  /** Checks a value against a JSON Schema the module keeps as data (a form's fields): the problems with their JSON paths, none when it holds. */
+  validate(schema: object, value: unknown): { path: string; message: string }[];
   gateways: {
     /** Calls another module's declared gateway; the caller must declare a dependency on it. */
     call<O = unknown>(name: string, input: unknown): Promise<O>;
@@ -61,6 +63,7 @@ export class ModuleRuntime {
   private readonly schemas = new Map<string, VendorSchemas>();
   private readonly models = new Map<string, Record<string, ModuleModel>>();
   private readonly versions = new Map<string, RegistryRow>();
+  private readonly dataSchemas = new Map<string, DataSchemas>();
 
   constructor(
     private readonly db: Database,
@@ -155,6 +158,11 @@ export class ModuleRuntime {
           need('contacts:write', 'write contacts');
           return this.entities.contacts.upsert(workspace.id, { ...input, source: { module: manifest.id, channel, ref } });
         },
+      },
+      validate: (schema, value) => {
+        let schemas = this.dataSchemas.get(manifest.id);
+        if (!schemas) this.dataSchemas.set(manifest.id, (schemas = new DataSchemas()));
+        return schemas.check(schema, value);
       },
       gateways: {
         call: (name, input) => this.callGateway(manifest, workspace, name, input) as never,

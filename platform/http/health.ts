@@ -9,6 +9,8 @@ export interface RuntimeState {
   db?: Database;
   /** The admin's router, once the database is open. */
   admin?: RequestHandler;
+  /** The modules' routes (`/m/<module id>/…`), once the database is open. */
+  modules?: RequestHandler;
   seed: SeedState;
   startupError?: string;
 }

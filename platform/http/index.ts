@@ -4,12 +4,16 @@ import { healthHandler, type RuntimeState } from './health.js';
 
 export type { RuntimeState, SeedState } from './health.js';
 
-/** The web application: health, and the admin once the database is open (503 until then). */
+/** The web application: health, and the admin and the modules' routes once the database is open (503 until then). */
 export function createApp(state: RuntimeState): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.get('/healthz', healthHandler(state));
   app.get('/', (_req, res) => res.redirect(302, '/admin'));
+  app.use('/m', (req, res, next) => {
+    if (state.modules) return state.modules(req, res, next);
+    res.status(503).set('Retry-After', '2').json({ error: 'the platform is starting; try again in a moment' });
+  });
   app.use('/admin', (req, res, next) => {
     if (state.admin) return state.admin(req, res, next);
     res

@@ -26,6 +26,6 @@ export {
   validateManifestText,
   type ValidationContext,
 } from './validate.js';
-export { describeErrors, VendorSchemas } from './vendor-schemas.js';
+export { DataSchemas, describeErrors, VendorSchemas } from './vendor-schemas.js';
 export { scaffoldFiles, scaffoldPlugin } from './scaffold.js';
 export { SHELL_EVENT_SCHEMAS } from './shell-events.js';

@@ -1,4 +1,5 @@
 import semver from 'semver';
+import express from 'express';
 import type { PluginManifest } from '../../manifests/types/plugin-manifest.js';
 import { contractValidator } from './contracts.js';
 import { ManifestError, type ManifestProblem } from './errors.js';
@@ -167,6 +168,14 @@ function semanticProblems(m: PluginManifest, context: ValidationContext, schemas
   );
   routes.forEach((r, i) => {
     entry(r.handler, `/routes/${i}/handler`);
+    if (r.auth === 'session') add(`/routes/${i}/auth`, 'routes with "session" auth are not served yet: use "public" or "hmac"');
+    else if (!r.path.split('/').includes(':workspace'))
+      add(`/routes/${i}/path`, 'a public or signed route serves one workspace: its path needs a ":workspace" segment');
+    try {
+      express.Router().route(r.path);
+    } catch (err) {
+      add(`/routes/${i}/path`, `is not a route path: ${(err as Error).message.split(';')[0]}`);
+    }
     if (r.body !== undefined && (r.method === 'GET' || r.method === 'DELETE'))
       add(`/routes/${i}/body`, `a ${r.method} route takes no body`);
     vendorSchema(r.body, `/routes/${i}/body`);

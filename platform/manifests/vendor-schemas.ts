@@ -32,6 +32,32 @@ export class VendorSchemas {
   }
 }
 
+/**
+ * Schemas a module keeps as data (a form's fields), compiled once per text: each read of the
+ * record is a new object, which must not be compiled, or kept, again. Bounded: past 500 texts
+ * it starts afresh.
+ */
+export class DataSchemas {
+  private vendor = new VendorSchemas();
+  private readonly byText = new Map<string, object>();
+
+  /** The value's problems under the schema, each with its JSON path; none when it holds. */
+  check(schema: object, value: unknown, prefix = ''): { path: string; message: string }[] {
+    const text = JSON.stringify(schema);
+    let known = this.byText.get(text);
+    if (!known) {
+      if (this.byText.size >= 500) {
+        this.vendor = new VendorSchemas();
+        this.byText.clear();
+      }
+      this.byText.set(text, (known = schema));
+    }
+    const compiled = this.vendor.compile(known);
+    if ('error' in compiled) return [{ path: prefix || '/', message: `the schema ${compiled.error}` }];
+    return compiled.validate(value) ? [] : describeErrors(compiled.validate.errors, prefix);
+  }
+}
+
 /** Ajv's errors as path + message pairs, the path prefixed with where the validated value sits. */
 export function describeErrors(errors: ErrorObject[] | null | undefined, prefix = ''): { path: string; message: string }[] {
   return (errors ?? []).map((e) => {

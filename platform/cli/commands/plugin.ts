@@ -15,6 +15,7 @@ import {
   type SignatureFile,
 } from '../../manifests/index.js';
 import type { Actor } from '../../registry/index.js';
+import { RouteSecrets } from '../../routes/index.js';
 import { withPlatform } from '../context.js';
 
 const CLI_ACTOR: Actor = { type: 'system', id: 'cli' };
@@ -151,6 +152,18 @@ export function pluginCommand(program: Command): void {
           : undefined;
         await marketplace.lifecycle.enable(id, options.workspace, settings, CLI_ACTOR);
         console.log(`enabled ${id} in ${options.workspace}`);
+      }),
+    );
+
+  plugin
+    .command('secret <id>')
+    .description("print a workspace's secret for signing requests to the module's signed routes (issued on first ask)")
+    .requiredOption('--workspace <slug>', 'the workspace')
+    .option('--rotate', 'replace it: requests signed with the old one are refused from now on')
+    .action((id: string, options: { workspace: string; rotate?: boolean }) =>
+      withPlatform(async ({ db, entities, marketplace }) => {
+        const secrets = new RouteSecrets(db, entities, marketplace.registry);
+        console.log(await secrets.issue(id, options.workspace, { rotate: options.rotate }));
       }),
     );
 

@@ -8,6 +8,7 @@ import { createApp, listen, type RuntimeState } from '../../http/index.js';
 import { ModuleRuntime } from '../../gateway/index.js';
 import { loadShippedRecords } from '../../records/index.js';
 import { log } from '../../log/index.js';
+import { createModuleRoutes } from '../../routes/index.js';
 import { Dispatcher } from '../../worker/index.js';
 import { demoPassword, isEmpty, loadDemoData, seedDemo } from '../../seed/index.js';
 
@@ -52,6 +53,7 @@ export function serveCommand(program: Command): void {
         // Imported here, not at the top: AdminJS takes a second or two to load, which every other command would pay.
         const { createAdmin } = await import('../../admin/index.js');
         state.admin = createAdmin({ db, entities, marketplace, runtime, config });
+        state.modules = createModuleRoutes({ db, entities, marketplace, runtime, config });
         const demo = demoPassword(config);
         if (options.init && (await isEmpty(db))) {
           state.seed = 'running';

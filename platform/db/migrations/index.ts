@@ -9,6 +9,7 @@ import { eventBus } from './0009-event-bus.js';
 import { eventPartitions } from './0010-event-partitions.js';
 import { admin } from './0011-admin.js';
 import { adminFastPaths } from './0012-admin-fast-paths.js';
+import { moduleRoutes } from './0013-module-routes.js';
 import { workspacesUsers } from './0001-workspaces-users.js';
 import type { ShellMigration } from './context.js';
 
@@ -28,4 +29,5 @@ export const shellMigrations: ShellMigration[] = [
   eventPartitions,
   admin,
   adminFastPaths,
+  moduleRoutes,
 ];

@@ -1,0 +1,232 @@
+import express, { type Request, type Response } from 'express';
+import type { Database } from '../db/index.js';
+import type { Entities } from '../entities/index.js';
+import { ConflictError, NotFoundError, PlinthError } from '../errors/index.js';
+import { loadHandler, ModuleNotEnabledError, moduleRoot, type ModuleContext, type ModuleRuntime } from '../gateway/index.js';
+import type { PlinthConfig } from '../config/index.js';
+import { log } from '../log/index.js';
+import { VendorSchemas, type PluginManifest } from '../manifests/index.js';
+import type { Marketplace, RegistryRow } from '../registry/index.js';
+import { parseBody, readBody } from './body.js';
+import { RouteError } from './errors.js';
+import { RouteLimiter, type RateLimit } from './rate-limit.js';
+import { checkSignature } from './signature-check.js';
+
+type Route = NonNullable<PluginManifest['routes']>[number];
+
+/** What a route's handler receives besides its module context. */
+export interface RouteRequest {
+  method: string;
+  /** The path below /m/<module id>. */
+  path: string;
+  /** The route's path parameters; `workspace` is the workspace's slug. */
+  params: Record<string, string>;
+  query: Record<string, unknown>;
+  /** The JSON body, already checked against the route's `body` schema. */
+  body: unknown;
+  /** The request headers, without cookies and credentials. */
+  headers: Record<string, string | string[] | undefined>;
+  ip: string;
+}
+
+/** What a handler returns; a status of 400 or more rolls back everything the handler wrote. */
+export interface RouteReply {
+  status?: number;
+  body?: unknown;
+}
+
+export type RouteHandler = (request: RouteRequest, ctx: ModuleContext) => Promise<RouteReply | undefined>;
+
+/** When a route's manifest sets no rate limit: per route, workspace and address. */
+export const DEFAULT_RATE_LIMITS: Record<'public' | 'hmac', RateLimit> = {
+  public: { max: 30, windowSeconds: 60 },
+  hmac: { max: 600, windowSeconds: 60 },
+};
+
+export interface ModuleRoutesDeps {
+  db: Database;
+  entities: Entities;
+  marketplace: Marketplace;
+  runtime: ModuleRuntime;
+  config: PlinthConfig;
+}
+
+/** A handler's own refusal, thrown to roll its unit back and answered as the handler said. */
+class Refusal extends Error {
+  constructor(readonly reply: RouteReply) {
+    super('refused by the handler');
+  }
+}
+
+/**
+ * The modules' public endpoints: each installed module's manifest `routes`, served under
+ * `/m/<module id>/`, in the workspace their `:workspace` parameter names. The shell refuses
+ * what it can before any module code runs: unknown module, workspace or route; a module not
+ * enabled there; a flood past the rate limit; a body that is not JSON, too large or against the
+ * route's schema; a bad, stale or missing signature. The handler runs as its module, in one
+ * transaction, which a refusal rolls back.
+ */
+export function createModuleRoutes(deps: ModuleRoutesDeps): express.Router {
+  const routes = new ModuleRoutes(deps);
+  const router = express.Router();
+  router.use('/:module', (req, res) => void routes.serve(req, res));
+  return router;
+}
+
+class ModuleRoutes {
+  private readonly routers = new Map<string, Promise<express.Router>>();
+  private readonly schemas = new Map<string, VendorSchemas>();
+  private readonly limiter: RouteLimiter;
+
+  constructor(private readonly deps: ModuleRoutesDeps) {
+    this.limiter = new RouteLimiter(deps.db);
+  }
+
+  async serve(req: Request, res: Response): Promise<void> {
+    try {
+      const moduleId = String(req.params.module);
+      const row = /^[a-z][a-z0-9-]{1,30}$/.test(moduleId) ? await this.deps.marketplace.registry.installed(moduleId) : null;
+      if (!row) throw new RouteError(404, 'not_found', `no installed module "${moduleId}"`, moduleId);
+      const router = await this.routerOf(row);
+      router(req, res, (err?: unknown) =>
+        reply(
+          res,
+          err ?? new RouteError(404, 'not_found', `module "${moduleId}" has no route ${req.method} ${req.path}`, req.path),
+        ),
+      );
+    } catch (err) {
+      reply(res, err);
+    }
+  }
+
+  /** One router per module version: its manifest never changes. */
+  private routerOf(row: RegistryRow): Promise<express.Router> {
+    let router = this.routers.get(row.id);
+    if (!router) {
+      router = this.build(row);
+      this.routers.set(row.id, router);
+      router.catch(() => this.routers.delete(row.id));
+    }
+    return router;
+  }
+
+  private async build(row: RegistryRow): Promise<express.Router> {
+    const root = await moduleRoot(this.deps.config, this.deps.marketplace.registry, row);
+    const router = express.Router();
+    (row.manifest.routes ?? []).forEach((route, index) => {
+      const method = route.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
+      router[method](route.path, (req, res) => void this.handle(row, root, route, index, req, res));
+      if (route.auth === 'public') {
+        router.options(route.path, (_req, res) => {
+          res
+            .set('Access-Control-Allow-Origin', '*')
+            .set('Access-Control-Allow-Methods', route.method)
+            .set('Access-Control-Allow-Headers', 'Content-Type')
+            .set('Access-Control-Max-Age', '600')
+            .status(204)
+            .end();
+        });
+      }
+    });
+    return router;
+  }
+
+  private async handle(row: RegistryRow, root: string, route: Route, index: number, req: Request, res: Response): Promise<void> {
+    // Pages of other sites post to public routes (forms, chat widgets); no cookie is ever read.
+    if (route.auth === 'public') res.set('Access-Control-Allow-Origin', '*');
+    try {
+      const params = req.params as Record<string, string>;
+      const slug = params.workspace ?? '';
+      const limit = route.rateLimit ?? DEFAULT_RATE_LIMITS[route.auth as 'public' | 'hmac'];
+      await this.limiter.hit(`${row.moduleId}:${index}:${slug.slice(0, 100)}:${req.ip}`, limit);
+      const workspace = await this.workspace(row.moduleId, slug);
+      const raw = await readBody(req);
+      if (route.auth === 'hmac') {
+        if (!workspace.secret) {
+          throw new RouteError(
+            401,
+            'bad_signature',
+            `no signing secret has been issued for "${row.moduleId}" in workspace "${slug}" (plinth plugin secret ${row.moduleId} --workspace ${slug})`,
+          );
+        }
+        checkSignature(
+          workspace.secret,
+          { timestamp: req.get('x-plinth-timestamp'), signature: req.get('x-plinth-signature') },
+          raw,
+        );
+      }
+      const body = parseBody(raw, route.body, this.schemasOf(row));
+      const handler = await loadHandler<RouteHandler>(root, route.handler);
+      const { cookie: _cookie, authorization: _authorization, ...headers } = req.headers;
+      const request: RouteRequest = {
+        method: req.method,
+        path: req.path,
+        params,
+        query: req.query,
+        body,
+        headers,
+        ip: req.ip ?? '',
+      };
+      const answer = await this.deps.runtime.run(row.moduleId, { workspaceId: workspace.id }, async (ctx) => {
+        const out = (await handler(request, ctx)) ?? {};
+        if ((out.status ?? 200) >= 400) throw new Refusal(out);
+        return out;
+      });
+      send(res, answer.status ?? (answer.body === undefined ? 204 : 200), answer.body);
+    } catch (err) {
+      reply(res, err, `${row.moduleId} ${route.method} ${route.path}`);
+    }
+  }
+
+  /** The workspace a route names, if the module is enabled there; with the module's signing secret in it. */
+  private async workspace(moduleId: string, slug: string): Promise<{ id: string; secret: string | null }> {
+    const { db, entities } = this.deps;
+    const ws = await entities.workspaces.bySlug(slug).catch((err: unknown) => {
+      throw err instanceof NotFoundError ? new RouteError(404, 'not_found', `unknown workspace "${slug}"`, 'workspace') : err;
+    });
+    const [found] = await db.app(ws.id, () =>
+      db.rows<{ enabled: boolean | null; secret: string | null }>(
+        `SELECT mi.enabled, s.secret FROM (SELECT 1) AS one
+           LEFT JOIN module_installations mi ON mi.workspace_id = $1 AND mi.module_id = $2
+           LEFT JOIN route_secrets s ON s.workspace_id = $1 AND s.module_id = $2`,
+        [ws.id, moduleId],
+      ),
+    );
+    if (!found.enabled) throw new ModuleNotEnabledError(moduleId, slug);
+    return { id: ws.id, secret: found.secret };
+  }
+
+  private schemasOf(row: RegistryRow): VendorSchemas {
+    let schemas = this.schemas.get(row.id);
+    if (!schemas) this.schemas.set(row.id, (schemas = new VendorSchemas()));
+    return schemas;
+  }
+}
+
+function send(res: Response, status: number, body: unknown): void {
+  if (body === undefined) res.status(status).end();
+  else res.status(status).json(body);
+}
+
+/** Answers an error as JSON naming what was wrong; what is not the caller's fault is logged, not shown. */
+function reply(res: Response, err: unknown, where?: string): void {
+  if (res.headersSent) return void res.end();
+  if (err instanceof Refusal) return send(res, err.reply.status!, err.reply.body ?? { error: 'refused' });
+  const status =
+    err instanceof RouteError
+      ? err.status
+      : err instanceof NotFoundError || err instanceof ModuleNotEnabledError
+        ? 404
+        : err instanceof ConflictError
+          ? 409
+          : err instanceof PlinthError
+            ? 400
+            : 500;
+  if (status === 413) res.set('Connection', 'close');
+  if (status === 500) {
+    log.error({ err, route: where }, 'module route failed');
+    return send(res, 500, { error: 'the module failed to handle this request', code: 'internal' });
+  }
+  const e = err as PlinthError;
+  send(res, status, { error: e.message, code: e.code, ...(e.path !== undefined && { path: e.path }) });
+}

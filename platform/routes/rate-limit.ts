@@ -1,0 +1,36 @@
+import type { Database } from '../db/index.js';
+import { RouteError } from './errors.js';
+
+export interface RateLimit {
+  max: number;
+  windowSeconds: number;
+}
+
+/**
+ * Requests counted per key (route, workspace, address) in the database, so every web process
+ * and a restart see the same counts. A window starts at its first request; refused requests
+ * count too, so a flood stays refused until it stops.
+ */
+export class RouteLimiter {
+  constructor(private readonly db: Database) {}
+
+  async hit(key: string, limit: RateLimit): Promise<void> {
+    const [row] = await this.db.app(null, () =>
+      this.db.rows<{ hits: number; seconds: number }>(
+        `INSERT INTO route_hits AS h (key, hits) VALUES ($1, 1)
+         ON CONFLICT (key) DO UPDATE SET
+           hits = CASE WHEN h.window_start <= now() - $2 * interval '1 second' THEN 1 ELSE h.hits + 1 END,
+           window_start = CASE WHEN h.window_start <= now() - $2 * interval '1 second' THEN now() ELSE h.window_start END
+         RETURNING hits, ceil(extract(epoch FROM window_start + $2 * interval '1 second' - now()))::int AS seconds`,
+        [key.slice(0, 400), limit.windowSeconds],
+      ),
+    );
+    if (row.hits > limit.max) {
+      throw new RouteError(
+        429,
+        'rate_limited',
+        `too many requests from this address: at most ${limit.max} per ${limit.windowSeconds} s; try again in ${Math.max(1, row.seconds)} s`,
+      );
+    }
+  }
+}

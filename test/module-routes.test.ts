@@ -1,0 +1,240 @@
+import assert from 'node:assert/strict';
+import type { Server } from 'node:http';
+import { createApp, listen } from '../platform/http/index.js';
+import { createModuleRoutes, RouteSecrets, sign } from '../platform/routes/index.js';
+import { freshDatabase, onServer, type TestDatabase } from './support/database.js';
+import { actor, testPlatform, type TestPlatform } from './support/platform.js';
+import { pluginDir } from './support/plugins.js';
+
+const NOTE_HANDLER = `export default async function addNote(request, ctx) {
+  const { title, email, refuse, crash } = request.body;
+  const [note] = await ctx.query('INSERT INTO notes (workspace_id, title) VALUES ($1, $2) RETURNING id', [ctx.workspace.id, title]);
+  if (email) await ctx.contacts.upsert({ emails: [email], channel: 'web' });
+  await ctx.events.emit('inbox.note_added', { noteId: note.id, title });
+  if (refuse) return { status: 422, body: { error: 'refused after writing' } };
+  if (crash) throw new Error('secret internals');
+  return { status: 201, body: { noteId: note.id, workspace: ctx.workspace.slug } };
+}
+`;
+const SIGNED_HANDLER = `export default async function signed(request, ctx) {
+  await ctx.query('INSERT INTO notes (workspace_id, title) VALUES ($1, $2)', [ctx.workspace.id, request.body.title]);
+  return { status: 202, body: { accepted: true } };
+}
+`;
+const READ_HANDLER = `export default async function read(request, ctx) {
+  const [note] = await ctx.query('SELECT title FROM notes WHERE id::text = $1', [request.params.note]);
+  return note ? { body: note } : { status: 404, body: { error: 'no such note' } };
+}
+`;
+
+/** The shell's part of modules' public endpoints, exercised over HTTP with a plugin that has one route of each kind. */
+describe(`module routes under /m/<id>/ (${onServer ? 'server' : 'embedded'} database)`, () => {
+  let t: TestDatabase;
+  let p: TestPlatform;
+  let server: Server;
+  let base: string;
+  let secrets: RouteSecrets;
+
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+  const counts = async () =>
+    t.db.unit({ role: 'connection' }, async () => {
+      const [row] = await t.db.rows<Record<string, string>>(
+        `SELECT (SELECT count(*) FROM mod_inbox.notes) AS notes, (SELECT count(*) FROM contacts) AS contacts,
+                (SELECT count(*) FROM events WHERE producer = 'inbox') AS events`,
+      );
+      return row;
+    });
+  /** Sends a bad request and checks the refusal names what was wrong and wrote nothing. */
+  const refused = async (send: () => Promise<Response>, status: number, mention: RegExp) => {
+    const before = await counts();
+    const res = await send();
+    const body = (await res.json()) as { error: string };
+    assert.equal(res.status, status, body.error);
+    assert.match(body.error, mention);
+    assert.deepEqual(await counts(), before, 'a refused request wrote nothing');
+  };
+
+  before(async () => {
+    t = await freshDatabase();
+    p = testPlatform(t);
+    for (const slug of ['shop', 'other', 'flood', 'off']) await t.entities.workspaces.create({ slug, name: slug });
+    const dir = pluginDir(
+      'inbox',
+      (m) => {
+        m.capabilities.requires.push('contacts:write');
+        m.routes = [
+          {
+            method: 'POST',
+            path: '/:workspace/notes',
+            handler: 'handlers/add-note.js',
+            auth: 'public',
+            rateLimit: { max: 40, windowSeconds: 60 },
+            body: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['title'],
+              properties: {
+                title: { type: 'string', minLength: 1, maxLength: 50 },
+                email: { type: 'string' },
+                refuse: { type: 'boolean' },
+                crash: { type: 'boolean' },
+              },
+            },
+          },
+          { method: 'GET', path: '/:workspace/notes/:note', handler: 'handlers/read-note.js', auth: 'public' },
+          {
+            method: 'POST',
+            path: '/:workspace/flood',
+            handler: 'handlers/signed.js',
+            auth: 'public',
+            rateLimit: { max: 3, windowSeconds: 60 },
+            body: { type: 'object', required: ['title'], properties: { title: { type: 'string' } } },
+          },
+          {
+            method: 'POST',
+            path: '/:workspace/signed',
+            handler: 'handlers/signed.js',
+            auth: 'hmac',
+            body: { type: 'object', required: ['title'], properties: { title: { type: 'string' } } },
+          },
+        ];
+      },
+      { 'handlers/add-note.js': NOTE_HANDLER, 'handlers/signed.js': SIGNED_HANDLER, 'handlers/read-note.js': READ_HANDLER },
+    );
+    await p.add(dir, 'inbox', ['shop', 'other', 'flood']);
+    secrets = new RouteSecrets(t.db, t.entities, p.market.registry);
+    const modules = createModuleRoutes({
+      db: t.db,
+      entities: t.entities,
+      marketplace: p.market,
+      runtime: p.runtime,
+      config: t.config,
+    });
+    server = await listen(createApp({ mode: onServer ? 'server' : 'embedded', seed: 'skipped', modules }), '127.0.0.1', 0);
+    base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  });
+  after(async () => {
+    server?.close();
+    await t.drop();
+  });
+
+  it('runs a public route as its module in the named workspace: it writes, emits, and answers', async () => {
+    const res = await post('/m/inbox/shop/notes', { title: 'Hello', email: 'Ann@Example.com' });
+    const body = (await res.json()) as { noteId: string; workspace: string };
+    assert.equal(res.status, 201);
+    assert.equal(body.workspace, 'shop');
+    assert.equal(res.headers.get('access-control-allow-origin'), '*');
+    const read = await fetch(`${base}/m/inbox/shop/notes/${body.noteId}`);
+    assert.deepEqual(await read.json(), { title: 'Hello' });
+    const elsewhere = await fetch(`${base}/m/inbox/other/notes/${body.noteId}`);
+    assert.equal(elsewhere.status, 404, "another workspace's route does not see the note");
+    const shop = await t.entities.workspaces.bySlug('shop');
+    const contact = await t.entities.contacts.findByIdentity(shop.id, 'email', 'ann@example.com');
+    assert.equal(contact?.provenance[0].module, 'inbox');
+    const preflight = await fetch(`${base}/m/inbox/shop/notes`, { method: 'OPTIONS' });
+    assert.equal(preflight.status, 204);
+    assert.equal(preflight.headers.get('access-control-allow-methods'), 'POST');
+  });
+
+  it('refuses unknown modules, routes and workspaces, and workspaces where the module is off', async () => {
+    await refused(() => post('/m/nothing/shop/notes', { title: 'x' }), 404, /no installed module "nothing"/);
+    await refused(() => post('/m/inbox/shop/elsewhere', { title: 'x' }), 404, /has no route POST \/shop\/elsewhere/);
+    await refused(() => post('/m/inbox/nowhere/notes', { title: 'x' }), 404, /unknown workspace "nowhere"/);
+    await refused(() => post('/m/inbox/off/notes', { title: 'x' }), 404, /not enabled in workspace "off"/);
+  });
+
+  it('refuses bodies that are not JSON, too large, compressed or against the schema, before any module code runs', async () => {
+    await refused(
+      () => post('/m/inbox/shop/notes', 'title=x', { 'content-type': 'application/x-www-form-urlencoded' }),
+      415,
+      /must be JSON/,
+    );
+    await refused(() => post('/m/inbox/shop/notes', '{"title": ', {}), 400, /not valid JSON/);
+    await refused(() => post('/m/inbox/shop/notes', { title: '' }), 400, /body\/title: must NOT have fewer than 1 characters/);
+    await refused(
+      () => post('/m/inbox/shop/notes', { title: 'x', colour: 'red' }),
+      400,
+      /must NOT have additional properties \("colour"\)/,
+    );
+    await refused(() => fetch(`${base}/m/inbox/shop/notes`, { method: 'POST' }), 400, /needs a JSON body/);
+    await refused(() => post('/m/inbox/shop/notes', { title: 'x'.repeat(70 * 1024) }), 413, /larger than 64 KB/);
+    await refused(() => post('/m/inbox/shop/notes', '{}', { 'content-encoding': 'gzip' }), 415, /encoded as "gzip"/);
+  });
+
+  it("rolls back everything a handler wrote when it refuses, and hides a crash's details", async () => {
+    await refused(() => post('/m/inbox/shop/notes', { title: 'no', refuse: true }), 422, /refused after writing/);
+    await refused(() => post('/m/inbox/shop/notes', { title: 'bad', email: 'not-an-email' }), 400, /emails\[0\]/);
+    const before = await counts();
+    const res = await post('/m/inbox/shop/notes', { title: 'boom', crash: true });
+    const body = (await res.json()) as { error: string };
+    assert.equal(res.status, 500);
+    assert.doesNotMatch(body.error, /secret internals/);
+    assert.deepEqual(await counts(), before);
+  });
+
+  it('checks signed routes: timestamp within five minutes, HMAC of timestamp and raw body, per workspace', async () => {
+    const body = JSON.stringify({ title: 'signed' });
+    const now = () => String(Math.floor(Date.now() / 1000));
+    const signed = (secret: string, ts = now(), raw = body) => ({
+      'x-plinth-timestamp': ts,
+      'x-plinth-signature': sign(secret, ts, raw),
+    });
+    await refused(
+      () => post('/m/inbox/shop/signed', body, { 'x-plinth-timestamp': now() }),
+      401,
+      /no signing secret has been issued/,
+    );
+    const secret = await secrets.issue('inbox', 'shop');
+    assert.equal(await secrets.issue('inbox', 'shop'), secret, 'asking again gives the same secret');
+    await refused(() => post('/m/inbox/shop/signed', body), 401, /X-Plinth-Timestamp header is missing/);
+    await refused(
+      () => post('/m/inbox/shop/signed', body, { 'x-plinth-timestamp': now() }),
+      401,
+      /X-Plinth-Signature header is missing/,
+    );
+    await refused(() => post('/m/inbox/shop/signed', body, { 'x-plinth-timestamp': 'yesterday' }), 401, /Unix seconds/);
+    const stale = String(Math.floor(Date.now() / 1000) - 6 * 60);
+    await refused(() => post('/m/inbox/shop/signed', body, signed(secret, stale)), 401, /more than 5 minutes/);
+    await refused(
+      () => post('/m/inbox/shop/signed', body, { ...signed(secret), 'x-plinth-signature': 'md5=abc' }),
+      401,
+      /64 hex digits/,
+    );
+    const tampered = { ...signed(secret), 'x-plinth-timestamp': String(Number(now()) + 1) };
+    await refused(() => post('/m/inbox/shop/signed', body, tampered), 401, /does not match/);
+    await refused(
+      () => post('/m/inbox/shop/signed', JSON.stringify({ title: 'changed' }), signed(secret)),
+      401,
+      /does not match/,
+    );
+    const otherSecret = await secrets.issue('inbox', 'other');
+    await refused(() => post('/m/inbox/shop/signed', body, signed(otherSecret)), 401, /does not match/);
+
+    const res = await post('/m/inbox/shop/signed', body, signed(secret));
+    assert.equal(res.status, 202, await res.clone().text());
+    const rotated = await secrets.issue('inbox', 'shop', { rotate: true });
+    assert.notEqual(rotated, secret);
+    await refused(() => post('/m/inbox/shop/signed', body, signed(secret)), 401, /does not match/);
+    assert.equal((await post('/m/inbox/shop/signed', body, signed(rotated))).status, 202);
+    await assert.rejects(secrets.issue('knowledge', 'shop'), /no installed module "knowledge"/);
+  });
+
+  it("refuses a flood past the route's rate limit per workspace and address, with when to retry", async () => {
+    for (let i = 0; i < 3; i++) assert.equal((await post('/m/inbox/flood/flood', { title: `n${i}` })).status, 202);
+    await refused(() => post('/m/inbox/flood/flood', { title: 'too many' }), 429, /at most 3 per 60 s; try again in \d+ s/);
+    await refused(() => post('/m/inbox/flood/flood', 'not even JSON'), 429, /too many requests/);
+    assert.equal((await post('/m/inbox/other/flood', { title: 'elsewhere' })).status, 202, 'another workspace has its own count');
+  });
+
+  it('is lifecycle-driven: disabling the module closes its routes at once', async () => {
+    await p.market.lifecycle.disable('inbox', 'other', actor);
+    await refused(() => post('/m/inbox/other/notes', { title: 'x' }), 404, /not enabled in workspace "other"/);
+    await p.market.lifecycle.enable('inbox', 'other', undefined, actor);
+    assert.equal((await post('/m/inbox/other/notes', { title: 'back' })).status, 201);
+  });
+});
