@@ -44,7 +44,34 @@ export interface LayoutDefinition {
     kind: 'count' | 'recent' | 'per_day';
     title: string;
     resource?: string;
+    /**
+     * per_day: count this event (every event when neither it nor series is given).
+     */
     event?: string;
+    /**
+     * per_day: several lines on one chart, each counting its events.
+     *
+     * @minItems 1
+     * @maxItems 6
+     */
+    series?: [
+      {
+        label: string;
+        /**
+         * @minItems 1
+         * @maxItems 10
+         */
+        events: [string, ...string[]];
+      },
+      ...{
+        label: string;
+        /**
+         * @minItems 1
+         * @maxItems 10
+         */
+        events: [string, ...string[]];
+      }[]
+    ];
     days?: number;
   }[];
 }

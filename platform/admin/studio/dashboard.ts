@@ -18,7 +18,7 @@ const DAY_MS = 86_400_000;
  * The dashboard: which workspace this is (and whether the user may switch), and its widgets, as
  * the layouts that apply declare them (each on its own resource unless it names another),
  * computed in this workspace: counts and recent rows through the scoped resources, events per
- * day from the log.
+ * day (one series or several) from the log.
  */
 export async function dashboard({ db, entities }: StudioDeps, { user, screens }: StudioRequest) {
   const workspace = await entities.workspaces.byId(user.workspaceId);
@@ -37,8 +37,13 @@ async function widgets(db: StudioDeps['db'], workspaceId: string, screens: Studi
   const widgets = [];
   for (const widget of declared.length > 0 ? declared : FALLBACK) {
     const entry = widget.resource ? screens.catalog.get(widget.resource) : undefined;
-    if (widget.kind === 'per_day') {
-      widgets.push({ ...widget, days: await perDay(db, workspaceId, widget.event ?? null, widget.days ?? 14) });
+    if (widget.kind === 'per_day' && widget.series) {
+      const series = [];
+      for (const s of widget.series) series.push({ ...s, days: await perDay(db, workspaceId, s.events, widget.days ?? 14) });
+      widgets.push({ ...widget, series });
+    } else if (widget.kind === 'per_day') {
+      const events = widget.event ? [widget.event] : null;
+      widgets.push({ ...widget, days: await perDay(db, workspaceId, events, widget.days ?? 14) });
     } else if (!entry) {
       widgets.push({ ...widget, problem: `no resource "${widget.resource}" in this workspace` });
     } else if (widget.kind === 'count') {
@@ -59,14 +64,15 @@ async function recent(entry: CatalogEntry): Promise<{ id: string; title: string;
   return records.map((r) => ({ id: String(r.id()), title: String(r.get(titleKey) ?? r.id()), createdAt: r.get('createdAt') }));
 }
 
-async function perDay(db: StudioDeps['db'], workspaceId: string, event: string | null, days: number) {
+/** Events of these names (any, when null) per day over the last `days` days, today last, in UTC. */
+async function perDay(db: StudioDeps['db'], workspaceId: string, events: string[] | null, days: number) {
   const rows = await db.app(workspaceId, () =>
     db.rows<{ day: string; count: string }>(
       `SELECT to_char(date_trunc('day', occurred_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS day, count(*)::text AS count
-         FROM events WHERE workspace_id = $1 AND ($2::text IS NULL OR name = $2)
+         FROM events WHERE workspace_id = $1 AND ($2::text[] IS NULL OR name = ANY($2))
           AND occurred_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' - make_interval(days => $3::int - 1)
         GROUP BY 1`,
-      [workspaceId, event, days],
+      [workspaceId, events, days],
     ),
   );
   const counts = new Map(rows.map((r) => [r.day, Number(r.count)]));

@@ -11,10 +11,18 @@ interface Widget {
   problem?: string;
   value?: number;
   rows?: { id: string; title: string; createdAt: string }[];
-  days?: { day: string; count: number }[];
+  days?: Day[];
+  series?: { label: string; days: Day[] }[];
 }
 
-const PerDay: React.FC<{ days: { day: string; count: number }[] }> = ({ days }) => {
+interface Day {
+  day: string;
+  count: number;
+}
+
+const COLOURS = ['#3040d6', '#e08a00', '#1f9d55', '#c0392b', '#7d3cbd', '#16a3b8'];
+
+const PerDay: React.FC<{ days: Day[] }> = ({ days }) => {
   const top = Math.max(1, ...days.map((d) => d.count));
   return (
     <Box flex alignItems="flex-end" style={{ gap: 3, height: 120 }}>
@@ -26,6 +34,35 @@ const PerDay: React.FC<{ days: { day: string; count: number }[] }> = ({ days }) 
         />
       ))}
     </Box>
+  );
+};
+
+/** Several counts per day: bars side by side per day, and each series' total in the legend. */
+const Series: React.FC<{ series: NonNullable<Widget['series']> }> = ({ series }) => {
+  const top = Math.max(1, ...series.flatMap((s) => s.days.map((d) => d.count)));
+  return (
+    <>
+      <Box flex alignItems="flex-end" style={{ gap: 4, height: 120 }}>
+        {series[0].days.map((d, i) => (
+          <Box key={d.day} flex alignItems="flex-end" style={{ flex: 1, height: '100%', gap: 1 }}>
+            {series.map((s, k) => (
+              <Box
+                key={s.label}
+                title={`${d.day} · ${s.label}: ${s.days[i].count}`}
+                style={{ flex: 1, height: `${Math.max(2, (s.days[i].count / top) * 100)}%`, background: COLOURS[k % COLOURS.length] }}
+              />
+            ))}
+          </Box>
+        ))}
+      </Box>
+      <Box flex mt="default" style={{ gap: 12, flexWrap: 'wrap' }}>
+        {series.map((s, k) => (
+          <Text key={s.label} variant="sm" data-testid="series-total">
+            <span style={{ color: COLOURS[k % COLOURS.length] }}>■</span> {s.label}: {s.days.reduce((n, d) => n + d.count, 0)}
+          </Text>
+        ))}
+      </Box>
+    </>
   );
 };
 
@@ -63,6 +100,7 @@ const Dashboard: React.FC = () => {
               </Text>
             )}
             {widget.kind === 'per_day' && widget.days && <PerDay days={widget.days} />}
+            {widget.kind === 'per_day' && widget.series && <Series series={widget.series} />}
             {widget.kind === 'recent' &&
               widget.rows?.map((row) => (
                 <Box key={row.id} mb="sm">

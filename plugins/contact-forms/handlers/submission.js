@@ -1,0 +1,36 @@
+/** Fields that identify the person rather than say something: kept out of the submission's text. */
+const IDENTITY_FIELDS = new Set(['name', 'first_name', 'last_name', 'email', 'phone', 'company']);
+
+const text = (value) => (typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined);
+
+/** Who submitted: what the shell's contact upsert takes, read from the conventional field names. */
+export function person(fields) {
+  const name = text(fields.name) ?? [text(fields.first_name), text(fields.last_name)].filter(Boolean).join(' ');
+  return {
+    name: name || undefined,
+    organization: text(fields.company),
+    emails: text(fields.email) ? [text(fields.email)] : [],
+    phones: text(fields.phone) ? [text(fields.phone)] : [],
+  };
+}
+
+/** What the person wrote, for modules that read intent (LogicLegal): every other text field, in form order. */
+export function freeText(fields) {
+  return Object.entries(fields)
+    .filter(([key, value]) => !IDENTITY_FIELDS.has(key) && text(value))
+    .map(([, value]) => text(value))
+    .join('\n');
+}
+
+/**
+ * The consent record kept with the submission and given to the contact, per channel the person
+ * can be reached on: what they agreed to, when, and where.
+ */
+export function consentRecord(form, who, { page, at }) {
+  const source = `contact-forms:${form.slug}${page ? ` ${page}` : ''}`;
+  const channels = [...(who.emails.length ? ['email'] : []), ...(who.phones.length ? ['phone'] : [])];
+  return {
+    submission: { given: true, text: form.consent_text, at, source },
+    contact: Object.fromEntries(channels.map((c) => [c, { status: 'granted', source, at }])),
+  };
+}

@@ -1,0 +1,168 @@
+import assert from 'node:assert/strict';
+import { EventOperations } from '../platform/events/index.js';
+import { freshDatabase, onServer, type TestDatabase } from './support/database.js';
+import { rowCounts, routeServer, type RouteServer } from './support/modules.js';
+import { actor, testPlatform, type TestPlatform } from './support/platform.js';
+
+const TABLES = ['mod_contact_forms.contact_submissions', 'contacts', 'events'];
+const INTAKE = {
+  slug: 'intake',
+  name: 'Free consultation',
+  active: true,
+  consent_text: 'Alder & Finch may contact me about my enquiry.',
+  fields: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['name', 'email', 'message'],
+    properties: {
+      name: { type: 'string', minLength: 1, maxLength: 100 },
+      email: { type: 'string', format: 'email' },
+      phone: { type: 'string', maxLength: 30 },
+      message: { type: 'string', minLength: 5, maxLength: 2000 },
+    },
+  },
+};
+
+/** The bundled Contact Forms module over HTTP: forms defined per workspace, submissions turned into contacts. */
+describe(`the Contact Forms module (${onServer ? 'server' : 'embedded'} database)`, () => {
+  let t: TestDatabase;
+  let p: TestPlatform;
+  let http: RouteServer;
+  let firm: { id: string; slug: string };
+
+  const submission = (fields: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+    fields: { name: 'Dana Reyes', email: 'Dana.Reyes@Example.com', message: 'I was hurt in a car accident.', ...fields },
+    consent: true,
+    page: 'https://alder-finch.example/contact',
+    ...extra,
+  });
+  // Each request from its own loopback address, so that only the flood test meets the rate limit.
+  let address = 10;
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    http.post(path, body, headers, `127.0.0.${address++}`);
+  const refused = async (send: () => Promise<Response>, status: number, mention: RegExp) => {
+    const before = await rowCounts(t, TABLES);
+    const res = await send();
+    const body = (await res.json()) as { error: string };
+    assert.equal(res.status, status, body.error);
+    assert.match(body.error, mention);
+    assert.deepEqual(await rowCounts(t, TABLES), before, 'a refused submission wrote nothing');
+  };
+
+  before(async () => {
+    t = await freshDatabase();
+    p = testPlatform(t);
+    firm = await t.entities.workspaces.create({ slug: 'firm', name: 'Alder & Finch' });
+    const other = await t.entities.workspaces.create({ slug: 'other', name: 'Other' });
+    await p.market.registry.registerBundled();
+    await p.market.lifecycle.install('contact-forms', undefined, actor);
+    for (const ws of [firm, other]) {
+      await p.market.lifecycle.enable('contact-forms', ws.slug, undefined, actor);
+      await p.runtime.run('contact-forms', { workspaceId: ws.id }, (ctx) => ctx.models.contact_forms.create(INTAKE));
+    }
+    await p.runtime.run('contact-forms', { workspaceId: firm.id }, (ctx) =>
+      ctx.models.contact_forms.create({ ...INTAKE, slug: 'retired', active: false }),
+    );
+    http = await routeServer(t, p);
+  });
+  after(async () => {
+    http?.close();
+    await t.drop();
+  });
+
+  it('keeps a submission with its consent, makes a contact through the shell, and emits submission_received', async () => {
+    const res = await post('/m/contact-forms/firm/intake', submission({ phone: '+1 415 555 0100' }));
+    assert.equal(res.status, 201, await res.clone().text());
+    assert.deepEqual(Object.keys((await res.json()) as object), ['received', 'message'], 'no contact id is shown to the public');
+    const contact = await t.entities.contacts.findByIdentity(firm.id, 'email', 'dana.reyes@example.com');
+    assert.ok(contact, 'the contact exists, by its normalized email');
+    assert.equal(contact.name, 'Dana Reyes');
+    assert.deepEqual(contact.phones, ['+14155550100']);
+    assert.deepEqual(
+      contact.provenance.map((t) => [t.module, t.channel, t.ref]),
+      [['contact-forms', 'web-form', 'intake']],
+    );
+    assert.equal(contact.consent.email.status, 'granted');
+    assert.equal(contact.consent.email.source, 'contact-forms:intake https://alder-finch.example/contact');
+    const [kept] = await t.db.unit({ role: 'connection' }, () =>
+      t.db.rows<{ contact_id: string; data: { message: string }; consent: { given: boolean; text: string; at: string } }>(
+        'SELECT contact_id, data, consent FROM mod_contact_forms.contact_submissions WHERE workspace_id = $1',
+        [firm.id],
+      ),
+    );
+    assert.equal(kept.contact_id, contact.id);
+    assert.equal(kept.data.message, 'I was hurt in a car accident.');
+    assert.deepEqual([kept.consent.given, kept.consent.text], [true, INTAKE.consent_text]);
+    assert.ok(Math.abs(Date.parse(kept.consent.at) - Date.now()) < 60_000);
+    const events = await new EventOperations(t.db).list({ workspace: 'firm', name: 'contact_forms.submission_received' });
+    assert.equal(events.length, 1);
+    assert.equal(events[0].contactId, contact.id);
+    assert.equal((events[0].payload as { text: string }).text, 'I was hurt in a car accident.');
+  });
+
+  it('a second submission by the same person (email in another case) enriches the same contact', async () => {
+    const res = await post(
+      '/m/contact-forms/firm/intake',
+      submission({ email: 'DANA.REYES@example.COM', message: 'Following up.' }),
+    );
+    assert.equal(res.status, 201);
+    const shown = await t.db.app(firm.id, () => t.db.rows<{ n: string }>('SELECT count(*) AS n FROM contacts'));
+    assert.equal(Number(shown[0].n), 1);
+  });
+
+  it("refuses what the form's own schema or consent does not allow, naming the field, and writes nothing", async () => {
+    await refused(
+      () => post('/m/contact-forms/firm/intake', submission({ email: 'not-an-email' })),
+      400,
+      /fields\/email: must match format "email"/,
+    );
+    await refused(
+      () => post('/m/contact-forms/firm/intake', submission({ message: 'Hi' })),
+      400,
+      /fields\/message: must NOT have fewer than 5/,
+    );
+    await refused(
+      () => post('/m/contact-forms/firm/intake', submission({ colour: 'red' })),
+      400,
+      /fields: must NOT have additional properties \("colour"\)/,
+    );
+    await refused(
+      () => post('/m/contact-forms/firm/intake', submission({}, { consent: false })),
+      400,
+      /consent: this form needs consent/,
+    );
+    await refused(
+      () => post('/m/contact-forms/firm/intake', { fields: {}, extra: 1 }),
+      400,
+      /body: must NOT have additional properties \("extra"\)/,
+    );
+    await refused(() => post('/m/contact-forms/firm/intake', 'name=Dana', { 'content-type': 'text/plain' }), 415, /must be JSON/);
+  });
+
+  it('refuses unknown and retired forms and unknown workspaces with 404', async () => {
+    await refused(() => post('/m/contact-forms/firm/nope', submission({})), 404, /no active form "nope"/);
+    await refused(() => post('/m/contact-forms/firm/retired', submission({})), 404, /no active form "retired"/);
+    await refused(() => post('/m/contact-forms/nowhere/intake', submission({})), 404, /unknown workspace "nowhere"/);
+  });
+
+  it('drops a submission whose honeypot is filled, telling the bot nothing', async () => {
+    const before = await rowCounts(t, TABLES);
+    const res = await post('/m/contact-forms/firm/intake', submission({}, { website: 'http://spam.example' }));
+    assert.equal(res.status, 202);
+    assert.deepEqual(await rowCounts(t, TABLES), before);
+  });
+
+  it('refuses a flood from one address past five a minute per form', async () => {
+    let status = 0;
+    for (let i = 0; i < 6 && status !== 429; i++) {
+      status = (await http.post('/m/contact-forms/other/intake', submission({ email: `flood${i}@example.com` }), {}, '127.0.1.1'))
+        .status;
+    }
+    assert.equal(status, 429);
+    await refused(
+      () => http.post('/m/contact-forms/other/intake', submission({ email: 'late@example.com' }), {}, '127.0.1.1'),
+      429,
+      /at most 5 per 60 s/,
+    );
+  });
+});
