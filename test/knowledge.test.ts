@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import type { Server } from 'node:http';
+import { EventOperations } from '../platform/events/index.js';
 import { GatewayError } from '../platform/gateway/index.js';
+import { AdminClient, adminApp, serveLocally } from './support/admin.js';
 import { freshDatabase, onServer, type TestDatabase } from './support/database.js';
 import { actor, testPlatform, type TestPlatform } from './support/platform.js';
 import { pluginDir } from './support/plugins.js';
@@ -33,7 +36,7 @@ describe(`the Knowledge module (${onServer ? 'server' : 'embedded'} database)`, 
     await p.market.lifecycle.install('knowledge', undefined, actor);
     for (const ws of [a, b]) await p.market.lifecycle.enable('knowledge', ws.slug, undefined, actor);
     await p.add(
-      pluginDir('asker', (m) => (m.dependencies = { knowledge: '^0.1.0' })),
+      pluginDir('asker', (m) => (m.dependencies = { knowledge: '^0.2.0' })),
       'asker',
       [a.slug, b.slug],
     );
@@ -102,5 +105,66 @@ describe(`the Knowledge module (${onServer ? 'server' : 'embedded'} database)`, 
       ),
     );
     assert.equal(Number(index.n), 1);
+  });
+
+  describe('entries written in the admin', () => {
+    let server: Server;
+    let admin: AdminClient;
+    const PASSWORD = 'correct horse battery';
+    const told = async () =>
+      (await new EventOperations(t.db).list({ workspace: a.slug, name: 'knowledge.entry_updated' }))
+        .reverse()
+        .map((e) => e.payload as { entryId: string; action: string; title: string; published: boolean });
+
+    before(async () => {
+      await t.entities.users.create({ email: 'editor@kb.test', password: PASSWORD });
+      await t.entities.users.grant({ email: 'editor@kb.test', workspace: a.slug, role: 'owner' });
+      const guard = `export default async function guard(change) {
+  if (change.row?.title === 'forbidden') throw new Error('the guard refuses this title');
+}
+`;
+      await p.add(
+        pluginDir('guarded', (m) => (m.tables[0].onChange = 'handlers/guard.js'), { 'handlers/guard.js': guard }),
+        'guarded',
+        [a.slug],
+      );
+      ({ server } = await serveLocally(adminApp(t, p)));
+      admin = new AdminClient(`http://127.0.0.1:${(server.address() as { port: number }).port}`);
+      assert.equal((await admin.post('/admin/login', { email: 'editor@kb.test', password: PASSWORD })).status, 303);
+    });
+    after(() => server?.close());
+
+    it('emit knowledge.entry_updated when created, edited and deleted, in the same transaction', async () => {
+      const made = await admin.post('/admin/api/resources/knowledge.kb_entries/actions/new', {
+        title: 'Parking',
+        body: 'Free parking behind the building.',
+        published: 'true',
+      });
+      const id = ((await made.json()) as { record: { id: string } }).record.id;
+      await admin.post(`/admin/api/resources/knowledge.kb_entries/records/${id}/edit`, { title: 'Parking and access' });
+      await admin.post(`/admin/api/resources/knowledge.kb_entries/records/${id}/delete`, {});
+      assert.deepEqual(await told(), [
+        { entryId: id, action: 'created', title: 'Parking', published: true },
+        { entryId: id, action: 'updated', title: 'Parking and access', published: true },
+        { entryId: id, action: 'deleted', title: '', published: false },
+      ]);
+    });
+
+    it("a module's failing change handler undoes the admin's write", async () => {
+      const count = async () =>
+        Number(
+          (
+            await t.db.unit({ role: 'connection' }, () => t.db.rows<{ n: string }>('SELECT count(*) AS n FROM mod_guarded.notes'))
+          )[0].n,
+        );
+      const refused = await admin.post('/admin/api/resources/guarded.notes/actions/new', { title: 'forbidden' });
+      const answer = (await refused.json()) as { notice?: { type: string }; record: { baseError?: { message: string } } };
+      assert.equal(answer.notice?.type, 'error', JSON.stringify(answer.notice));
+      assert.match(answer.record.baseError!.message, /guarded refused this change: the guard refuses this title/);
+      assert.equal(await count(), 0);
+      const fine = await admin.post('/admin/api/resources/guarded.notes/actions/new', { title: 'allowed' });
+      assert.equal(fine.status, 200);
+      assert.equal(await count(), 1);
+    });
   });
 });

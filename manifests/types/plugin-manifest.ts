@@ -97,6 +97,10 @@ export interface Table {
   name: string;
   label?: string;
   /**
+   * Runs as the module, in the same transaction, after a row is created, updated or deleted from outside the module's code (the admin).
+   */
+  onChange?: string;
+  /**
    * JSON Schema of a row: its properties are the columns; required ones are NOT NULL.
    */
   schema: {

@@ -9,6 +9,7 @@ import {
 import { Model, type ModelStatic } from 'sequelize';
 import { quoteIdent, type Database, type Scope } from '../db/index.js';
 import { UUID } from '../entities/index.js';
+import type { TableChange } from '../gateway/index.js';
 
 export type AnyModel = ModelStatic<Model<Record<string, unknown>, Record<string, unknown>>>;
 
@@ -22,6 +23,8 @@ export interface ResourceScope {
   workspaceKey: string;
   /** The default sort, on an indexed column. */
   sort: { sortBy: string; direction: 'asc' | 'desc' };
+  /** Told of every write, inside the write's transaction: a failure undoes the write. */
+  onChange?: (change: TableChange) => Promise<void>;
 }
 
 /** A prefix no attribute has: the page statement's extra columns. */
@@ -265,6 +268,7 @@ export class ScopedResource extends SequelizeResource {
     return this.within(async () => {
       try {
         const row = await this.model.create({ ...this.values(params), ...this.workspace });
+        await this.changed('created', row);
         return row.toJSON();
       } catch (err) {
         throw refusal(err);
@@ -278,6 +282,7 @@ export class ScopedResource extends SequelizeResource {
       if (!row) throw new AdminNotFound(`no record ${id} here`, 'update');
       try {
         await row.update(this.values(params));
+        await this.changed('updated', row);
       } catch (err) {
         throw refusal(err);
       }
@@ -290,7 +295,23 @@ export class ScopedResource extends SequelizeResource {
       const row = await this.one(id);
       if (!row) throw new AdminNotFound(`no record ${id} here`, 'delete');
       await row.destroy();
+      await this.tell({ action: 'deleted', id, row: null });
     });
+  }
+
+  private changed(action: TableChange['action'], row: Model<Record<string, unknown>>): Promise<void> {
+    return this.tell({ action, id: String(row.get('id')), row: row.toJSON() });
+  }
+
+  /** A module's refusal of the write is shown to the admin as its reason, not as a server error. */
+  private async tell(change: TableChange): Promise<void> {
+    try {
+      await this.scope.onChange?.(change);
+    } catch (err) {
+      const message = `${this.scope.id.split('.')[0]} refused this change: ${(err as Error).message}`;
+      // A field error too: AdminJS reports a write with only a base error as done.
+      throw new AdminValidationError({ record: { message } }, { message });
+    }
   }
 }
 

@@ -4,7 +4,7 @@ import { buildRouter } from '@adminjs/express';
 import type { Router } from 'express';
 import type { Database } from '../db/index.js';
 import type { Entities, MembershipRole } from '../entities/index.js';
-import type { ModuleRuntime } from '../gateway/index.js';
+import type { ModuleRuntime, TableChange } from '../gateway/index.js';
 import type { LayoutDefinition, Theme } from '../manifests/index.js';
 import { moduleNames, type Marketplace } from '../registry/index.js';
 import { ScopedResource, type AnyModel, type ResourceScope } from './scoped-resource.js';
@@ -130,13 +130,14 @@ export class AdminScreens {
         created: string;
         list?: string[];
         actions?: Record<string, object>;
+        onChange?: ResourceScope['onChange'];
       },
     ): void => {
       const layout = layouts.get(id);
       const sort = layout?.sort
         ? { sortBy: layout.sort.property, direction: layout.sort.direction ?? 'asc' }
         : { sortBy: defaults.created, direction: 'desc' as const };
-      const resource = new ScopedResource(model, { db: this.db, unit, id, workspaceKey, sort });
+      const resource = new ScopedResource(model, { db: this.db, unit, id, workspaceKey, sort, onChange: defaults.onChange });
       const hidden = layout?.navigation?.hidden === true;
       resources.push({
         resource,
@@ -199,6 +200,9 @@ export class AdminScreens {
             label: table.label ?? table.name,
             // Without a layout: the manifest's columns in its order, then when the row was made.
             list: [...Object.keys(table.schema.properties).slice(0, 6), 'created_at'],
+            ...(table.onChange && {
+              onChange: (change: TableChange) => this.runtime.tableChanged(row, table.name, workspaceId, change),
+            }),
           },
         );
       }

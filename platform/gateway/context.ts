@@ -55,6 +55,15 @@ export interface RunOptions {
 
 export type GatewayHandler = (input: unknown, ctx: ModuleContext) => Promise<unknown>;
 
+/** A row of a module table written from outside the module: what its `onChange` handler receives. */
+export interface TableChange {
+  action: 'created' | 'updated' | 'deleted';
+  id: string;
+  /** The row after the write; null once deleted. */
+  row: Record<string, unknown> | null;
+}
+export type TableChangeHandler = (change: TableChange & { table: string }, ctx: ModuleContext) => Promise<void>;
+
 /**
  * The only way plugin code reaches data. Each run is one transaction (or a savepoint inside the
  * caller's) that sets the module's runtime role and the workspace, transaction-locally.
@@ -177,6 +186,17 @@ export class ModuleRuntime {
         },
       },
     };
+  }
+
+  /**
+   * Runs a table's declared `onChange` handler for a write made outside the module's code (the
+   * admin's), as the module, inside the writer's transaction: if it fails, the write is undone.
+   */
+  async tableChanged(row: RegistryRow, table: string, workspaceId: string, change: TableChange): Promise<void> {
+    const entry = row.manifest.tables?.find((t) => t.name === table)?.onChange;
+    if (!entry) return;
+    const handler = await loadHandler<TableChangeHandler>(await moduleRoot(this.config, this.marketplace.registry, row), entry);
+    await this.run(row.moduleId, { workspaceId }, (ctx) => handler({ table, ...change }, ctx));
   }
 
   /** A module version's table models (the admin's resources use them too). */

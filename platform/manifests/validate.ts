@@ -121,6 +121,7 @@ function semanticProblems(m: PluginManifest, context: ValidationContext, schemas
       }),
     );
     vendorSchema(t.schema, `${path}/schema`);
+    if (t.onChange !== undefined) entry(t.onChange, `${path}/onChange`);
   });
 
   const emits = m.events?.emits ?? [];
