@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import type { Server } from 'node:http';
-import { createApp, listen } from '../platform/http/index.js';
-import { createModuleRoutes, RouteSecrets, sign } from '../platform/routes/index.js';
+import { RouteSecrets, sign } from '../platform/routes/index.js';
 import { freshDatabase, onServer, type TestDatabase } from './support/database.js';
+import { expectRefused, routeServer } from './support/modules.js';
 import { actor, testPlatform, type TestPlatform } from './support/platform.js';
 import { pluginDir } from './support/plugins.js';
 
@@ -31,7 +30,7 @@ const READ_HANDLER = `export default async function read(request, ctx) {
 describe(`module routes under /m/<id>/ (${onServer ? 'server' : 'embedded'} database)`, () => {
   let t: TestDatabase;
   let p: TestPlatform;
-  let server: Server;
+  let close: () => void;
   let base: string;
   let secrets: RouteSecrets;
 
@@ -49,15 +48,8 @@ describe(`module routes under /m/<id>/ (${onServer ? 'server' : 'embedded'} data
       );
       return row;
     });
-  /** Sends a bad request and checks the refusal names what was wrong and wrote nothing. */
-  const refused = async (send: () => Promise<Response>, status: number, mention: RegExp) => {
-    const before = await counts();
-    const res = await send();
-    const body = (await res.json()) as { error: string };
-    assert.equal(res.status, status, body.error);
-    assert.match(body.error, mention);
-    assert.deepEqual(await counts(), before, 'a refused request wrote nothing');
-  };
+  const refused = (send: () => Promise<Response>, status: number, mention: RegExp) =>
+    expectRefused(counts, send, status, mention);
 
   before(async () => {
     t = await freshDatabase();
@@ -108,18 +100,10 @@ describe(`module routes under /m/<id>/ (${onServer ? 'server' : 'embedded'} data
     );
     await p.add(dir, 'inbox', ['shop', 'other', 'flood']);
     secrets = new RouteSecrets(t.db, t.entities, p.market.registry);
-    const modules = createModuleRoutes({
-      db: t.db,
-      entities: t.entities,
-      marketplace: p.market,
-      runtime: p.runtime,
-      config: t.config,
-    });
-    server = await listen(createApp({ mode: onServer ? 'server' : 'embedded', seed: 'skipped', modules }), '127.0.0.1', 0);
-    base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    ({ base, close } = await routeServer(t, p));
   });
   after(async () => {
-    server?.close();
+    close?.();
     await t.drop();
   });
 

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import http, { type Server } from 'node:http';
 import { createApp, listen } from '../../platform/http/index.js';
 import { createModuleRoutes } from '../../platform/routes/index.js';
@@ -77,4 +78,19 @@ export async function rowCounts(t: TestDatabase, tables: string[]): Promise<Reco
       counts[table] = Number((await t.db.rows<{ n: string }>(`SELECT count(*) AS n FROM ${table}`))[0].n);
     return counts;
   });
+}
+
+/** Sends a bad request and checks that the refusal has the status, names what was wrong, and wrote nothing. */
+export async function expectRefused(
+  counts: () => Promise<unknown>,
+  send: () => Promise<Response>,
+  status: number,
+  mention: RegExp,
+): Promise<void> {
+  const before = await counts();
+  const res = await send();
+  const body = (await res.json()) as { error: string };
+  assert.equal(res.status, status, body.error);
+  assert.match(body.error, mention);
+  assert.deepEqual(await counts(), before, 'a refused request wrote nothing');
 }
