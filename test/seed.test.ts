@@ -17,6 +17,7 @@ describe(`demo seed (${onServer ? 'server' : 'embedded'} database)`, () => {
       password: 'demo password 123',
       marketplace: p.market,
       runtime: p.runtime,
+      config: t.config,
     });
     assert.deepEqual(report, {
       workspaces: 3,
@@ -24,8 +25,9 @@ describe(`demo seed (${onServer ? 'server' : 'embedded'} database)`, () => {
       memberships: 5,
       billingAccounts: 1,
       subscriptions: 3,
-      modulesEnabled: 2,
-      moduleRows: 5,
+      modulesEnabled: 8,
+      moduleRows: 11,
+      moduleRequests: 15,
       contacts: 10_000,
     });
     const agency = await t.entities.workspaces.bySlug('agency');
@@ -33,7 +35,8 @@ describe(`demo seed (${onServer ? 'server' : 'embedded'} database)`, () => {
     const clientB = await t.entities.workspaces.bySlug('client-b');
     assert.equal(clientA.parentId, agency.id);
     assert.equal(clientB.parentId, agency.id);
-    assert.equal((await t.entities.contacts.count(clientA.id)) + (await t.entities.contacts.count(clientB.id)), 10_000);
+    // The demo's 10,000, and the six people the modules' demo activity captured (four in client-a, two in client-b).
+    assert.equal((await t.entities.contacts.count(clientA.id)) + (await t.entities.contacts.count(clientB.id)), 10_006);
     const owner = await t.entities.users.verifyPassword('owner@agency.demo', 'demo password 123');
     assert.ok(owner, 'the agency owner signs in with the demo password');
     assert.equal(await t.entities.users.roleIn(owner.id, agency.id), 'owner');
@@ -44,10 +47,36 @@ describe(`demo seed (${onServer ? 'server' : 'embedded'} database)`, () => {
     assert.equal((await t.entities.billing.accountFor(clientA.id))?.workspaceId, agency.id);
     const enabled = async (id: string) =>
       (await p.market.lifecycle.installations(id)).filter((i) => i.enabled).map((i) => i.moduleId);
-    assert.deepEqual(await enabled(clientA.id), ['knowledge']);
-    assert.deepEqual(await enabled(clientB.id), [], 'the two clients show different modules');
+    assert.deepEqual(await enabled(clientA.id), ['chat', 'contact-forms', 'knowledge', 'logiclegal', 'voice']);
+    assert.deepEqual(await enabled(clientB.id), ['contact-forms'], 'the two clients show different modules');
     const entries = await p.runtime.run('knowledge', { workspaceId: clientA.id }, (ctx) => ctx.models.kb_entries.count());
-    assert.equal(entries, 4);
+    assert.equal(entries, 5);
+  });
+
+  it("exercises all five modules through their own routes: one person's form, chat and call are one contact, qualified", async () => {
+    const clientA = await t.entities.workspaces.bySlug('client-a');
+    await p.dispatcher().drain();
+    const dana = await t.entities.contacts.findByIdentity(clientA.id, 'email', 'dana.reyes@example.com');
+    assert.ok(dana);
+    assert.deepEqual([...new Set(dana.provenance.map((touch) => touch.module))].sort(), [
+      'chat',
+      'contact-forms',
+      'logiclegal',
+      'voice',
+    ]);
+    assert.equal(dana.qualificationStatus, 'qualified');
+    const outcomes = await t.db.app(clientA.id, () =>
+      t.db.rows<{ name: string; n: string }>(
+        "SELECT name, count(*) AS n FROM events WHERE name LIKE 'logiclegal.%' GROUP BY name ORDER BY name",
+      ),
+    );
+    assert.deepEqual(
+      outcomes.map((o) => o.name),
+      ['logiclegal.prospect_qualified', 'logiclegal.prospect_rejected'],
+      'some leads qualify, some do not',
+    );
+    const hits = await t.db.app(null, () => t.db.rows<{ n: string }>('SELECT count(*) AS n FROM route_hits'));
+    assert.equal(Number(hits[0].n), 0, 'the rate limits start afresh after the seed');
   });
 
   it('changes nothing when run again', async () => {
@@ -58,6 +87,7 @@ describe(`demo seed (${onServer ? 'server' : 'embedded'} database)`, () => {
       password: 'another password 456',
       marketplace: p.market,
       runtime: p.runtime,
+      config: t.config,
     });
     assert.deepEqual(report, {
       workspaces: 0,
@@ -67,6 +97,7 @@ describe(`demo seed (${onServer ? 'server' : 'embedded'} database)`, () => {
       subscriptions: 0,
       modulesEnabled: 0,
       moduleRows: 0,
+      moduleRequests: 0,
       contacts: 0,
     });
     assert.deepEqual(await rowCounts(t.db), before);

@@ -17,12 +17,18 @@ export interface DemoData {
     billingEmail?: string;
   }[];
   subscriptions: { account: string; workspace: string; plan: string; modules: string[]; status: SubscriptionStatus }[];
-  /** Bundled modules (plugins/) to install and enable, and rows of their tables per workspace (written through the module, only where its table is empty). */
+  /**
+   * Bundled modules (plugins/) to install and enable; rows of their tables per workspace (written
+   * through the module, only where its table is empty); and requests to their public routes per
+   * workspace (sent once, when the seed enables the module there).
+   */
   modules: {
     module: string;
     workspaces: string[];
-    settings?: Record<string, unknown>;
+    /** Per workspace slug, or "*" for every workspace without its own. */
+    settings?: Record<string, Record<string, unknown>>;
     rows?: Record<string, Record<string, Record<string, unknown>[]>>;
+    requests?: Record<string, DemoRequest[]>;
   }[];
   contacts: {
     perWorkspace: Record<string, number>;
@@ -32,6 +38,14 @@ export interface DemoData {
     statuses: QualificationStatus[];
     areaCodes: string[];
   };
+}
+
+/** A request to a module's route: the path below /m/<module id>, and whether to sign it with the workspace's secret. */
+export interface DemoRequest {
+  method: 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  body: unknown;
+  signed?: boolean;
 }
 
 /** This file runs from `dist/platform/seed/`; the data stays in the repository's `seeds/`. */

@@ -2,10 +2,12 @@ import cliProgress from 'cli-progress';
 import type { Database } from '../db/index.js';
 import type { ContactInput, Entities } from '../entities/index.js';
 import { NotFoundError } from '../errors/index.js';
+import type { PlinthConfig } from '../config/index.js';
 import type { ModuleRuntime } from '../gateway/index.js';
 import type { Marketplace } from '../registry/index.js';
 import { loadShippedRecords } from '../records/index.js';
 import { loadDemoData, type DemoData } from './demo-data.js';
+import { sendDemoRequests } from './requests.js';
 
 export { loadDemoData, type DemoData } from './demo-data.js';
 export { demoPassword } from './password.js';
@@ -17,6 +19,7 @@ export interface SeedOptions {
   /** Where the demo's modules come from and run: bundled modules are registered, installed and enabled through the lifecycle. */
   marketplace: Marketplace;
   runtime: ModuleRuntime;
+  config: PlinthConfig;
   /** Show a progress bar on stderr (when it is a terminal). */
   progress?: boolean;
 }
@@ -29,6 +32,7 @@ export interface SeedReport {
   subscriptions: number;
   modulesEnabled: number;
   moduleRows: number;
+  moduleRequests: number;
   contacts: number;
 }
 
@@ -55,6 +59,7 @@ export async function seedDemo(db: Database, entities: Entities, options: SeedOp
     subscriptions: 0,
     modulesEnabled: 0,
     moduleRows: 0,
+    moduleRequests: 0,
     contacts: 0,
   };
   const ids = new Map<string, string>();
@@ -98,22 +103,35 @@ export async function seedDemo(db: Database, entities: Entities, options: SeedOp
     });
     report.subscriptions++;
   }
-  await seedModules(data, ids, options, report);
+  await seedModules(db, entities, data, ids, options, report);
   report.contacts = await seedContacts(db, entities, data, ids, options.progress ?? false);
   return report;
 }
 
-/** Installs and enables the demo's modules where they are not yet, and writes their demo rows where a table is still empty. */
-async function seedModules(data: DemoData, ids: Map<string, string>, options: SeedOptions, report: SeedReport): Promise<void> {
-  const { marketplace, runtime } = options;
+/**
+ * Installs and enables the demo's modules where they are not yet, writes their demo rows where a
+ * table is still empty, and sends their demo requests where the seed has just enabled them.
+ */
+async function seedModules(
+  db: Database,
+  entities: Entities,
+  data: DemoData,
+  ids: Map<string, string>,
+  options: SeedOptions,
+  report: SeedReport,
+): Promise<void> {
+  const { marketplace, runtime, config } = options;
   if (data.modules.length > 0) await marketplace.registry.registerBundled();
+  const sequences = [];
   for (const m of data.modules) {
     if (!(await marketplace.registry.installed(m.module))) await marketplace.lifecycle.install(m.module, undefined, SEED_ACTOR);
     for (const slug of m.workspaces) {
       const installations = await marketplace.lifecycle.installations(ids.get(slug)!);
       if (installations.some((i) => i.moduleId === m.module && i.enabled)) continue;
-      await marketplace.lifecycle.enable(m.module, slug, m.settings, SEED_ACTOR);
+      await marketplace.lifecycle.enable(m.module, slug, m.settings?.[slug] ?? m.settings?.['*'], SEED_ACTOR);
       report.modulesEnabled++;
+      const requests = m.requests?.[slug];
+      if (requests) sequences.push({ module: m.module, workspace: slug, requests });
     }
     for (const [slug, tables] of Object.entries(m.rows ?? {})) {
       await runtime.run(m.module, { workspaceId: ids.get(slug)! }, async (ctx) => {
@@ -127,6 +145,8 @@ async function seedModules(data: DemoData, ids: Map<string, string>, options: Se
       });
     }
   }
+  // After every module is enabled and has its rows: a chat answers from Knowledge, LogicLegal hears every lead.
+  report.moduleRequests = await sendDemoRequests({ db, entities, marketplace, runtime, config }, sequences);
 }
 
 async function seedContacts(

@@ -86,10 +86,11 @@ const SHELL_TABLES = [
   'subscriptions',
 ];
 
-export async function rowCounts(db: Database): Promise<Record<string, number>> {
-  return db.unit({ role: 'owner' }, async () => {
+export async function rowCounts(db: Database, tables: readonly string[] = SHELL_TABLES): Promise<Record<string, number>> {
+  // As the connecting role, which sees every schema (modules' too) and every row.
+  return db.unit({ role: 'connection' }, async () => {
     const counts: Record<string, number> = {};
-    for (const table of SHELL_TABLES) {
+    for (const table of tables) {
       const [row] = await db.rows<{ n: string }>(`SELECT count(*) AS n FROM ${table}`);
       counts[table] = Number(row.n);
     }

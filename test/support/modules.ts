@@ -70,16 +70,6 @@ export async function subscribe(t: TestDatabase, workspaceId: string, modules: s
   });
 }
 
-/** Row counts of a test database, read as the connecting role (it sees every schema and row). */
-export async function rowCounts(t: TestDatabase, tables: string[]): Promise<Record<string, number>> {
-  return t.db.unit({ role: 'connection' }, async () => {
-    const counts: Record<string, number> = {};
-    for (const table of tables)
-      counts[table] = Number((await t.db.rows<{ n: string }>(`SELECT count(*) AS n FROM ${table}`))[0].n);
-    return counts;
-  });
-}
-
 /** Sends a bad request and checks that the refusal has the status, names what was wrong, and wrote nothing. */
 export async function expectRefused(
   counts: () => Promise<unknown>,

@@ -15,7 +15,7 @@ export function seedCommand(program: Command): void {
         await migrateUp(db);
         const { password, file } = demoPassword(config);
         const runtime = new ModuleRuntime(db, entities, marketplace, config, bus);
-        const report = await seedDemo(db, entities, { password, marketplace, runtime, progress: process.stderr.isTTY });
+        const report = await seedDemo(db, entities, { password, marketplace, runtime, config, progress: process.stderr.isTTY });
         console.log(
           Object.entries(report)
             .map(([what, n]) => `${what}: ${n} added`)

@@ -62,6 +62,7 @@ export function serveCommand(program: Command): void {
             password: demo.password,
             marketplace,
             runtime,
+            config,
             progress: process.stderr.isTTY,
           });
           state.seed = 'done';

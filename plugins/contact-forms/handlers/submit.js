@@ -28,7 +28,13 @@ export default async function submit(request, ctx) {
 
   const at = new Date().toISOString();
   const consents = form.consent_text ? consentRecord(form, who, { page, at }) : null;
-  const { contact } = await ctx.contacts.upsert({ ...who, consent: consents?.contact, channel: 'web-form', ref: form.slug });
+  const { contact } = await ctx.contacts.upsert({
+    ...who,
+    defaultCountry: ctx.settings.defaultCountry,
+    consent: consents?.contact,
+    channel: 'web-form',
+    ref: form.slug,
+  });
   const [submission] = await ctx.query(
     `INSERT INTO contact_submissions (workspace_id, form_id, contact_id, data, consent, page)
      VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
