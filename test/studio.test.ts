@@ -355,16 +355,28 @@ describe(`the admin studio: editors, marketplace, event log, contact 360 (${onSe
         dashboard: [
           { kind: 'count', title: 'Notes' },
           { kind: 'per_day', title: 'Notes per day', event: 'jotter.note_added', days: 7 },
+          {
+            kind: 'per_day',
+            title: 'Activity',
+            days: 3,
+            series: [
+              { label: 'Notes', events: ['jotter.note_added'] },
+              { label: 'Enabled', events: ['plinth.module_enabled', 'plinth.module_disabled'] },
+            ],
+          },
         ],
       });
       assert.equal(res.status, 200, JSON.stringify(res.body));
       const declared = (await owner.json(`${API}/dashboard`)).body.widgets;
       assert.deepEqual(
         declared.map((w: { title: string }) => w.title),
-        ['Notes', 'Notes per day'],
+        ['Notes', 'Notes per day', 'Activity'],
       );
       assert.equal(declared[0].value, 2, "A's notes only");
       assert.equal(declared[1].days.at(-1).count, 2);
+      const [notes, enabled] = declared[2].series;
+      assert.deepEqual([notes.label, notes.days.length, notes.days.at(-1).count], ['Notes', 3, 2]);
+      assert.ok(enabled.days.at(-1).count >= 1, 'each series counts its own events');
       assert.equal((await owner.send('DELETE', `${API}/layouts/jotter.notes`)).status, 204);
     });
   });
