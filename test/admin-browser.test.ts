@@ -47,7 +47,20 @@ describe(`the admin in a browser (${onServer ? 'server' : 'embedded'} database)`
       await giveTheme(t, ws.id, { branding: { companyName: company }, colors: { primary100: primary } });
     }
     await p.add(
-      pluginDir('ledger', (m) => (m.name = 'Ledger Book')),
+      pluginDir('ledger', (m) => {
+        m.name = 'Ledger Book';
+        m.screens[0].dashboard = [
+          { kind: 'count', title: 'Contacts', resource: 'contacts' },
+          {
+            kind: 'per_day',
+            title: 'Activity',
+            series: [
+              { label: 'Notes', events: ['ledger.note_added'] },
+              { label: 'Modules enabled', events: ['plinth.module_enabled'] },
+            ],
+          },
+        ];
+      }),
       'ledger',
       [a.slug],
     );
@@ -204,6 +217,11 @@ describe(`the admin in a browser (${onServer ? 'server' : 'embedded'} database)`
     const page = await signIn('owner@web-a.test');
     await page.waitForSelector('[data-testid=widget-count]');
     assert.match(await page.locator('[data-testid=widget-count]').innerText(), /Contacts\s+1/);
+    const totals = await page.locator('[data-testid=series-total]').allInnerTexts();
+    assert.equal(totals.length, 2, totals.join(' | '));
+    assert.match(totals[0], /Notes: [1-9]/);
+    assert.match(totals[1], /Modules enabled: [1-9]/);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'alpha-dashboard-series.png') });
     await page.goto(`${base}/admin/pages/events`);
     await page.waitForSelector('[data-testid=events] >> text=ledger.note_added');
     await page.screenshot({ path: path.join(ARTIFACTS, 'alpha-event-log.png') });

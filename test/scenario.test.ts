@@ -156,7 +156,6 @@ describe(`one contact across all five modules (${onServer ? 'server' : 'embedded
         'chat.message_received',
         'logiclegal.prospect_qualified',
         'voice.call_completed',
-        'logiclegal.prospect_qualified',
       ],
     );
   });

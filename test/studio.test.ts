@@ -374,6 +374,7 @@ describe(`the admin studio: editors, marketplace, event log, contact 360 (${onSe
       );
       assert.equal(declared[0].value, 2, "A's notes only");
       assert.equal(declared[1].days.at(-1).count, 2);
+      assert.equal(declared[2].days, undefined, 'a widget with series has its days in each series');
       const [notes, enabled] = declared[2].series;
       assert.deepEqual([notes.label, notes.days.length, notes.days.at(-1).count], ['Notes', 3, 2]);
       assert.ok(enabled.days.at(-1).count >= 1, 'each series counts its own events');

@@ -38,9 +38,10 @@ async function widgets(db: StudioDeps['db'], workspaceId: string, screens: Studi
   for (const widget of declared.length > 0 ? declared : FALLBACK) {
     const entry = widget.resource ? screens.catalog.get(widget.resource) : undefined;
     if (widget.kind === 'per_day' && widget.series) {
+      const { days = 14, ...rest } = widget;
       const series = [];
-      for (const s of widget.series) series.push({ ...s, days: await perDay(db, workspaceId, s.events, widget.days ?? 14) });
-      widgets.push({ ...widget, series });
+      for (const s of widget.series) series.push({ ...s, days: await perDay(db, workspaceId, s.events, days) });
+      widgets.push({ ...rest, series });
     } else if (widget.kind === 'per_day') {
       const events = widget.event ? [widget.event] : null;
       widgets.push({ ...widget, days: await perDay(db, workspaceId, events, widget.days ?? 14) });

@@ -6,7 +6,7 @@ const EVIDENCE_CHARS = 20_000;
 /**
  * Runs for every lead a form, a chat or a call captures: adds what the prospect said to their
  * evidence, scores it against this workspace's rules, updates the contact's status and lead
- * score through the shell, and emits the outcome when it changed.
+ * score through the shell, and emits the outcome when it changed (qualified or rejected).
  */
 export default async function onLead(event, ctx) {
   const { contactId, text } = event.payload;
@@ -35,7 +35,8 @@ export default async function onLead(event, ctx) {
       evidence,
     ],
   );
-  if (before && before.status === outcome.status && Number(before.score) === outcome.score) return;
+  const changed = !before || before.status !== outcome.status;
+  if (!changed && Number(before.score) === outcome.score) return;
   const identity = contact.emails.length > 0 ? { emails: contact.emails.slice(0, 1) } : { phones: contact.phones.slice(0, 1) };
   await ctx.contacts.upsert({
     ...identity,
@@ -44,6 +45,8 @@ export default async function onLead(event, ctx) {
     channel: 'assessment',
     ref: prospect.id,
   });
+  // The outcome is news only when it changes; a new score alone is kept on the contact.
+  if (!changed) return;
   await ctx.events.emit(
     outcome.status === 'qualified' ? 'logiclegal.prospect_qualified' : 'logiclegal.prospect_rejected',
     {
