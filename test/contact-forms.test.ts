@@ -139,11 +139,17 @@ describe(`the Contact Forms module (${onServer ? 'server' : 'embedded'} database
     await refused(() => post('/m/contact-forms/nowhere/intake', submission({})), 404, /unknown workspace "nowhere"/);
   });
 
-  it('drops a submission whose honeypot is filled, telling the bot nothing', async () => {
+  it('drops a submission whose honeypot is filled, answering as to a person', async () => {
     const before = await rowCounts(t.db, TABLES);
-    const res = await post('/m/contact-forms/firm/intake', submission({}, { website: 'http://spam.example' }));
-    assert.equal(res.status, 202);
-    assert.deepEqual(await rowCounts(t.db, TABLES), before);
+    const person = await post('/m/contact-forms/firm/intake', submission({ email: 'real@example.com' }));
+    const afterPerson = await rowCounts(t.db, TABLES);
+    const bot = await post(
+      '/m/contact-forms/firm/intake',
+      submission({ email: 'bot@example.com' }, { website: 'http://spam.example' }),
+    );
+    assert.deepEqual([bot.status, await bot.json()], [person.status, await person.json()], 'the bot cannot tell');
+    assert.notDeepEqual(afterPerson, before);
+    assert.deepEqual(await rowCounts(t.db, TABLES), afterPerson, "the bot's submission left nothing");
   });
 
   it('refuses a flood from one address past five a minute per form', async () => {

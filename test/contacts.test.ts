@@ -33,6 +33,20 @@ describe(`contacts: upsert by identity (${onServer ? 'server' : 'embedded'} data
     assert.equal(contact.qualificationStatus, 'new');
   });
 
+  it('never turns a withdrawn or denied consent back into granted by a capture, but records a withdrawal', async () => {
+    const capture = (consent: Record<string, { status: 'granted' | 'denied' | 'withdrawn' }>) =>
+      t.entities.contacts.upsert(workspaceId, { emails: ['optout@example.com'], source: { module: 'contact-forms' }, consent });
+    await capture({ email: { status: 'granted' }, sms: { status: 'denied' } });
+    assert.equal((await capture({ email: { status: 'withdrawn' } })).contact.consent.email.status, 'withdrawn');
+    const again = (await capture({ email: { status: 'granted' }, sms: { status: 'granted' }, phone: { status: 'granted' } }))
+      .contact;
+    assert.deepEqual(
+      [again.consent.email.status, again.consent.sms.status, again.consent.phone.status],
+      ['withdrawn', 'denied', 'granted'],
+      'a form anyone can fill re-grants nothing the person withdrew or denied',
+    );
+  });
+
   it('converges a second capture of the same email (other case) on the same contact and appends provenance', async () => {
     const first = await t.entities.contacts.upsert(workspaceId, { emails: ['grace@navy.example'], source: { module: 'chat' } });
     const second = await t.entities.contacts.upsert(workspaceId, {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { RouteSecrets, sign } from '../platform/routes/index.js';
 import { freshDatabase, onServer, type TestDatabase } from './support/database.js';
 import { expectRefused, routeServer } from './support/modules.js';
@@ -6,12 +7,14 @@ import { actor, testPlatform, type TestPlatform } from './support/platform.js';
 import { pluginDir } from './support/plugins.js';
 
 const NOTE_HANDLER = `export default async function addNote(request, ctx) {
-  const { title, email, refuse, crash } = request.body;
+  const { title, email, refuse, crash, weird } = request.body;
   const [note] = await ctx.query('INSERT INTO notes (workspace_id, title) VALUES ($1, $2) RETURNING id', [ctx.workspace.id, title]);
   if (email) await ctx.contacts.upsert({ emails: [email], channel: 'web' });
   await ctx.events.emit('inbox.note_added', { noteId: note.id, title });
   if (refuse) return { status: 422, body: { error: 'refused after writing' } };
   if (crash) throw new Error('secret internals');
+  if (weird === 'status') return { status: 1000 };
+  if (weird === 'body') return { status: 201, body: { big: 1n } };
   return { status: 201, body: { noteId: note.id, workspace: ctx.workspace.slug } };
 }
 `;
@@ -39,6 +42,19 @@ describe(`module routes under /m/<id>/ (${onServer ? 'server' : 'embedded'} data
       method: 'POST',
       headers: { 'content-type': 'application/json', ...headers },
       body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+  /** A POST whose body comes in chunks, with no Content-Length to refuse it by. */
+  const chunked = (path: string, body: string) =>
+    new Promise<Response>((resolve, reject) => {
+      const req = http.request(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (c: Buffer) => parts.push(c));
+        res.on('end', () => resolve(new Response(Buffer.concat(parts), { status: res.statusCode })));
+      });
+      // The server may answer and close before the whole body is out: that is the point.
+      req.on('error', (err) => (req.writableEnded ? undefined : reject(err)));
+      for (let i = 0; i < body.length; i += 8192) req.write(body.slice(i, i + 8192));
+      req.end();
     });
   const counts = async () =>
     t.db.unit({ role: 'connection' }, async () => {
@@ -75,6 +91,7 @@ describe(`module routes under /m/<id>/ (${onServer ? 'server' : 'embedded'} data
                 email: { type: 'string' },
                 refuse: { type: 'boolean' },
                 crash: { type: 'boolean' },
+                weird: { enum: ['status', 'body'] },
               },
             },
           },
@@ -148,6 +165,11 @@ describe(`module routes under /m/<id>/ (${onServer ? 'server' : 'embedded'} data
     await refused(() => fetch(`${base}/m/inbox/shop/notes`, { method: 'POST' }), 400, /needs a JSON body/);
     await refused(() => post('/m/inbox/shop/notes', { title: 'x'.repeat(70 * 1024) }), 413, /larger than 64 KB/);
     await refused(() => post('/m/inbox/shop/notes', '{}', { 'content-encoding': 'gzip' }), 415, /encoded as "gzip"/);
+    await refused(
+      () => chunked('/m/inbox/shop/notes', JSON.stringify({ title: 'x'.repeat(70 * 1024) })),
+      413,
+      /larger than 64 KB/,
+    );
   });
 
   it("rolls back everything a handler wrote when it refuses, and hides a crash's details", async () => {
@@ -159,6 +181,11 @@ describe(`module routes under /m/<id>/ (${onServer ? 'server' : 'embedded'} data
     assert.equal(res.status, 500);
     assert.doesNotMatch(body.error, /secret internals/);
     assert.deepEqual(await counts(), before);
+    for (const weird of ['status', 'body']) {
+      const odd = await post('/m/inbox/shop/notes', { title: 'odd', weird });
+      assert.equal(odd.status, 500, `an answer that cannot be sent (${weird}) is the module's failure`);
+      assert.deepEqual(await counts(), before, 'and its writes are undone');
+    }
   });
 
   it('checks signed routes: timestamp within five minutes, HMAC of timestamp and raw body, per workspace', async () => {

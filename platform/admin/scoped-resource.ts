@@ -9,6 +9,7 @@ import {
 import { Model, type ModelStatic } from 'sequelize';
 import { quoteIdent, type Database, type Scope } from '../db/index.js';
 import { UUID } from '../entities/index.js';
+import { DatabaseUnavailableError } from '../errors/index.js';
 import type { TableChange } from '../gateway/index.js';
 
 export type AnyModel = ModelStatic<Model<Record<string, unknown>, Record<string, unknown>>>;
@@ -303,11 +304,12 @@ export class ScopedResource extends SequelizeResource {
     return this.tell({ action, id: String(row.get('id')), row: row.toJSON() });
   }
 
-  /** A module's refusal of the write is shown to the admin as its reason, not as a server error. */
+  /** A module's refusal of the write is shown to the admin as its reason; a database failure stays a failure. */
   private async tell(change: TableChange): Promise<void> {
     try {
       await this.scope.onChange?.(change);
     } catch (err) {
+      if (/^Sequelize/.test((err as Error).name) || err instanceof DatabaseUnavailableError) throw err;
       const message = `${this.scope.id.split('.')[0]} refused this change: ${(err as Error).message}`;
       // A field error too: AdminJS reports a write with only a base error as done.
       throw new AdminValidationError({ record: { message } }, { message });

@@ -31,7 +31,11 @@ export interface ContactInput {
   /** Applied to phone numbers written without a country code (ISO 3166 alpha-2). */
   defaultCountry?: string;
   source: ContactSource;
-  /** Per channel (email, sms, phone, …). */
+  /**
+   * Per channel (email, sms, phone, …). A capture never turns a withdrawn or denied consent back
+   * into granted: anyone can type a person's email into a form, so only that person's confirmed
+   * action may (not built yet).
+   */
   consent?: Record<string, ConsentInput>;
   /** This module's opaque pointer to its own record of the person. */
   ref?: string;
@@ -311,7 +315,9 @@ export class Contacts {
          emails = emails || $5::text[],
          phones = phones || $6::text[],
          provenance = provenance || $7::jsonb,
-         consent = consent || $8::jsonb,
+         consent = consent || COALESCE((
+           SELECT jsonb_object_agg(k, v) FROM jsonb_each($8::jsonb) AS given(k, v)
+            WHERE NOT (v->>'status' = 'granted' AND COALESCE(consent->k->>'status', '') IN ('withdrawn', 'denied'))), '{}'::jsonb),
          metadata = metadata || $9::jsonb,
          qualification_status = COALESCE($10, qualification_status),
          lead_score = COALESCE($11, lead_score)

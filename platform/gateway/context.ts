@@ -31,7 +31,10 @@ export interface ModuleContext {
     /** Needs `contacts:write`; the shell writes, recording this module as the source. */
     upsert(input: Omit<ContactInput, 'source'> & { channel?: string; ref?: string }): Promise<UpsertResult>;
   };
-  /** Checks a value against a JSON Schema the module keeps as data (a form's fields): the problems with their JSON paths, none when it holds. */
+  /**
+   * Checks a value against a JSON Schema the module keeps as data (a form's fields): the problems
+   * with their JSON paths, none when it holds. Throws when the schema itself is not usable.
+   */
   validate(schema: object, value: unknown): { path: string; message: string }[];
   gateways: {
     /** Calls another module's declared gateway; the caller must declare a dependency on it. */

@@ -10,10 +10,18 @@ export const PLINTH_KEYWORDS = ['x-plinth-references', 'x-plinth-label', 'x-plin
  * module's schemas must never resolve another's. Remote `$ref`s are never fetched.
  */
 export class VendorSchemas {
-  private readonly ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false, strictRequired: false });
+  private readonly ajv: Ajv2020;
   private readonly compiled = new Map<object, ValidateFunction>();
 
-  constructor() {
+  /** `keepIds: false` for schemas kept as data: two versions of one record may carry the same `$id`. */
+  constructor(options: { keepIds?: boolean } = {}) {
+    this.ajv = new Ajv2020({
+      allErrors: true,
+      strict: true,
+      strictTypes: false,
+      strictRequired: false,
+      addUsedSchema: options.keepIds ?? true,
+    });
     addFormats.default(this.ajv);
     for (const keyword of PLINTH_KEYWORDS) this.ajv.addKeyword({ keyword });
   }
@@ -38,22 +46,23 @@ export class VendorSchemas {
  * it starts afresh.
  */
 export class DataSchemas {
-  private vendor = new VendorSchemas();
+  private vendor = new VendorSchemas({ keepIds: false });
   private readonly byText = new Map<string, object>();
 
-  /** The value's problems under the schema, each with its JSON path; none when it holds. */
+  /** The value's problems under the schema, each with its JSON path; none when it holds. Throws when the schema is not one. */
   check(schema: object, value: unknown, prefix = ''): { path: string; message: string }[] {
     const text = JSON.stringify(schema);
     let known = this.byText.get(text);
     if (!known) {
       if (this.byText.size >= 500) {
-        this.vendor = new VendorSchemas();
+        this.vendor = new VendorSchemas({ keepIds: false });
         this.byText.clear();
       }
       this.byText.set(text, (known = schema));
     }
     const compiled = this.vendor.compile(known);
-    if ('error' in compiled) return [{ path: prefix || '/', message: `the schema ${compiled.error}` }];
+    // The module's own data is at fault, not the value: its caller must not be told the value is wrong.
+    if ('error' in compiled) throw new Error(`the schema ${compiled.error}`);
     return compiled.validate(value) ? [] : describeErrors(compiled.validate.errors, prefix);
   }
 }

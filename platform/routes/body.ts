@@ -30,10 +30,16 @@ export async function readBody(req: Request): Promise<Buffer> {
   if (length !== undefined && Number(length) > MAX_BODY_BYTES) throw tooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw tooLarge();
-    chunks.push(chunk);
+  try {
+    // Not destroyed on the way out: a body too large is answered 413, not cut off with the connection.
+    for await (const chunk of req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) throw tooLarge();
+      chunks.push(chunk);
+    }
+  } catch (err) {
+    if (err instanceof RouteError) throw err;
+    throw new RouteError(400, 'incomplete_body', 'the body ended before it was whole', 'body');
   }
   return Buffer.concat(chunks);
 }

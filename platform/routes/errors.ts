@@ -7,6 +7,8 @@ export class RouteError extends PlinthError {
     code: string,
     message: string,
     path?: string,
+    /** Headers the answer carries (Retry-After of a 429). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(code, message, path);
   }

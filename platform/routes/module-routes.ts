@@ -1,7 +1,7 @@
 import express, { type Request, type Response } from 'express';
 import type { Database } from '../db/index.js';
 import type { Entities } from '../entities/index.js';
-import { ConflictError, NotFoundError, PlinthError } from '../errors/index.js';
+import { ConflictError, DatabaseUnavailableError, NotFoundError, type PlinthError, ValidationError } from '../errors/index.js';
 import { loadHandler, ModuleNotEnabledError, moduleRoot, type ModuleContext, type ModuleRuntime } from '../gateway/index.js';
 import type { PlinthConfig } from '../config/index.js';
 import { log } from '../log/index.js';
@@ -53,7 +53,10 @@ export interface ModuleRoutesDeps {
 
 /** A handler's own refusal, thrown to roll its unit back and answered as the handler said. */
 class Refusal extends Error {
-  constructor(readonly reply: RouteReply) {
+  constructor(
+    readonly status: number,
+    readonly body: string | undefined,
+  ) {
     super('refused by the handler');
   }
 }
@@ -113,21 +116,24 @@ class ModuleRoutes {
   private async build(row: RegistryRow): Promise<express.Router> {
     const root = await moduleRoot(this.deps.config, this.deps.marketplace.registry, row);
     const router = express.Router();
-    (row.manifest.routes ?? []).forEach((route, index) => {
+    const routes = row.manifest.routes ?? [];
+    routes.forEach((route, index) => {
       const method = route.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
-      router[method](route.path, (req, res) => void this.handle(row, root, route, index, req, res));
-      if (route.auth === 'public') {
-        router.options(route.path, (_req, res) => {
-          res
-            .set('Access-Control-Allow-Origin', '*')
-            .set('Access-Control-Allow-Methods', route.method)
-            .set('Access-Control-Allow-Headers', 'Content-Type')
-            .set('Access-Control-Max-Age', '600')
-            .status(204)
-            .end();
-        });
-      }
+      router[method](route.path, (req, res) => void this.handle(row, root, route, index, req, res).catch(() => res.end()));
     });
+    // One preflight answer per public path, naming every method served there.
+    for (const path of new Set(routes.filter((r) => r.auth === 'public').map((r) => r.path))) {
+      const methods = routes.filter((r) => r.auth === 'public' && r.path === path).map((r) => r.method);
+      router.options(path, (_req, res) => {
+        res
+          .set('Access-Control-Allow-Origin', '*')
+          .set('Access-Control-Allow-Methods', methods.join(', '))
+          .set('Access-Control-Allow-Headers', 'Content-Type')
+          .set('Access-Control-Max-Age', '600')
+          .status(204)
+          .end();
+      });
+    }
     return router;
   }
 
@@ -169,10 +175,14 @@ class ModuleRoutes {
       };
       const answer = await this.deps.runtime.run(row.moduleId, { workspaceId: workspace.id }, async (ctx) => {
         const out = (await handler(request, ctx)) ?? {};
-        if ((out.status ?? 200) >= 400) throw new Refusal(out);
-        return out;
+        const status = out.status ?? (out.body === undefined ? 204 : 200);
+        // Checked before the commit: an answer that cannot be sent must not leave its writes behind.
+        if (!Number.isInteger(status) || status < 200 || status > 599) throw new Error(`the handler answered status ${status}`);
+        const body = out.body === undefined ? undefined : JSON.stringify(out.body);
+        if (status >= 400) throw new Refusal(status, body);
+        return { status, body };
       });
-      send(res, answer.status ?? (answer.body === undefined ? 204 : 200), answer.body);
+      send(res, answer.status, answer.body);
     } catch (err) {
       reply(res, err, `${row.moduleId} ${route.method} ${route.path}`);
     }
@@ -203,30 +213,39 @@ class ModuleRoutes {
   }
 }
 
-function send(res: Response, status: number, body: unknown): void {
+/** Sends a JSON text (already serialized, so that a body which cannot be is caught in the handler's unit). */
+function send(res: Response, status: number, body: string | undefined): void {
   if (body === undefined) res.status(status).end();
-  else res.status(status).json(body);
+  else res.status(status).type('json').send(body);
+}
+
+/** The status of an error: the caller's fault (4xx) only for what the caller sent; the platform's or a module's is a 5xx. */
+function statusOf(err: unknown): number {
+  if (err instanceof RouteError) return err.status;
+  if (err instanceof NotFoundError || err instanceof ModuleNotEnabledError) return 404;
+  if (err instanceof ConflictError) return 409;
+  if (err instanceof ValidationError) return 400;
+  if (err instanceof DatabaseUnavailableError) return 503;
+  return 500;
 }
 
 /** Answers an error as JSON naming what was wrong; what is not the caller's fault is logged, not shown. */
 function reply(res: Response, err: unknown, where?: string): void {
-  if (res.headersSent) return void res.end();
-  if (err instanceof Refusal) return send(res, err.reply.status!, err.reply.body ?? { error: 'refused' });
-  const status =
-    err instanceof RouteError
-      ? err.status
-      : err instanceof NotFoundError || err instanceof ModuleNotEnabledError
-        ? 404
-        : err instanceof ConflictError
-          ? 409
-          : err instanceof PlinthError
-            ? 400
-            : 500;
-  if (status === 413) res.set('Connection', 'close');
-  if (status === 500) {
-    log.error({ err, route: where }, 'module route failed');
-    return send(res, 500, { error: 'the module failed to handle this request', code: 'internal' });
+  try {
+    if (res.headersSent) return void res.end();
+    if (err instanceof Refusal) return send(res, err.status, err.body ?? JSON.stringify({ error: 'refused' }));
+    const status = statusOf(err);
+    if (err instanceof RouteError) for (const [name, value] of Object.entries(err.headers)) res.set(name, value);
+    if (status >= 500) {
+      log.error({ err, route: where }, 'module route failed');
+      const message =
+        status === 503 ? 'the platform is unavailable; try again shortly' : 'the module failed to handle this request';
+      return send(res, status, JSON.stringify({ error: message, code: status === 503 ? 'unavailable' : 'internal' }));
+    }
+    const e = err as PlinthError;
+    send(res, status, JSON.stringify({ error: e.message, code: e.code, ...(e.path !== undefined && { path: e.path }) }));
+  } catch (failure) {
+    log.error({ err: failure, route: where }, 'module route could not answer');
+    res.destroy();
   }
-  const e = err as PlinthError;
-  send(res, status, { error: e.message, code: e.code, ...(e.path !== undefined && { path: e.path }) });
 }

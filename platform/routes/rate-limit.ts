@@ -1,6 +1,9 @@
 import type { Database } from '../db/index.js';
 import { RouteError } from './errors.js';
 
+/** How often a request also clears expired counts: rarely enough to cost nothing, often enough to keep the table small. */
+const PURGE_CHANCE = 0.01;
+
 export interface RateLimit {
   max: number;
   windowSeconds: number;
@@ -8,8 +11,9 @@ export interface RateLimit {
 
 /**
  * Requests counted per key (route, workspace, address) in the database, so every web process
- * and a restart see the same counts. A window starts at its first request; refused requests
- * count too, so a flood stays refused until it stops.
+ * and a restart see the same counts. A fixed window starts at its first request; refused
+ * requests count too. Now and then the expired counts of every key are dropped, so keys made up
+ * by callers (slugs, addresses) do not pile up.
  */
 export class RouteLimiter {
   constructor(private readonly db: Database) {}
@@ -25,11 +29,17 @@ export class RouteLimiter {
         [key.slice(0, 400), limit.windowSeconds],
       ),
     );
+    if (Math.random() < PURGE_CHANCE) {
+      await this.db.app(null, () => this.db.exec(`DELETE FROM route_hits WHERE window_start < now() - interval '1 day'`));
+    }
     if (row.hits > limit.max) {
+      const seconds = Math.max(1, row.seconds);
       throw new RouteError(
         429,
         'rate_limited',
-        `too many requests from this address: at most ${limit.max} per ${limit.windowSeconds} s; try again in ${Math.max(1, row.seconds)} s`,
+        `too many requests from this address: at most ${limit.max} per ${limit.windowSeconds} s; try again in ${seconds} s`,
+        undefined,
+        { 'Retry-After': String(seconds) },
       );
     }
   }

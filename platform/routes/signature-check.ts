@@ -8,7 +8,8 @@ const refuse = (message: string, path: string) => new RouteError(401, 'bad_signa
 
 /**
  * Checks `X-Plinth-Timestamp` (Unix seconds, within ±5 minutes) and `X-Plinth-Signature`
- * (`sha256=<hex HMAC of timestamp + "." + raw body>`), comparing in constant time.
+ * (`sha256=<hex HMAC of timestamp + "." + raw body>`), comparing in constant time. A signed
+ * request may be replayed within the tolerance: handlers of signed routes are idempotent.
  */
 export function checkSignature(
   secret: string,
@@ -20,7 +21,10 @@ export function checkSignature(
   if (!timestamp) throw refuse('the X-Plinth-Timestamp header is missing', 'X-Plinth-Timestamp');
   if (!/^[0-9]{1,12}$/.test(timestamp)) throw refuse('X-Plinth-Timestamp must be the time in Unix seconds', 'X-Plinth-Timestamp');
   if (Math.abs(now - Number(timestamp) * 1000) > SIGNATURE_TOLERANCE_MS)
-    throw refuse("X-Plinth-Timestamp is more than 5 minutes away from the server's clock", 'X-Plinth-Timestamp');
+    throw refuse(
+      `X-Plinth-Timestamp is more than ${SIGNATURE_TOLERANCE_MS / 60_000} minutes away from the server's clock`,
+      'X-Plinth-Timestamp',
+    );
   if (!signature) throw refuse('the X-Plinth-Signature header is missing', 'X-Plinth-Signature');
   if (!/^sha256=[0-9a-f]{64}$/.test(signature))
     throw refuse('X-Plinth-Signature must be "sha256=" and 64 hex digits', 'X-Plinth-Signature');

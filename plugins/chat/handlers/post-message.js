@@ -10,6 +10,7 @@ export default async function postMessage(request, ctx) {
   if (conversation.status === 'closed')
     return { status: 409, body: { error: 'this conversation is closed; start a new one to write again' } };
   const config = await chatConfig(ctx);
-  const { messageId, contactId, reply } = await receiveVisitor(ctx, config, conversation, { text, given: {} });
-  return { status: 201, body: { messageId, ...(contactId && { contactId }), reply } };
+  // Which contact it became is not told: a visitor could otherwise link a stranger's email and phone.
+  const { messageId, reply } = await receiveVisitor(ctx, config, conversation, { text, given: {} });
+  return { status: 201, body: { messageId, reply } };
 }

@@ -10,16 +10,17 @@ const refuse = (status, error) => ({ status, body: { error } });
  */
 export default async function submit(request, ctx) {
   const { fields, consent, website, page } = request.body;
-  // A bot fills the hidden field: it is told nothing, and nothing is kept.
-  if (website) {
-    ctx.log.info({ form: request.params.form }, 'submission dropped: honeypot filled');
-    return { status: 202, body: { received: true } };
-  }
   const [form] = await ctx.query(
     'SELECT id, slug, fields, consent_text, success_message FROM contact_forms WHERE slug = $1 AND active',
     [request.params.form],
   );
   if (!form) return refuse(404, `no active form "${request.params.form}" in this workspace`);
+  const thanks = { status: 201, body: { received: true, message: form.success_message || 'Thank you: we will be in touch.' } };
+  // A bot fills the hidden field: it gets the answer a person gets, and nothing is kept.
+  if (website) {
+    ctx.log.info({ form: form.slug }, 'submission dropped: honeypot filled');
+    return thanks;
+  }
   const problems = ctx.validate(form.fields, fields);
   if (problems.length > 0) return refuse(400, problems.map((p) => `fields${p.path}: ${p.message}`).join('; '));
   if (form.consent_text && consent !== true) return refuse(400, `consent: this form needs consent to "${form.consent_text}"`);
@@ -52,5 +53,5 @@ export default async function submit(request, ctx) {
     { submissionId: submission.id, form: form.slug, contactId: contact.id, text: freeText(fields), fields },
     { contactId: contact.id },
   );
-  return { status: 201, body: { received: true, message: form.success_message || 'Thank you: we will be in touch.' } };
+  return thanks;
 }

@@ -11,7 +11,14 @@ const EVIDENCE_CHARS = 20_000;
 export default async function onLead(event, ctx) {
   const { contactId, text } = event.payload;
   const rules = rulesFrom(ctx.settings);
-  const contact = await ctx.contacts.get(contactId);
+  const contact = await ctx.contacts.get(contactId).catch((err) => {
+    if (err.code === 'not_found') return null;
+    throw err;
+  });
+  // Deleted since the lead was captured: nobody is left to qualify.
+  if (!contact) return;
+  // Two deliveries about one new prospect must not both start from no evidence.
+  await ctx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`logiclegal:${contactId}`]);
   const [before] = await ctx.query('SELECT id, status, score, evidence FROM legal_prospects WHERE contact_id = $1 FOR UPDATE', [
     contactId,
   ]);

@@ -37,21 +37,15 @@ export default async function callWebhook(request, ctx) {
   const logged = await loggedCall(ctx, body.callId);
   if (isRepeat(body.event, logged?.status)) return repeated(logged);
 
-  const party = remoteParty(body);
-  const { contact } = await ctx.contacts.upsert({
-    phones: [party.phone],
-    name: party.name,
-    defaultCountry: ctx.settings.defaultCountry,
-    channel: 'phone',
-    ref: body.callId,
-  });
+  const contact = await contactOf(ctx, body);
+  const contactId = contact?.id ?? null;
   const { startedAt, endedAt } = callTimes(body);
-  const row = [ctx.workspace.id, body.callId, contact.id, body.direction ?? 'inbound', body.from, body.to ?? null, startedAt];
+  const row = [ctx.workspace.id, body.callId, contactId, body.direction ?? 'inbound', body.from, body.to ?? null, startedAt];
 
   if (body.event === 'call.started') {
     const [call] = await ctx.query(START, row);
     if (!call) return repeated(await loggedCall(ctx, body.callId));
-    return { status: 202, body: { callId: call.id, contactId: contact.id } };
+    return { status: 202, body: { callId: call.id, contactId } };
   }
 
   const [call] = await ctx.query(COMPLETE, [
@@ -67,15 +61,41 @@ export default async function callWebhook(request, ctx) {
     await ctx.query('INSERT INTO transcripts (workspace_id, call_id, contact_id, text, language) VALUES ($1, $2, $3, $4, $5)', [
       ctx.workspace.id,
       call.id,
-      contact.id,
+      contactId,
       text,
       body.language ?? null,
     ]);
   }
-  const phone = numberAsStored(contact.phones, party.phone);
-  await ctx.events.emit('voice.call_completed', completedPayload({ callId: call.id, contactId: contact.id, phone }, body), {
-    contactId: contact.id,
-    idempotencyKey: completionKey(body.callId),
-  });
-  return { status: 202, body: { callId: call.id, contactId: contact.id } };
+  // A call nobody can be found for is logged, but there is no lead to tell other modules about.
+  if (contact) {
+    const phone = numberAsStored(contact.phones, remoteParty(body).phone);
+    await ctx.events.emit('voice.call_completed', completedPayload({ callId: call.id, contactId, phone }, body), {
+      contactId,
+      idempotencyKey: completionKey(body.callId),
+    });
+  }
+  return { status: 202, body: { callId: call.id, contactId } };
+}
+
+/**
+ * The contact behind the other party's number, created if new; null when the number is withheld
+ * or not one ("anonymous", a local number without a default country): the call is logged all the
+ * same, since a provider would otherwise retry it forever.
+ */
+async function contactOf(ctx, body) {
+  const party = remoteParty(body);
+  try {
+    const { contact } = await ctx.contacts.upsert({
+      phones: [party.phone],
+      name: party.name,
+      defaultCountry: ctx.settings.defaultCountry,
+      channel: 'phone',
+      ref: body.callId,
+    });
+    return contact;
+  } catch (err) {
+    if (err.code !== 'invalid_input' || !String(err.path).startsWith('phones')) throw err;
+    ctx.log.warn({ callId: body.callId, reason: err.message }, 'call logged without a contact');
+    return null;
+  }
 }

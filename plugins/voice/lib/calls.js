@@ -46,7 +46,9 @@ export function numberAsStored(phones, raw) {
   const digits = (number) => number.replace(/\D/g, '').replace(/^0+/, '');
   const wanted = digits(raw);
   if (!wanted) return raw.trim();
-  return phones.find((p) => digits(p) === wanted) ?? phones.find((p) => digits(p).endsWith(wanted)) ?? raw.trim();
+  // A national number matches the end of the international one; too short a tail could match another number.
+  const national = wanted.length >= 7 ? phones.find((p) => digits(p).endsWith(wanted)) : undefined;
+  return phones.find((p) => digits(p) === wanted) ?? national ?? raw.trim();
 }
 
 /** The idempotency key of a call's completion event: the provider's call id, so a retried webhook emits nothing new. */
