@@ -242,6 +242,25 @@ describe(`module routes under /m/<id>/ (${onServer ? 'server' : 'embedded'} data
     assert.equal((await post('/m/inbox/other/flood', { title: 'elsewhere' })).status, 202, 'another workspace has its own count');
   });
 
+  it('counts by the address a trusted proxy forwards, and ignores what an untrusted client claims', async () => {
+    const flood = (to: string, forwarded: string) =>
+      fetch(`${to}/m/inbox/flood/flood`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': forwarded },
+        body: JSON.stringify({ title: 'x' }),
+      });
+    // The flood route's count for this socket address is spent by the test before: a forged header does not reset it.
+    assert.equal((await flood(base, '203.0.113.7')).status, 429);
+    const behindProxy = await routeServer(t, p, { trustProxy: 'loopback' });
+    try {
+      for (let i = 0; i < 3; i++) assert.equal((await flood(behindProxy.base, '203.0.113.8')).status, 202);
+      assert.equal((await flood(behindProxy.base, '203.0.113.8')).status, 429, 'the forwarded address has its own count');
+      assert.equal((await flood(behindProxy.base, '203.0.113.9')).status, 202, 'and another forwarded address another');
+    } finally {
+      behindProxy.close();
+    }
+  });
+
   it('is lifecycle-driven: disabling the module closes its routes at once', async () => {
     await p.market.lifecycle.disable('inbox', 'other', actor);
     await refused(() => post('/m/inbox/other/notes', { title: 'x' }), 404, /not enabled in workspace "other"/);

@@ -23,6 +23,12 @@ export interface PlinthConfig {
   eventRetentionMs: number | null;
   /** The length of one partition of the events table: the unit retention drops. */
   eventPeriodMs: number;
+  /**
+   * Which proxies in front of Plinth to believe about the client's address and protocol
+   * (Express's "trust proxy": a hop count, `loopback`, subnets). Unset: none, so a forged
+   * X-Forwarded-For cannot dodge a rate limit.
+   */
+  trustProxy?: string | number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlinthConfig {
@@ -38,6 +44,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlinthConfig {
     logLevel: env.LOG_LEVEL || 'info',
     trustedKeysDir: env.PLINTH_TRUSTED_KEYS || undefined,
     allowUnsigned: env.PLINTH_ALLOW_UNSIGNED === '1',
+    trustProxy: !env.PLINTH_TRUST_PROXY
+      ? undefined
+      : /^[0-9]+$/.test(env.PLINTH_TRUST_PROXY)
+        ? Number(env.PLINTH_TRUST_PROXY)
+        : env.PLINTH_TRUST_PROXY,
     eventRetentionMs:
       !env.PLINTH_EVENT_RETENTION || env.PLINTH_EVENT_RETENTION === 'off'
         ? null

@@ -5,9 +5,10 @@ import { healthHandler, type RuntimeState } from './health.js';
 export type { RuntimeState, SeedState } from './health.js';
 
 /** The web application: health, and the admin and the modules' routes once the database is open (503 until then). */
-export function createApp(state: RuntimeState): express.Express {
+export function createApp(state: RuntimeState, options: { trustProxy?: string | number } = {}): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  if (options.trustProxy !== undefined) app.set('trust proxy', options.trustProxy);
   app.get('/healthz', healthHandler(state));
   app.get('/', (_req, res) => res.redirect(302, '/admin'));
   app.use('/m', (req, res, next) => {

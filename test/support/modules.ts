@@ -14,7 +14,7 @@ export interface RouteServer {
   close(): void;
 }
 
-export async function routeServer(t: TestDatabase, p: TestPlatform): Promise<RouteServer> {
+export async function routeServer(t: TestDatabase, p: TestPlatform, options: { trustProxy?: string } = {}): Promise<RouteServer> {
   const modules = createModuleRoutes({
     db: t.db,
     entities: t.entities,
@@ -23,7 +23,7 @@ export async function routeServer(t: TestDatabase, p: TestPlatform): Promise<Rou
     config: t.config,
   });
   const server: Server = await listen(
-    createApp({ mode: onServer ? 'server' : 'embedded', seed: 'skipped', modules }),
+    createApp({ mode: onServer ? 'server' : 'embedded', seed: 'skipped', modules }, options),
     '127.0.0.1',
     0,
   );

@@ -23,7 +23,7 @@ export function serveCommand(program: Command): void {
         mode: config.databaseUrl ? 'server' : 'embedded',
         seed: options.init ? 'pending' : 'skipped',
       };
-      const server = await listen(createApp(state), config.host, config.port);
+      const server = await listen(createApp(state, { trustProxy: config.trustProxy }), config.host, config.port);
       const { port } = server.address() as { port: number };
       const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}/`;
       console.log(`Plinth is listening on ${url} (admin: ${url}admin, health: ${url}healthz)`);
