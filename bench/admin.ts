@@ -3,12 +3,13 @@
  * workspaces, beside stock AdminJS with @adminjs/sequelize over the same table, in one run on one
  * PostgreSQL server (DATABASE_URL, or the local test server). p50/p95 over 200 requests of a
  * workspace's contact list (what the list page fetches, default sort) and of one record, and
- * bytes per listed row as sent (compressed where the server compresses).
+ * bytes per listed row as sent (compressed where the server compresses). The client runs in a
+ * worker thread, so that its own work does not add to the server's latency.
  */
-import http from 'node:http';
-import { performance } from 'node:perf_hooks';
-import express from 'express';
 import type { Server } from 'node:http';
+import { Worker } from 'node:worker_threads';
+import express from 'express';
+import type { ClientJob, ClientResult } from './http-client.js';
 
 process.env.DATABASE_URL ||= 'postgres://postgres@127.0.0.1:5432/test';
 process.env.LOG_LEVEL ||= 'warn';
@@ -34,51 +35,20 @@ const results: Record<Workload, { plinth?: number; stock?: number; unit: string 
   bytes_per_row: { unit: 'bytes' },
 };
 
-/** One GET as a browser sends it (gzip accepted); the bytes that crossed the wire and the parsed body. */
-function get(url: string, cookie = ''): Promise<{ ms: number; bytes: number; body: any }> {
-  return new Promise((resolve, reject) => {
-    const start = performance.now();
-    http
-      .get(url, { headers: { cookie, 'accept-encoding': 'gzip' } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', async () => {
-          const raw = Buffer.concat(chunks);
-          const { gunzipSync } = await import('node:zlib');
-          const text = (res.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString('utf8');
-          if (res.statusCode !== 200) return reject(new Error(`${url}: ${res.statusCode} ${text.slice(0, 200)}`));
-          resolve({ ms: performance.now() - start, bytes: raw.length, body: JSON.parse(text) });
-        });
-      })
-      .on('error', reject);
-  });
-}
-
 const percentile = (values: number[], p: number): number => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 };
 
-async function measure(
-  system: 'plinth' | 'stock',
-  listUrl: string,
-  recordUrl: (id: string) => string,
-  cookie = '',
-): Promise<void> {
-  for (let i = 0; i < 10; i++) await get(listUrl, cookie); // warm-up
-  const list: number[] = [];
-  let bytes = 0;
-  let rows = 0;
-  let ids: string[] = [];
-  for (let i = 0; i < REQUESTS; i++) {
-    const r = await get(listUrl, cookie);
-    list.push(r.ms);
-    bytes += r.bytes;
-    rows += r.body.records.length;
-    ids = r.body.records.map((x: { id: string }) => x.id);
-  }
-  const record: number[] = [];
-  for (let i = 0; i < REQUESTS; i++) record.push((await get(recordUrl(ids[i % ids.length]), cookie)).ms);
+/** Measures one system from the client worker: 10 warm-up lists, then `REQUESTS` lists and `REQUESTS` records. */
+async function measure(system: 'plinth' | 'stock', listUrl: string, recordUrl: string, cookie = ''): Promise<void> {
+  const job: ClientJob = { listUrl, recordUrl, cookie, requests: REQUESTS };
+  const worker = new Worker(new URL('./http-client.js', import.meta.url), { workerData: job });
+  const { list, record, bytes, rows } = await new Promise<ClientResult>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  await worker.terminate();
   results.list_p50[system] = percentile(list, 50);
   results.list_p95[system] = percentile(list, 95);
   results.record_p50[system] = percentile(record, 50);
@@ -131,14 +101,14 @@ try {
   await measure(
     'plinth',
     `${base}/admin/api/resources/contacts/actions/list`,
-    (id) => `${base}/admin/api/resources/contacts/records/${id}/show`,
+    `${base}/admin/api/resources/contacts/records/{id}/show`,
     cookie,
   );
   process.stderr.write('stock AdminJS…\n');
   await measure(
     'stock',
     `${stockBase}/stock/api/resources/contacts/actions/list`,
-    (id) => `${stockBase}/stock/api/resources/contacts/records/${id}/show`,
+    `${stockBase}/stock/api/resources/contacts/records/{id}/show`,
   );
 } finally {
   for (const s of servers) s.close();

@@ -119,8 +119,10 @@ describe(`the Knowledge module (${onServer ? 'server' : 'embedded'} database)`, 
     before(async () => {
       await t.entities.users.create({ email: 'editor@kb.test', password: PASSWORD });
       await t.entities.users.grant({ email: 'editor@kb.test', workspace: a.slug, role: 'owner' });
-      const guard = `export default async function guard(change) {
+      const guard = `export default async function guard(change, ctx) {
   if (change.row?.title === 'forbidden') throw new Error('the guard refuses this title');
+  const [left] = await ctx.query('SELECT count(*)::int AS n FROM notes');
+  if (change.action === 'deleted' && left.n === 0) throw new Error('the last note stays');
 }
 `;
       await p.add(
@@ -162,8 +164,20 @@ describe(`the Knowledge module (${onServer ? 'server' : 'embedded'} database)`, 
       assert.equal(answer.notice?.type, 'error', JSON.stringify(answer.notice));
       assert.match(answer.record.baseError!.message, /guarded refused this change: the guard refuses this title/);
       assert.equal(await count(), 0);
-      const fine = await admin.post('/admin/api/resources/guarded.notes/actions/new', { title: 'allowed' });
-      assert.equal(fine.status, 200);
+      const ids: string[] = [];
+      for (const title of ['allowed', 'also allowed']) {
+        const fine = await admin.post('/admin/api/resources/guarded.notes/actions/new', { title });
+        assert.equal(fine.status, 200);
+        ids.push(((await fine.json()) as { record: { id: string } }).record.id);
+      }
+      assert.equal(await count(), 2);
+
+      const all = await admin.post(`/admin/api/resources/guarded.notes/bulk/bulkDelete?recordIds=${ids.join(',')}`, {});
+      const notice = ((await all.json()) as { notice: { type: string; message: string } }).notice;
+      assert.deepEqual([notice.type, notice.message], ['error', 'guarded refused this change: the last note stays']);
+      assert.equal(await count(), 2, 'a bulk delete is all or nothing: the first row is back too');
+      const one = await admin.post(`/admin/api/resources/guarded.notes/bulk/bulkDelete?recordIds=${ids[0]}`, {});
+      assert.equal(((await one.json()) as { notice: { type: string } }).notice.type, 'success');
       assert.equal(await count(), 1);
     });
   });

@@ -300,6 +300,13 @@ export class ScopedResource extends SequelizeResource {
     });
   }
 
+  /** Deletes the rows in one unit: all of them, or none when one is refused. */
+  async deleteAll(ids: string[]): Promise<void> {
+    await this.within(async () => {
+      for (const id of ids) await this.delete(id);
+    });
+  }
+
   private changed(action: TableChange['action'], row: Model<Record<string, unknown>>): Promise<void> {
     return this.tell({ action, id: String(row.get('id')), row: row.toJSON() });
   }

@@ -7,6 +7,7 @@ import type { Entities, MembershipRole } from '../entities/index.js';
 import type { ModuleRuntime, TableChange } from '../gateway/index.js';
 import type { LayoutDefinition, Theme } from '../manifests/index.js';
 import { moduleNames, type Marketplace } from '../registry/index.js';
+import { bulkDelete } from './bulk-delete.js';
 import { ScopedResource, type AnyModel, type ResourceScope } from './scoped-resource.js';
 import { componentLoader, UI } from './ui.js';
 
@@ -154,7 +155,7 @@ export class AdminScreens {
             new: { isAccessible: editor && defaults.creatable },
             edit: { isAccessible: editor },
             delete: { isAccessible: editor },
-            bulkDelete: { isAccessible: editor },
+            bulkDelete: { isAccessible: editor, handler: bulkDelete },
             ...defaults.actions,
           },
         },
