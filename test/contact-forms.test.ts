@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { EventOperations } from '../platform/events/index.js';
+import { AdminClient, adminApp, serveLocally } from './support/admin.js';
 import { freshDatabase, onServer, rowCounts, type TestDatabase } from './support/database.js';
 import { expectRefused, routeServer, type RouteServer } from './support/modules.js';
 import { actor, testPlatform, type TestPlatform } from './support/platform.js';
@@ -164,5 +165,42 @@ describe(`the Contact Forms module (${onServer ? 'server' : 'embedded'} database
       429,
       /at most 5 per 60 s/,
     );
+  });
+
+  it('lets an admin define a form in the admin, its fields as JSON Schema text, and refuses text that is not JSON', async () => {
+    await t.entities.users.create({ email: 'owner@firm.test', password: 'correct horse battery' });
+    await t.entities.users.grant({ email: 'owner@firm.test', workspace: 'firm', role: 'owner' });
+    const { server, base } = await serveLocally(adminApp(t, p));
+    try {
+      const admin = new AdminClient(base);
+      assert.equal(
+        (await admin.post('/admin/login', { email: 'owner@firm.test', password: 'correct horse battery' })).status,
+        303,
+      );
+      const fields = { type: 'object', required: ['email'], properties: { email: { type: 'string', format: 'email' } } };
+      const NEW = '/admin/api/resources/contact-forms.contact_forms/actions/new';
+      const broken = (await (
+        await admin.post(NEW, { slug: 'broken', name: 'Broken', active: 'true', fields: '{"type": ' })
+      ).json()) as {
+        record: { errors: Record<string, { message: string }> };
+      };
+      assert.match(broken.record.errors.fields.message, /is not valid JSON/);
+      const made = await admin.post(NEW, {
+        slug: 'newsletter',
+        name: 'Newsletter',
+        active: 'true',
+        fields: JSON.stringify(fields),
+      });
+      const record = ((await made.json()) as { record: { id: string; params: { fields: string } } }).record;
+      assert.deepEqual(JSON.parse(record.params.fields), fields, 'shown as the JSON text it was given');
+      const shown = await admin.json(`/admin/api/resources/contact-forms.contact_forms/records/${record.id}/show`);
+      assert.deepEqual(JSON.parse(shown.body.record.params.fields), fields);
+      const res = await post('/m/contact-forms/firm/newsletter', { fields: { email: 'reader@example.com' } });
+      assert.equal(res.status, 201, 'the form works at once');
+      const refusedEmail = await post('/m/contact-forms/firm/newsletter', { fields: { email: 'nope' } });
+      assert.equal(refusedEmail.status, 400, "and checks submissions against the admin's schema");
+    } finally {
+      server.close();
+    }
   });
 });

@@ -26,6 +26,8 @@ export interface ResourceScope {
   sort: { sortBy: string; direction: 'asc' | 'desc' };
   /** Told of every write, inside the write's transaction: a failure undoes the write. */
   onChange?: (change: TableChange) => Promise<void>;
+  /** Object columns shown and edited as JSON text (a form's field schema): AdminJS has no editor for a free-form object. */
+  jsonText?: string[];
 }
 
 /** A prefix no attribute has: the page statement's extra columns. */
@@ -155,7 +157,28 @@ export class ScopedResource extends SequelizeResource {
   /** Form values without the workspace or the key: those are the scope's, never the caller's. */
   private values(params: Record<string, unknown>): Record<string, unknown> {
     const parsed = this.parseParams(params) as Record<string, unknown>;
-    return Object.fromEntries(Object.entries(parsed).filter(([k]) => k !== 'id' && k.split('.')[0] !== this.scope.workspaceKey));
+    const values = Object.fromEntries(
+      Object.entries(parsed).filter(([k]) => k !== 'id' && k.split('.')[0] !== this.scope.workspaceKey),
+    );
+    for (const column of this.scope.jsonText ?? []) {
+      const text = values[column];
+      if (typeof text !== 'string') continue;
+      try {
+        values[column] = text.trim() === '' ? null : JSON.parse(text);
+      } catch (err) {
+        const message = `is not valid JSON: ${(err as Error).message}`;
+        throw new AdminValidationError({ [column]: { message } }, { message: `${column} ${message}` });
+      }
+    }
+    return values;
+  }
+
+  /** A row as the admin shows it: JSON-text columns as indented text. */
+  private asText(row: Record<string, unknown>): Record<string, unknown> {
+    for (const column of this.scope.jsonText ?? []) {
+      if (row[column] !== null && row[column] !== undefined) row[column] = JSON.stringify(row[column], null, 2);
+    }
+    return row;
   }
 
   /** What the list's page statement learnt about the total, for the `count` AdminJS asks next with the same filter. */
@@ -234,7 +257,7 @@ export class ScopedResource extends SequelizeResource {
       .map((row) => {
         delete row[`${TOTALS}capped`];
         delete row[`${TOTALS}estimate`];
-        return new BaseRecord(row, this);
+        return new BaseRecord(this.asText(row), this);
       });
   }
 
@@ -245,11 +268,11 @@ export class ScopedResource extends SequelizeResource {
 
   override async findOne(id: string): Promise<BaseRecord | null> {
     const [row] = await this.findRows([id]);
-    return row ? new BaseRecord(row, this) : null;
+    return row ? new BaseRecord(this.asText(row), this) : null;
   }
 
   override async findMany(ids: (string | number)[]): Promise<BaseRecord[]> {
-    return (await this.findRows(ids.map(String))).map((row) => new BaseRecord(row, this));
+    return (await this.findRows(ids.map(String))).map((row) => new BaseRecord(this.asText(row), this));
   }
 
   private async findRows(ids: string[]): Promise<Record<string, unknown>[]> {
@@ -270,7 +293,7 @@ export class ScopedResource extends SequelizeResource {
       try {
         const row = await this.model.create({ ...this.values(params), ...this.workspace });
         await this.changed('created', row);
-        return row.toJSON();
+        return this.asText(row.toJSON());
       } catch (err) {
         throw refusal(err);
       }
@@ -287,7 +310,7 @@ export class ScopedResource extends SequelizeResource {
       } catch (err) {
         throw refusal(err);
       }
-      return row.toJSON();
+      return this.asText(row.toJSON());
     });
   }
 

@@ -132,13 +132,22 @@ export class AdminScreens {
         list?: string[];
         actions?: Record<string, object>;
         onChange?: ResourceScope['onChange'];
+        jsonText?: string[];
       },
     ): void => {
       const layout = layouts.get(id);
       const sort = layout?.sort
         ? { sortBy: layout.sort.property, direction: layout.sort.direction ?? 'asc' }
         : { sortBy: defaults.created, direction: 'desc' as const };
-      const resource = new ScopedResource(model, { db: this.db, unit, id, workspaceKey, sort, onChange: defaults.onChange });
+      const resource = new ScopedResource(model, {
+        db: this.db,
+        unit,
+        id,
+        workspaceKey,
+        sort,
+        onChange: defaults.onChange,
+        jsonText: defaults.jsonText,
+      });
       const hidden = layout?.navigation?.hidden === true;
       resources.push({
         resource,
@@ -150,7 +159,10 @@ export class AdminScreens {
           ...(layout?.edit && { editProperties: layout.edit }),
           ...(layout?.filter && { filterProperties: layout.filter }),
           sort,
-          properties: { [workspaceKey]: { isVisible: false } },
+          properties: {
+            [workspaceKey]: { isVisible: false },
+            ...Object.fromEntries((defaults.jsonText ?? []).map((column) => [column, { type: 'textarea' }])),
+          },
           actions: {
             new: { isAccessible: editor && defaults.creatable },
             edit: { isAccessible: editor },
@@ -204,6 +216,9 @@ export class AdminScreens {
             ...(table.onChange && {
               onChange: (change: TableChange) => this.runtime.tableChanged(row, table.name, workspaceId, change),
             }),
+            jsonText: Object.entries(table.schema.properties)
+              .filter(([, column]) => column.type === 'object')
+              .map(([name]) => name),
           },
         );
       }
