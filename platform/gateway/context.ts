@@ -218,7 +218,8 @@ export class ModuleRuntime {
     return models;
   }
 
-  private compiled(row: RegistryRow): VendorSchemas {
+  /** A module version's compiled manifest schemas (gateways', routes' bodies): compiled once, whoever checks them. */
+  schemasOf(row: RegistryRow): VendorSchemas {
     let schemas = this.schemas.get(row.id);
     if (!schemas) this.schemas.set(row.id, (schemas = new VendorSchemas()));
     return schemas;
@@ -245,7 +246,7 @@ export class ModuleRuntime {
       );
     }
     const gateway = provider.manifest.gateways!.find((g) => g.name === name)!;
-    const schemas = this.compiled(provider);
+    const schemas = this.schemasOf(provider);
     const check = (schema: object, value: unknown, where: string): string | null => {
       const compiled = schemas.compile(schema);
       if ('error' in compiled) return `${where} schema ${compiled.error}`;

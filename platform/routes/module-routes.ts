@@ -5,7 +5,7 @@ import { ConflictError, DatabaseUnavailableError, NotFoundError, type PlinthErro
 import { loadHandler, ModuleNotEnabledError, moduleRoot, type ModuleContext, type ModuleRuntime } from '../gateway/index.js';
 import type { PlinthConfig } from '../config/index.js';
 import { log } from '../log/index.js';
-import { VendorSchemas, type PluginManifest } from '../manifests/index.js';
+import type { PluginManifest } from '../manifests/index.js';
 import type { Marketplace, RegistryRow } from '../registry/index.js';
 import { parseBody, readBody } from './body.js';
 import { RouteError } from './errors.js';
@@ -78,7 +78,6 @@ export function createModuleRoutes(deps: ModuleRoutesDeps): express.Router {
 
 class ModuleRoutes {
   private readonly routers = new Map<string, Promise<express.Router>>();
-  private readonly schemas = new Map<string, VendorSchemas>();
   private readonly limiter: RouteLimiter;
 
   constructor(private readonly deps: ModuleRoutesDeps) {
@@ -161,7 +160,7 @@ class ModuleRoutes {
           raw,
         );
       }
-      const body = parseBody(raw, route.body, this.schemasOf(row));
+      const body = parseBody(raw, route.body, this.deps.runtime.schemasOf(row));
       const handler = await loadHandler<RouteHandler>(root, route.handler);
       const { cookie: _cookie, authorization: _authorization, ...headers } = req.headers;
       const request: RouteRequest = {
@@ -204,12 +203,6 @@ class ModuleRoutes {
     );
     if (!found.enabled) throw new ModuleNotEnabledError(moduleId, slug);
     return { id: ws.id, secret: found.secret };
-  }
-
-  private schemasOf(row: RegistryRow): VendorSchemas {
-    let schemas = this.schemas.get(row.id);
-    if (!schemas) this.schemas.set(row.id, (schemas = new VendorSchemas()));
-    return schemas;
   }
 }
 
