@@ -73,8 +73,10 @@ try {
          FROM unnest($1::uuid[]) AS w(id), generate_series(1, $2) AS g`,
       [workspaces, PER_WORKSPACE],
     );
-    await t.db.exec('ANALYZE contacts');
   });
+  // What autovacuum does after a bulk load, done before measuring rather than during it: the
+  // visibility map set (index-only scans) and statistics gathered, for both systems alike.
+  await t.db.sequelize.query('VACUUM ANALYZE contacts');
   await t.entities.users.create({ email: 'owner@bench.test', password: PASSWORD });
   await t.entities.users.grant({ email: 'owner@bench.test', workspace: 'bench-42', role: 'owner' });
 

@@ -295,6 +295,93 @@ describe(`the admin: sign-in, sessions and tenant scoping (${onServer ? 'server'
     });
   });
 
+  describe('read-only requests of a session this process read before', () => {
+    /** The admin's statements that read sessions or notes while `fn` runs (the bus's workers query too). */
+    const statements = async (fn: () => Promise<unknown>): Promise<string[]> => {
+      const sequelize = t.db.sequelize;
+      const query = sequelize.query;
+      const sent: string[] = [];
+      sequelize.query = ((...args: Parameters<typeof query>) => {
+        if (typeof args[0] === 'string' && /admin_sessions|"notes"/.test(args[0])) sent.push(args[0]);
+        return query.apply(sequelize, args);
+      }) as typeof query;
+      try {
+        await fn();
+      } finally {
+        sequelize.query = query;
+      }
+      return sent;
+    };
+    const list = '/admin/api/resources/jotter.notes/actions/list';
+    /** One GET as it crossed the wire, its redirects unfollowed. */
+    const once = (c: Client, path: string) => fetch(c.base + path, { headers: { cookie: c.cookie }, redirect: 'manual' });
+
+    it("check the session in the page's own statement: one round trip, not two", async () => {
+      const c = await signedIn('owner@a.test');
+      const first = await statements(() => c.json(list));
+      const alone = (table: string, not: string) => first.some((sql) => sql.includes(table) && !sql.includes(not));
+      assert.ok(
+        alone('admin_sessions', '"notes"') && alone('"notes"', 'admin_sessions'),
+        'the first reads the session, then the page',
+      );
+      let body: any;
+      const next = await statements(async () => ({ body } = await c.json(list)));
+      assert.equal(next.length, 1, next.join('\n'));
+      assert.match(next[0], /admin_sessions[^]*"notes"/, 'the check, then the page, in one statement');
+      assert.ok(Array.isArray(body.records), JSON.stringify(body).slice(0, 200));
+      assert.equal(c.askedAgain, 0);
+    });
+
+    it('are refused once the session ends elsewhere, and send nothing of their answer', async () => {
+      const c = await signedIn('owner@a.test');
+      assert.equal((await c.json(list)).status, 200);
+      const sid = decodeURIComponent(c.cookie.split('=')[1]).slice(2).split('.')[0];
+      await t.db.app(null, () => t.db.exec('DELETE FROM admin_sessions WHERE sid = $1', [sid]));
+      const res = await once(c, `${list}?page=1`);
+      assert.equal(res.status, 307);
+      assert.equal(res.headers.get('location'), `${list}?page=1`);
+      assert.equal(await res.text(), '', 'nothing of the page read before the verdict');
+      assert.equal((await once(c, list)).status, 401, 'asked again: the session is read afresh, and is gone');
+    });
+
+    it('are answered with the new screens when a layout changes elsewhere, or the role does', async () => {
+      const layoutOfA = () =>
+        t.db.app(a.id, () =>
+          t.db.exec("DELETE FROM layout_definitions WHERE workspace_id = $1 AND resource = 'jotter.notes'", [a.id]),
+        );
+      await layoutOfA(); // the manifest's screen to begin with, whatever earlier tests left
+      const c = await signedIn('owner@a.test');
+      const note = await p.runtime.run('jotter', { workspaceId: a.id }, async (ctx) =>
+        String((await ctx.models.notes.create({ title: 'listed', body: 'a body' })).get('id')),
+      );
+      const columns = async () =>
+        new Set((await c.json(list)).body.records.flatMap((r: { params: object }) => Object.keys(r.params)) as string[]);
+      assert.ok(!(await columns()).has('body'), "the manifest's list leaves the body out");
+      await t.db.app(a.id, () =>
+        t.db.exec(
+          `INSERT INTO layout_definitions (workspace_id, module_id, resource, definition) VALUES ($1, 'jotter', 'jotter.notes', $2)`,
+          [a.id, JSON.stringify({ resource: 'jotter.notes', list: ['title', 'body'] })],
+        ),
+      );
+      try {
+        assert.ok((await columns()).has('body'), 'the next read lists the body');
+        assert.equal(c.askedAgain, 1);
+        const actions = async () =>
+          (await c.json(`/admin/api/resources/jotter.notes/records/${note}/show`)).body.record.recordActions.map(
+            (x: { name: string }) => x.name,
+          ) as string[];
+        assert.ok((await actions()).includes('edit'));
+        await t.entities.users.grant({ email: 'owner@a.test', workspace: a.slug, role: 'member' });
+        assert.ok(!(await actions()).includes('edit'), 'a member, on the very next read');
+        assert.equal(c.askedAgain, 2);
+      } finally {
+        await t.entities.users.grant({ email: 'owner@a.test', workspace: a.slug, role: 'owner' });
+        await layoutOfA();
+        await p.runtime.run('jotter', { workspaceId: a.id }, (ctx) => ctx.models.notes.destroy({ where: { id: note } }));
+      }
+    });
+  });
+
   describe('list pages', () => {
     it("send each row's listed columns (and its key and title), not the whole row; a record sends all of it", async () => {
       const c = await signedIn('owner@a.test');

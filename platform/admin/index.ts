@@ -5,11 +5,13 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import session from 'express-session';
 import helmet from 'helmet';
 import { keptSecret, type PlinthConfig } from '../config/index.js';
+import { StaleRequestError } from '../errors/index.js';
 import type { Database } from '../db/index.js';
 import type { Entities } from '../entities/index.js';
 import type { ModuleRuntime } from '../gateway/index.js';
 import { log } from '../log/index.js';
 import type { Marketplace } from '../registry/index.js';
+import { assumedSessions } from './assumed-session.js';
 import { fontRoutes, withLocalFonts } from './fonts.js';
 import { DEFAULT_LIMITS, LoginLimiter, type LimiterOptions } from './login-limiter.js';
 import { sameOrigin } from './same-origin.js';
@@ -79,6 +81,7 @@ export function createAdmin(deps: AdminDeps): Router {
     router.get(asset.path, (_req, res, next) => res.sendFile(asset.src, { maxAge: '1d' }, (err) => err && next(err)));
   }
   const sessions = new DatabaseSessionStore(db, SESSION_TTL_MS);
+  router.use(assumedSessions(db, sessions));
   router.use(
     session({
       name: 'plinth.sid',
@@ -158,6 +161,10 @@ export function createAdmin(deps: AdminDeps): Router {
   router.use('/studio/api', studioApi({ db, entities, marketplace: deps.marketplace }));
   router.use((req, res, next) => (res.locals.screens as Built).router(req, res, next));
   router.use((err: Error, _req: Request, res: Response, _next: NextFunction) => {
+    if (err instanceof StaleRequestError) {
+      res.status(409).json({ error: err.message }); // replaced by a redirect to ask again: see assumed-session.ts
+      return;
+    }
     if (err instanceof NotFoundError) {
       res.status(404).json({ error: err.message });
       return;

@@ -1,5 +1,5 @@
 import session from 'express-session';
-import type { Database } from '../db/index.js';
+import { assumptions, HOLDS, type Database } from '../db/index.js';
 
 type Callback<T = void> = (err?: unknown, value?: T) => void;
 
@@ -9,6 +9,14 @@ const TOUCH_EVERY_MS = 60_000;
 export interface SessionCheck {
   userId: string;
   workspaceId: string;
+  version: string;
+  membershipsVersion: string;
+}
+
+interface KnownSession {
+  data: string;
+  /** The signed-in user, as JSON: what the check compares. */
+  user: string;
   version: string;
   membershipsVersion: string;
 }
@@ -36,11 +44,25 @@ export class DatabaseSessionStore extends session.Store {
   /** The checks read with each session, taken (once) by the request that loaded it. */
   private readonly checks = new Map<string, SessionCheck>();
 
+  /** Each signed-in session as this process last read it, with the versions read beside it. */
+  private readonly known = new Map<string, KnownSession>();
+
   /**
    * The session, and in the same statement (one round trip) the configuration and memberships
-   * versions, kept for `takeCheck`.
+   * versions, kept for `takeCheck`. Where the request set up an assumption check (a read-only
+   * request) and this process read the session before, it is taken as read then, and the
+   * request's first read checks that it, and the versions, still hold.
    */
   override get(sid: string, cb: Callback<session.SessionData | null>): void {
+    const check = assumptions.getStore();
+    const known = check && this.known.get(sid);
+    if (check && known) {
+      check.assume({ sql: this.unchangedSince(sid, known) });
+      const data = JSON.parse(known.data) as session.SessionData;
+      this.keepCheck(sid, data, known);
+      queueMicrotask(() => cb(undefined, data));
+      return;
+    }
     this.db
       .read<{ data: session.SessionData; version: string; membershipsVersion: string }>(
         { role: 'app' },
@@ -50,18 +72,48 @@ export class DatabaseSessionStore extends session.Store {
         [sid],
       )
       .then(([row]) => {
-        const user = row?.data.adminUser;
-        if (user) {
-          if (this.checks.size > 10_000) this.checks.clear();
-          this.checks.set(sid, {
-            userId: user.id,
-            workspaceId: user.workspaceId,
+        if (row?.data.adminUser) {
+          if (this.known.size > 10_000) this.known.clear();
+          this.known.set(sid, {
+            data: JSON.stringify(row.data),
+            user: JSON.stringify(row.data.adminUser),
             version: row.version,
             membershipsVersion: row.membershipsVersion,
           });
-        }
+          this.keepCheck(sid, row.data, row);
+        } else this.known.delete(sid);
         cb(undefined, row?.data ?? null);
       }, cb);
+  }
+
+  /** Forgets a session this process read: the next request reads it again. */
+  forget(sid: string): void {
+    this.known.delete(sid);
+  }
+
+  /**
+   * The statement saying whether the session still holds, for the same user and workspace, and
+   * the versions have not moved. Only the signed-in user is compared: the cookie's own fields
+   * change with every save (sign-in saves twice, the second time after its answer has gone).
+   */
+  private unchangedSince(sid: string, known: KnownSession): string {
+    return this.db.inline(
+      `SELECT EXISTS (SELECT 1 FROM admin_sessions WHERE sid = $1 AND expires_at > now() AND data -> 'adminUser' = $2::jsonb)
+          AND EXISTS (SELECT 1 FROM admin_config WHERE version = $3::bigint AND memberships_version = $4::bigint) AS "${HOLDS}"`,
+      [sid, known.user, known.version, known.membershipsVersion],
+    );
+  }
+
+  private keepCheck(sid: string, data: session.SessionData, versions: { version: string; membershipsVersion: string }): void {
+    const user = data.adminUser;
+    if (!user) return;
+    if (this.checks.size > 10_000) this.checks.clear();
+    this.checks.set(sid, {
+      userId: user.id,
+      workspaceId: user.workspaceId,
+      version: versions.version,
+      membershipsVersion: versions.membershipsVersion,
+    });
   }
 
   /** The versions read with this session for this user and workspace, if this request loaded it; null otherwise. */
@@ -72,6 +124,7 @@ export class DatabaseSessionStore extends session.Store {
   }
 
   override set(sid: string, data: session.SessionData, cb: Callback = () => {}): void {
+    this.known.delete(sid);
     this.db
       .app(null, async () => {
         await this.db.exec(
@@ -96,6 +149,7 @@ export class DatabaseSessionStore extends session.Store {
 
   override destroy(sid: string, cb: Callback = () => {}): void {
     this.touched.delete(sid);
+    this.known.delete(sid);
     this.db.app(null, () => this.db.exec('DELETE FROM admin_sessions WHERE sid = $1', [sid])).then(() => cb(), cb);
   }
 }

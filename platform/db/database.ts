@@ -1,6 +1,7 @@
 import { QueryTypes, Sequelize, Transaction, type TransactionOptions } from 'sequelize';
 import type { PlinthConfig } from '../config/index.js';
-import { DatabaseUnavailableError } from '../errors/index.js';
+import { DatabaseUnavailableError, StaleRequestError } from '../errors/index.js';
+import { assumptions, HOLDS, type Assumption } from './assumption.js';
 import { log } from '../log/index.js';
 import { namespace } from './cls.js';
 import { attachEmbedded, type EmbeddedServer } from './embedded/index.js';
@@ -76,12 +77,35 @@ export class Database {
    * simple-protocol message, which PostgreSQL runs as one implicit transaction (the settings hold
    * for it alone; a failure undoes all of it). `$n` values are quoted in by the driver's
    * escaping. Inside a unit it is a statement of that unit, in a savepoint with this scope.
+   * The first read of a request that assumed something carries the assumption's statement too,
+   * and fails with StaleRequestError when it no longer holds.
    */
   async read<R extends object>(scope: Scope, sql: string, values: unknown[] = []): Promise<R[]> {
     if (namespace.get('transaction')) return this.unit(scope, () => this.rows<R>(sql, values));
-    return this.sequelize
-      .query<R>(`${this.scopeSettings(scope)} ${this.inline(sql, values)}`, { type: QueryTypes.SELECT })
-      .catch(withMessage);
+    const check = assumptions.getStore();
+    const assumption = check?.take();
+    const statement = `${this.scopeSettings(scope)} ${this.inline(sql, values)}`;
+    if (!check || !assumption) return this.query<R>(statement);
+    // The request's assumption rides along, checked as the application before the scope's own settings.
+    const rows = this.query<Record<string, unknown>>(`${this.scopeSettings({ role: 'app' })} ${assumption.sql}; ${statement}`);
+    const holds = rows.then(
+      ([first]) => (typeof first?.[HOLDS] === 'boolean' ? first[HOLDS] : null),
+      () => null,
+    );
+    check.tellBy(holds);
+    const [, ...result] = await rows;
+    if (!(await holds)) throw new StaleRequestError();
+    return result as R[];
+  }
+
+  /** Whether an assumption holds, checked on its own. */
+  async holds(assumption: Assumption): Promise<boolean> {
+    const [row] = await this.query<Record<string, unknown>>(`${this.scopeSettings({ role: 'app' })} ${assumption.sql}`);
+    return row?.[HOLDS] === true;
+  }
+
+  private query<R extends object>(text: string): Promise<R[]> {
+    return this.sequelize.query<R>(text, { type: QueryTypes.SELECT }).catch(withMessage);
   }
 
   /**

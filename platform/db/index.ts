@@ -2,3 +2,4 @@ export { Database, openDatabase, type DatabaseMode, type Scope } from './databas
 export { migrateDown, migrateUp, migrationStatus, type MigrationStatus } from './migrate.js';
 export { changesRole, quoteIdent, shellRoles, type ShellRoles } from './roles.js';
 export { readLock, lockPath } from './embedded/index.js';
+export { assumptions, AssumptionCheck, HOLDS, type Assumption } from './assumption.js';

@@ -48,3 +48,10 @@ export class DatabaseUnavailableError extends PlinthError {
     super('database_unavailable', message);
   }
 }
+
+/** What a request took for granted no longer holds (its session ended, its screens changed): it must be asked again. */
+export class StaleRequestError extends PlinthError {
+  constructor(message = 'what this request assumed changed before it was answered; ask again') {
+    super('stale_request', message);
+  }
+}

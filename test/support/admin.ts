@@ -41,19 +41,28 @@ export async function giveTheme(t: TestDatabase, workspaceId: string, definition
   });
 }
 
-/** A browser in miniature: one cookie jar, this site's Origin on every request unless told otherwise. */
+/**
+ * A browser in miniature: one cookie jar, this site's Origin on every request unless told
+ * otherwise; like a browser's XHR, it asks again where a 307 says so (the admin's answer when
+ * what a read-only request assumed changed under it), and shows every other redirect.
+ */
 export class AdminClient {
   cookie = '';
+  /** The 307s followed so far. */
+  askedAgain = 0;
   constructor(readonly base: string) {}
 
-  async request(path: string, init: RequestInit & { origin?: string | null } = {}): Promise<Response> {
+  async request(path: string, init: RequestInit & { origin?: string | null } = {}, again = true): Promise<Response> {
     const headers = new Headers(init.headers);
     if (this.cookie) headers.set('cookie', this.cookie);
     if (init.origin !== null && init.method && init.method !== 'GET') headers.set('origin', init.origin ?? this.base);
     const res = await fetch(this.base + path, { ...init, headers, redirect: 'manual' });
     const set = res.headers.get('set-cookie');
     if (set) this.cookie = set.split(';')[0];
-    return res;
+    const location = res.status === 307 ? res.headers.get('location') : null;
+    if (!location || !again) return res;
+    this.askedAgain++;
+    return this.request(location, init, false);
   }
 
   post(path: string, form: Record<string, string>, origin?: string | null): Promise<Response> {
