@@ -159,6 +159,7 @@ export function createAdmin(deps: AdminDeps): Router {
     }
   });
   router.use('/studio/api', studioApi({ db, entities, marketplace: deps.marketplace }));
+  router.use(noBodyToParse);
   router.use((req, res, next) => (res.locals.screens as Built).router(req, res, next));
   router.use((err: Error, _req: Request, res: Response, _next: NextFunction) => {
     if (err instanceof StaleRequestError) {
@@ -198,10 +199,22 @@ function requireSignIn(req: Request, res: Response, next: NextFunction): void {
   res.redirect(303, '/admin/login');
 }
 
-/** Every HTML page the admin sends links the local font instead of Google's. */
+/** Every HTML page the admin sends links the local font instead of Google's (JSON is not searched). */
 function htmlWithLocalFonts(_req: Request, res: Response, next: NextFunction): void {
   const send = res.send.bind(res);
-  res.send = (body?: unknown) =>
-    send(typeof body === 'string' && body.includes('fonts.googleapis.com') ? withLocalFonts(body) : body);
+  res.send = (body?: unknown) => {
+    const html = typeof body === 'string' && !/json/.test(String(res.getHeader('content-type') ?? ''));
+    return send(html && body.includes('fonts.googleapis.com') ? withLocalFonts(body) : body);
+  };
+  next();
+}
+
+/**
+ * AdminJS's router runs a form parser on every request, which builds a parser even for a GET;
+ * a GET or HEAD has no body, so it is marked as parsed (the parser's own flag) and given none.
+ */
+function noBodyToParse(req: Request, _res: Response, next: NextFunction): void {
+  if (req.method === 'GET' || req.method === 'HEAD')
+    Object.assign(req, { fields: {}, files: {}, express_formidable: { parsed: true } });
   next();
 }

@@ -56,6 +56,13 @@ export class ScopedResource extends SequelizeResource {
     return this.scope.id;
   }
 
+  private modelProperties?: ReturnType<SequelizeResource['properties']>;
+
+  /** The model's properties, made once: AdminJS asks for them for every record's id. */
+  override properties(): ReturnType<SequelizeResource['properties']> {
+    return (this.modelProperties ??= super.properties());
+  }
+
   private within<T>(fn: () => Promise<T>): Promise<T> {
     return this.scope.db.unit(this.scope.unit, fn);
   }
