@@ -159,7 +159,6 @@ export function createAdmin(deps: AdminDeps): Router {
     }
   });
   router.use('/studio/api', studioApi({ db, entities, marketplace: deps.marketplace }));
-  router.use(noBodyToParse);
   router.use((req, res, next) => (res.locals.screens as Built).router(req, res, next));
   router.use((err: Error, _req: Request, res: Response, _next: NextFunction) => {
     if (err instanceof StaleRequestError) {
@@ -206,15 +205,5 @@ function htmlWithLocalFonts(_req: Request, res: Response, next: NextFunction): v
     const html = typeof body === 'string' && !/json/.test(String(res.getHeader('content-type') ?? ''));
     return send(html && body.includes('fonts.googleapis.com') ? withLocalFonts(body) : body);
   };
-  next();
-}
-
-/**
- * AdminJS's router runs a form parser on every request, which builds a parser even for a GET;
- * a GET or HEAD has no body, so it is marked as parsed (the parser's own flag) and given none.
- */
-function noBodyToParse(req: Request, _res: Response, next: NextFunction): void {
-  if (req.method === 'GET' || req.method === 'HEAD')
-    Object.assign(req, { fields: {}, files: {}, express_formidable: { parsed: true } });
   next();
 }

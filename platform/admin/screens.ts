@@ -1,12 +1,12 @@
 import './environment.js';
 import AdminJS, { type ActionContext, type ResourceWithOptions } from 'adminjs';
-import { buildRouter } from '@adminjs/express';
 import type { Router } from 'express';
 import type { Database } from '../db/index.js';
 import type { Entities, MembershipRole } from '../entities/index.js';
 import type { ModuleRuntime, TableChange } from '../gateway/index.js';
 import type { LayoutDefinition, Theme } from '../manifests/index.js';
 import { moduleNames, type Marketplace } from '../registry/index.js';
+import { adminRoutes } from './admin-routes.js';
 import { bulkDelete } from './bulk-delete.js';
 import { ScopedResource, type AnyModel, type ResourceScope } from './scoped-resource.js';
 import { componentLoader, UI } from './ui.js';
@@ -103,7 +103,7 @@ export class AdminScreens {
     const cached = this.built.get(key);
     if (cached?.version === version) return cached;
     const { admin, catalog } = await this.build(user.workspaceId, user.role);
-    const next = { version, admin, catalog, router: buildRouter(admin) };
+    const next = { version, admin, catalog, router: adminRoutes(admin) };
     this.built.set(key, next);
     return next;
   }
