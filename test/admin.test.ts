@@ -382,6 +382,55 @@ describe(`the admin: sign-in, sessions and tenant scoping (${onServer ? 'server'
     });
   });
 
+  describe("a module's hidden and labelled columns", () => {
+    let c: Client;
+    let note: string;
+    const notes = '/admin/api/resources/vault.notes';
+    const secretOf = (id: string) =>
+      p.runtime.run('vault', { workspaceId: vaultWs.id }, async (ctx) => (await ctx.models.notes.findByPk(id))!.get('secret'));
+    let vaultWs: { id: string; slug: string };
+    before(async () => {
+      vaultWs = await t.entities.workspaces.create({ slug: 'adm-vault', name: 'Vault' });
+      await t.entities.users.create({ email: 'owner@vault.test', password: PASSWORD });
+      await t.entities.users.grant({ email: 'owner@vault.test', workspace: vaultWs.slug, role: 'owner' });
+      const dir = pluginDir('vault', (m) => {
+        const columns = m.tables[0].schema.properties;
+        columns.secret = { type: 'string', 'x-plinth-hidden': true };
+        columns.title['x-plinth-label'] = 'Headline';
+      });
+      await p.add(dir, 'vault', [vaultWs.slug]);
+      note = await p.runtime.run('vault', { workspaceId: vaultWs.id }, async (ctx) =>
+        String((await ctx.models.notes.create({ title: 'kept', secret: 'only the module reads this' })).get('id')),
+      );
+      c = await signedIn('owner@vault.test');
+    });
+
+    it('are left out of every screen, and a manifest label names its column', async () => {
+      const state = (await c.pageState()) as any;
+      const resource = state.resources.find((r: { id: string }) => r.id === 'vault.notes');
+      const everywhere = ['listProperties', 'showProperties', 'editProperties', 'filterProperties'].flatMap((kind) =>
+        resource[kind].map((x: { name: string }) => x.name),
+      );
+      assert.ok(everywhere.includes('title') && !everywhere.includes('secret'), everywhere.join(', '));
+      // AdminJS reads a resource id's dots as key separators: `vault.notes` is vault → notes.
+      assert.equal(state.locale.translations.en.resources.vault.notes.properties.title, 'Headline');
+    });
+
+    it('are never sent, never matched by a filter, and never written from a form', async () => {
+      const show = await c.json(`${notes}/records/${note}/show`);
+      assert.equal(show.body.record.params.title, 'kept');
+      assert.ok(!('secret' in show.body.record.params), JSON.stringify(show.body.record.params));
+      const list = await c.json(`${notes}/actions/list`);
+      assert.doesNotMatch(JSON.stringify(list.body), /only the module/);
+      const filtered = await c.json(`${notes}/actions/list?filters.secret=only`);
+      assert.deepEqual(filtered.body.records, [], 'a filter on a hidden column matches nothing');
+      const edit = await c.post(`${notes}/records/${note}/edit`, { title: 'renamed', secret: 'overwritten' });
+      assert.equal(edit.status, 200);
+      assert.doesNotMatch(JSON.stringify(await edit.json()), /only the module/, 'the answer echoes the form, not the column');
+      assert.equal(await secretOf(note), 'only the module reads this');
+    });
+  });
+
   describe('list pages', () => {
     it("send each row's listed columns (and its key and title), not the whole row; a record sends all of it", async () => {
       const c = await signedIn('owner@a.test');

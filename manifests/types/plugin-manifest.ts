@@ -129,6 +129,14 @@ export interface Column {
   type: 'string' | 'integer' | 'number' | 'boolean' | 'object' | 'array';
   format?: string;
   'x-plinth-references'?: 'contacts' | 'users' | 'workspaces';
+  /**
+   * The admin never reads, shows, filters, sorts on or writes this column.
+   */
+  'x-plinth-hidden'?: boolean;
+  /**
+   * The column's label on admin screens; a layout's labels win.
+   */
+  'x-plinth-label'?: string;
 }
 export interface EmittedEvent {
   name: EventName;

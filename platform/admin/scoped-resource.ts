@@ -28,6 +28,8 @@ export interface ResourceScope {
   onChange?: (change: TableChange) => Promise<void>;
   /** Object columns shown and edited as JSON text (a form's field schema): AdminJS has no editor for a free-form object. */
   jsonText?: string[];
+  /** Columns the admin never reads, shows, filters, sorts on or writes (`x-plinth-hidden`). */
+  hidden?: string[];
 }
 
 /** A prefix no attribute has: the page statement's extra columns. */
@@ -58,9 +60,18 @@ export class ScopedResource extends SequelizeResource {
 
   private modelProperties?: ReturnType<SequelizeResource['properties']>;
 
-  /** The model's properties, made once: AdminJS asks for them for every record's id. */
+  /** The model's properties but the hidden ones, made once: AdminJS asks for them for every record's id. */
   override properties(): ReturnType<SequelizeResource['properties']> {
-    return (this.modelProperties ??= super.properties());
+    return (this.modelProperties ??= super.properties().filter((p) => !this.isHidden(p.name())));
+  }
+
+  private isHidden(attribute: string): boolean {
+    return this.scope.hidden?.includes(attribute) ?? false;
+  }
+
+  /** The model's definition of an attribute the admin may use: none for an unknown or hidden one. */
+  private attribute(name: string) {
+    return this.isHidden(name) ? undefined : this.model.getAttributes()[name];
   }
 
   private within<T>(fn: () => Promise<T>): Promise<T> {
@@ -105,7 +116,7 @@ export class ScopedResource extends SequelizeResource {
 
   /** One filter element as a condition on its column's type; null when the value cannot match that type. */
   private condition(attribute: string, value: unknown, values: unknown[]): string | null {
-    const definition = this.model.getAttributes()[attribute];
+    const definition = this.attribute(attribute);
     if (!definition) return null;
     const column = this.column(attribute);
     const bind = (v: unknown) => `$${values.push(v)}`;
@@ -141,7 +152,7 @@ export class ScopedResource extends SequelizeResource {
   }
 
   /** Attributes under their own names (every one by default): rows read by hand look like Sequelize's. */
-  private selectList(attributes = Object.keys(this.model.getAttributes())): string {
+  private selectList(attributes = Object.keys(this.model.getAttributes()).filter((a) => !this.isHidden(a))): string {
     return attributes.map((a) => `${this.column(a)} AS ${quoteIdent(a)}`).join(', ');
   }
 
@@ -153,7 +164,7 @@ export class ScopedResource extends SequelizeResource {
     if (context?.action?.name !== 'list') return undefined;
     const decorated = context.resource.decorate();
     const wanted = ['id', decorated.titleProperty().name(), sortBy, ...decorated.getListProperties().map((p) => p.name())];
-    return [...new Set(wanted.map((name) => name.split('.')[0]))].filter((name) => this.model.getAttributes()[name]);
+    return [...new Set(wanted.map((name) => name.split('.')[0]))].filter((name) => this.attribute(name));
   }
 
   /** One read in one round trip, in this resource's unit scope. */
@@ -165,7 +176,10 @@ export class ScopedResource extends SequelizeResource {
   private values(params: Record<string, unknown>): Record<string, unknown> {
     const parsed = this.parseParams(params) as Record<string, unknown>;
     const values = Object.fromEntries(
-      Object.entries(parsed).filter(([k]) => k !== 'id' && k.split('.')[0] !== this.scope.workspaceKey),
+      Object.entries(parsed).filter(([k]) => {
+        const attribute = k.split('.')[0];
+        return k !== 'id' && attribute !== this.scope.workspaceKey && !this.isHidden(attribute);
+      }),
     );
     for (const column of this.scope.jsonText ?? []) {
       const text = values[column];
@@ -180,8 +194,9 @@ export class ScopedResource extends SequelizeResource {
     return values;
   }
 
-  /** A row as the admin shows it: JSON-text columns as indented text. */
+  /** A row as the admin shows it: JSON-text columns as indented text, hidden columns left out. */
   private asText(row: Record<string, unknown>): Record<string, unknown> {
+    for (const column of this.scope.hidden ?? []) delete row[column];
     for (const column of this.scope.jsonText ?? []) {
       if (row[column] !== null && row[column] !== undefined) row[column] = JSON.stringify(row[column], null, 2);
     }
@@ -246,7 +261,7 @@ export class ScopedResource extends SequelizeResource {
     const values: unknown[] = [];
     const where = this.where(filter, values);
     if (where === null) return [];
-    const sortBy = sort.sortBy && this.model.getAttributes()[sort.sortBy] ? sort.sortBy : this.scope.sort.sortBy;
+    const sortBy = sort.sortBy && this.attribute(sort.sortBy) ? sort.sortBy : this.scope.sort.sortBy;
     const direction = (sort.direction ?? this.scope.sort.direction) === 'asc' ? 'ASC' : 'DESC';
     const rows = await this.read<Record<string, unknown>>(
       `SELECT page.*, totals.capped AS "${TOTALS}capped", totals.estimate AS "${TOTALS}estimate"

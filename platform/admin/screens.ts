@@ -133,8 +133,12 @@ export class AdminScreens {
         actions?: Record<string, object>;
         onChange?: ResourceScope['onChange'];
         jsonText?: string[];
+        hidden?: string[];
+        /** Property labels the manifest gives (`x-plinth-label`); a layout's labels win. */
+        labels?: Record<string, string>;
       },
     ): void => {
+      const shown = (names?: string[]) => names?.filter((name) => !defaults.hidden?.includes(name));
       const layout = layouts.get(id);
       const sort = layout?.sort
         ? { sortBy: layout.sort.property, direction: layout.sort.direction ?? 'asc' }
@@ -147,6 +151,7 @@ export class AdminScreens {
         sort,
         onChange: defaults.onChange,
         jsonText: defaults.jsonText,
+        hidden: defaults.hidden,
       });
       const hidden = layout?.navigation?.hidden === true;
       resources.push({
@@ -154,10 +159,10 @@ export class AdminScreens {
         options: {
           id,
           navigation: hidden ? false : { name: layout?.navigation?.group ?? defaults.group, icon: layout?.navigation?.icon },
-          ...((layout?.list ?? defaults.list) && { listProperties: layout?.list ?? defaults.list }),
-          ...(layout?.show && { showProperties: layout.show }),
-          ...(layout?.edit && { editProperties: layout.edit }),
-          ...(layout?.filter && { filterProperties: layout.filter }),
+          ...((layout?.list ?? defaults.list) && { listProperties: shown(layout?.list ?? defaults.list) }),
+          ...(layout?.show && { showProperties: shown(layout.show) }),
+          ...(layout?.edit && { editProperties: shown(layout.edit) }),
+          ...(layout?.filter && { filterProperties: shown(layout.filter) }),
           sort,
           properties: {
             [workspaceKey]: { isVisible: false },
@@ -178,7 +183,8 @@ export class AdminScreens {
         .map((p) => p.name())
         .filter((name) => name !== workspaceKey);
       catalog.set(id, { id, label: labels[id], resource, properties, layout });
-      if (layout?.labels) translations[id] = { properties: layout.labels };
+      const propertyLabels = { ...defaults.labels, ...layout?.labels };
+      if (Object.keys(propertyLabels).length > 0) translations[id] = { properties: propertyLabels };
     };
 
     add('contacts', this.entities.models.Contact as unknown as AnyModel, { role: 'app', workspaceId }, 'workspaceId', {
@@ -201,6 +207,8 @@ export class AdminScreens {
       const names = moduleNames(row.moduleId, this.db.roles.prefix);
       const models = this.runtime.tableModels(row);
       for (const table of row.manifest.tables ?? []) {
+        const columns = Object.entries(table.schema.properties);
+        const hidden = columns.filter(([, column]) => column['x-plinth-hidden'] === true).map(([name]) => name);
         add(
           `${row.moduleId}.${table.name}`,
           models[table.name],
@@ -212,7 +220,17 @@ export class AdminScreens {
             created: 'created_at',
             label: table.label ?? table.name,
             // Without a layout: the manifest's columns in its order, then when the row was made.
-            list: [...Object.keys(table.schema.properties).slice(0, 6), 'created_at'],
+            list: [
+              ...columns
+                .map(([name]) => name)
+                .filter((name) => !hidden.includes(name))
+                .slice(0, 6),
+              'created_at',
+            ],
+            hidden,
+            labels: Object.fromEntries(
+              columns.flatMap(([name, column]) => (column['x-plinth-label'] ? [[name, column['x-plinth-label']]] : [])),
+            ),
             ...(table.onChange && {
               onChange: (change: TableChange) => this.runtime.tableChanged(row, table.name, workspaceId, change),
             }),
