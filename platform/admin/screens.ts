@@ -234,9 +234,7 @@ export class AdminScreens {
             ...(table.onChange && {
               onChange: (change: TableChange) => this.runtime.tableChanged(row, table.name, workspaceId, change),
             }),
-            jsonText: Object.entries(table.schema.properties)
-              .filter(([, column]) => column.type === 'object')
-              .map(([name]) => name),
+            jsonText: columns.filter(([, column]) => column.type === 'object').map(([name]) => name),
           },
         );
       }

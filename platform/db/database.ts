@@ -89,7 +89,7 @@ export class Database {
     // The request's assumption rides along, checked as the application before the scope's own settings.
     const rows = this.query<Record<string, unknown>>(`${this.scopeSettings({ role: 'app' })} ${assumption.sql}; ${statement}`);
     const holds = rows.then(
-      ([first]) => (typeof first?.[HOLDS] === 'boolean' ? first[HOLDS] : null),
+      ([first]) => verdictOf(first),
       () => null,
     );
     check.tellBy(holds);
@@ -101,7 +101,7 @@ export class Database {
   /** Whether an assumption holds, checked on its own. */
   async holds(assumption: Assumption): Promise<boolean> {
     const [row] = await this.query<Record<string, unknown>>(`${this.scopeSettings({ role: 'app' })} ${assumption.sql}`);
-    return row?.[HOLDS] === true;
+    return verdictOf(row) === true;
   }
 
   private query<R extends object>(text: string): Promise<R[]> {
@@ -206,6 +206,10 @@ export class Database {
     };
   }
 }
+
+/** An assumption's row says whether it held; null when the row is not one (the read did not carry it). */
+const verdictOf = (row: Record<string, unknown> | undefined): boolean | null =>
+  typeof row?.[HOLDS] === 'boolean' ? row[HOLDS] : null;
 
 /** Sequelize builds its query errors' stacks without their message: put PostgreSQL's words back where people read. */
 function withMessage(err: Error): never {
