@@ -4,12 +4,13 @@
  * PostgreSQL server (DATABASE_URL, or the local test server). p50/p95 over 200 requests of a
  * workspace's contact list (what the list page fetches, default sort) and of one record, and
  * bytes per listed row as sent (compressed where the server compresses). The client runs in a
- * worker thread, so that its own work does not add to the server's latency.
+ * worker thread, so that its own work does not add to the servers' latency; both systems are
+ * warmed up alike and take turns in the order A B B A, so that a drift over the run falls on both.
  */
 import type { Server } from 'node:http';
 import { Worker } from 'node:worker_threads';
 import express from 'express';
-import type { ClientJob, ClientResult } from './http-client.js';
+import type { ClientJob, Target, Timings } from './http-client.js';
 
 process.env.DATABASE_URL ||= 'postgres://postgres@127.0.0.1:5432/test';
 process.env.LOG_LEVEL ||= 'warn';
@@ -24,10 +25,14 @@ const json = process.argv.includes('--json');
 const WORKSPACES = 100;
 const PER_WORKSPACE = 10_000;
 const REQUESTS = 200;
+/** Two turns each, A B then B A: each system is measured on its own, and neither always goes first. */
+const TURN = REQUESTS / 2;
+const WARM_UP = 10;
 const PASSWORD = 'bench password, not a secret';
 
 type Workload = 'list_p50' | 'list_p95' | 'record_p50' | 'record_p95' | 'bytes_per_row';
-const results: Record<Workload, { plinth?: number; stock?: number; unit: string }> = {
+type System = 'plinth' | 'stock';
+const results: Record<Workload, { [S in System]?: number } & { unit: string }> = {
   list_p50: { unit: 'ms' },
   list_p95: { unit: 'ms' },
   record_p50: { unit: 'ms' },
@@ -40,20 +45,27 @@ const percentile = (values: number[], p: number): number => {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 };
 
-/** Measures one system from the client worker: 10 warm-up lists, then `REQUESTS` lists and `REQUESTS` records. */
-async function measure(system: 'plinth' | 'stock', listUrl: string, recordUrl: string, cookie = ''): Promise<void> {
-  const job: ClientJob = { listUrl, recordUrl, cookie, requests: REQUESTS };
+/**
+ * Measures the systems from one client worker: `WARM_UP` lists and records of each, then
+ * `REQUESTS` lists and `REQUESTS` records of each, the systems taking turns of `TURN` requests.
+ */
+async function measure(targets: Record<System, Target>): Promise<void> {
+  const systems = Object.keys(targets) as System[];
+  const job: ClientJob = { targets: Object.values(targets), requests: REQUESTS, turn: TURN, warmUp: WARM_UP };
   const worker = new Worker(new URL('./http-client.js', import.meta.url), { workerData: job });
-  const { list, record, bytes, rows } = await new Promise<ClientResult>((resolve, reject) => {
+  const timings = await new Promise<Timings[]>((resolve, reject) => {
     worker.once('message', resolve);
     worker.once('error', reject);
   });
   await worker.terminate();
-  results.list_p50[system] = percentile(list, 50);
-  results.list_p95[system] = percentile(list, 95);
-  results.record_p50[system] = percentile(record, 50);
-  results.record_p95[system] = percentile(record, 95);
-  results.bytes_per_row[system] = Math.round(bytes / rows);
+  for (const [i, system] of systems.entries()) {
+    const { list, record, bytes, rows } = timings[i];
+    results.list_p50[system] = percentile(list, 50);
+    results.list_p95[system] = percentile(list, 95);
+    results.record_p50[system] = percentile(record, 50);
+    results.record_p95[system] = percentile(record, 95);
+    results.bytes_per_row[system] = Math.round(bytes / rows);
+  }
 }
 
 const t = await freshDatabase();
@@ -74,9 +86,11 @@ try {
       [workspaces, PER_WORKSPACE],
     );
   });
-  // What autovacuum does after a bulk load, done before measuring rather than during it: the
-  // visibility map set (index-only scans) and statistics gathered, for both systems alike.
+  // What the database does after a bulk load, done before measuring rather than during it:
+  // autovacuum's visibility map (index-only scans) and statistics, and the checkpoint that writes
+  // the loaded pages out; for both systems alike.
   await t.db.sequelize.query('VACUUM ANALYZE contacts');
+  await t.db.sequelize.query('CHECKPOINT');
   await t.entities.users.create({ email: 'owner@bench.test', password: PASSWORD });
   await t.entities.users.grant({ email: 'owner@bench.test', workspace: 'bench-42', role: 'owner' });
 
@@ -99,19 +113,19 @@ try {
   const { server: theirs, base: stockBase } = await serveLocally(stock);
   servers.push(theirs);
 
-  process.stderr.write('plinth…\n');
-  await measure(
-    'plinth',
-    `${base}/admin/api/resources/contacts/actions/list`,
-    `${base}/admin/api/resources/contacts/records/{id}/show`,
-    cookie,
-  );
-  process.stderr.write('stock AdminJS…\n');
-  await measure(
-    'stock',
-    `${stockBase}/stock/api/resources/contacts/actions/list`,
-    `${stockBase}/stock/api/resources/contacts/records/{id}/show`,
-  );
+  process.stderr.write('measuring both, taking turns…\n');
+  await measure({
+    plinth: {
+      listUrl: `${base}/admin/api/resources/contacts/actions/list`,
+      recordUrl: `${base}/admin/api/resources/contacts/records/{id}/show`,
+      cookie,
+    },
+    stock: {
+      listUrl: `${stockBase}/stock/api/resources/contacts/actions/list`,
+      recordUrl: `${stockBase}/stock/api/resources/contacts/records/{id}/show`,
+      cookie: '',
+    },
+  });
 } finally {
   for (const s of servers) s.close();
   await t.drop();

@@ -1,21 +1,30 @@
 /**
  * The bench's HTTP client, in a worker thread of its own: its parsing, decompression and garbage
- * collection run on another event loop and heap than the server it measures.
+ * collection run on another event loop and heap than the servers it measures. The systems take
+ * turns, first in one order, then in the other, so that whatever drifts over the run (the database
+ * writing back the bulk load, say) falls on all of them alike rather than on whichever goes first.
  */
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { gunzipSync } from 'node:zlib';
 
-export interface ClientJob {
+export interface Target {
   listUrl: string;
   /** The record URL with `{id}` where the record's id goes. */
   recordUrl: string;
   cookie: string;
-  requests: number;
 }
 
-export interface ClientResult {
+export interface ClientJob {
+  targets: Target[];
+  requests: number;
+  /** How many requests a system sends in a row before the next one takes its turn. */
+  turn: number;
+  warmUp: number;
+}
+
+export interface Timings {
   list: number[];
   record: number[];
   bytes: number;
@@ -42,19 +51,45 @@ function get(url: string, cookie: string): Promise<{ ms: number; bytes: number; 
   });
 }
 
-async function run({ listUrl, recordUrl, cookie, requests }: ClientJob): Promise<ClientResult> {
-  for (let i = 0; i < 10; i++) await get(listUrl, cookie); // warm-up
-  const result: ClientResult = { list: [], record: [], bytes: 0, rows: 0 };
-  let ids: string[] = [];
-  for (let i = 0; i < requests; i++) {
-    const r = await get(listUrl, cookie);
-    result.list.push(r.ms);
-    result.bytes += r.bytes;
-    result.rows += r.body.records.length;
-    ids = r.body.records.map((x: { id: string }) => x.id);
+/** A list request, counted into the timings; the ids of the rows it listed. */
+async function list(target: Target, into: Timings): Promise<string[]> {
+  const r = await get(target.listUrl, target.cookie);
+  into.list.push(r.ms);
+  into.bytes += r.bytes;
+  into.rows += r.body.records.length;
+  return r.body.records.map((x: { id: string }) => x.id);
+}
+
+async function record(target: Target, id: string, into: Timings): Promise<void> {
+  into.record.push((await get(target.recordUrl.replace('{id}', id), target.cookie)).ms);
+}
+
+/**
+ * Sends request `i` of system `t` for every system, the systems taking turns of `turn` requests,
+ * in order on even rounds and in reverse on odd ones (A B, B A, …): a drift over the run cancels out.
+ */
+async function inTurns(systems: number, requests: number, turn: number, send: (t: number, i: number) => Promise<unknown>) {
+  for (let done = 0, round = 0; done < requests; done += turn, round++) {
+    const order = [...Array(systems).keys()];
+    if (round % 2) order.reverse();
+    for (const t of order) for (let i = done; i < Math.min(requests, done + turn); i++) await send(t, i);
   }
-  for (let i = 0; i < requests; i++) result.record.push((await get(recordUrl.replace('{id}', ids[i % ids.length]), cookie)).ms);
-  return result;
+}
+
+const fresh = (): Timings => ({ list: [], record: [], bytes: 0, rows: 0 });
+
+async function run({ targets, requests, turn, warmUp }: ClientJob): Promise<Timings[]> {
+  const ids: string[][] = [];
+  for (const target of targets) {
+    const listed = await list(target, fresh());
+    for (let i = 0; i < warmUp; i++) await record(target, listed[i % listed.length], fresh());
+    for (let i = 1; i < warmUp; i++) await list(target, fresh());
+    ids.push(listed);
+  }
+  const timings = targets.map(fresh);
+  await inTurns(targets.length, requests, turn, async (t) => (ids[t] = await list(targets[t], timings[t])));
+  await inTurns(targets.length, requests, turn, (t, i) => record(targets[t], ids[t][i % ids[t].length], timings[t]));
+  return timings;
 }
 
 parentPort!.postMessage(await run(workerData as ClientJob));
