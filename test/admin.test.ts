@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import http, { type Server } from 'node:http';
+import { quoteIdent } from '../platform/db/index.js';
+import { loggedError } from '../platform/log/index.js';
 import { AdminClient as Client, adminApp, giveTheme, serveLocally } from './support/admin.js';
 import { freshDatabase, onServer, type TestDatabase } from './support/database.js';
 import { testPlatform, type TestPlatform } from './support/platform.js';
@@ -342,6 +344,37 @@ describe(`the admin: sign-in, sessions and tenant scoping (${onServer ? 'server'
       assert.equal(res.headers.get('location'), `${list}?page=1`);
       assert.equal(await res.text(), '', 'nothing of the page read before the verdict');
       assert.equal((await once(c, list)).status, 401, 'asked again: the session is read afresh, and is gone');
+    });
+
+    it('are answered 503, with nothing of their answer, when the session cannot be checked', async () => {
+      const c = await signedIn('owner@a.test');
+      assert.equal((await c.json(list)).status, 200);
+      const configReadable = (grant: 'GRANT' | 'REVOKE') =>
+        t.db.owner('test: the versions unreadable', () =>
+          t.db.exec(`${grant} SELECT ON admin_config ${grant === 'GRANT' ? 'TO' : 'FROM'} ${quoteIdent(t.db.roles.app)}`),
+        );
+      await configReadable('REVOKE');
+      try {
+        const res = await once(c, list);
+        assert.equal(res.status, 503);
+        assert.equal(await res.text(), '', 'nothing of the page read without a verdict');
+      } finally {
+        await configReadable('GRANT');
+      }
+      assert.equal((await once(c, list)).status, 200, 'checked again once the versions can be read');
+    });
+
+    it("log a failed check's error without its statement, which carries the session id", async () => {
+      const sid = 'a-session-id-not-to-be-logged';
+      const err = await t.db
+        .app(null, () => t.db.exec(`SELECT 1 FROM admin_sessions, no_such_table WHERE sid = '${sid}'`))
+        .then(
+          () => assert.fail('the statement should fail'),
+          (e: Error) => e,
+        );
+      const logged = JSON.stringify(loggedError(err));
+      assert.match(logged, /no_such_table/, 'the message says what failed');
+      assert.ok(!logged.includes(sid), logged);
     });
 
     it('are answered with the new screens when a layout changes elsewhere, or the role does', async () => {
