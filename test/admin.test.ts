@@ -429,6 +429,7 @@ describe(`the admin: sign-in, sessions and tenant scoping (${onServer ? 'server'
       const dir = pluginDir('vault', (m) => {
         const columns = m.tables[0].schema.properties;
         columns.secret = { type: 'string', 'x-plinth-hidden': true };
+        m.tables[0].schema.required = [...(m.tables[0].schema.required ?? []), 'secret'];
         columns.title['x-plinth-label'] = 'Headline';
       });
       await p.add(dir, 'vault', [vaultWs.slug]);
@@ -461,6 +462,19 @@ describe(`the admin: sign-in, sessions and tenant scoping (${onServer ? 'server'
       assert.equal(edit.status, 200);
       assert.doesNotMatch(JSON.stringify(await edit.json()), /only the module/, 'the answer echoes the form, not the column');
       assert.equal(await secretOf(note), 'only the module reads this');
+    });
+
+    it('make a table whose required column is hidden not creatable in the admin: the module makes its rows', async () => {
+      const state = (await c.pageState()) as any;
+      const resource = state.resources.find((r: { id: string }) => r.id === 'vault.notes');
+      const actions = resource.resourceActions.map((x: { name: string }) => x.name);
+      assert.ok(!actions.includes('new') && actions.includes('list'), actions.join(', '));
+      const count = () => p.runtime.run('vault', { workspaceId: vaultWs.id }, (ctx) => ctx.models.notes.count());
+      const before = await count();
+      const made = await c.post(`${notes}/actions/new`, { title: 'from a form' });
+      const answer = await made.json();
+      assert.equal(answer.record.baseError?.type, 'ForbiddenError', JSON.stringify(answer));
+      assert.equal(await count(), before, 'nothing written');
     });
   });
 

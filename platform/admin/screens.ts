@@ -216,7 +216,8 @@ export class AdminScreens {
           'workspace_id',
           {
             group: name,
-            creatable: true,
+            // A required column the admin may not write can only be filled by the module itself.
+            creatable: !hidden.some((column) => table.schema.required?.includes(column)),
             created: 'created_at',
             label: table.label ?? table.name,
             // Without a layout: the manifest's columns in its order, then when the row was made.
