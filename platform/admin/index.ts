@@ -145,7 +145,7 @@ export function createAdmin(deps: AdminDeps): Router {
       const user = req.session.adminUser!;
       const { role, version } = await screens.check(
         user,
-        sessions.takeCheck(req.sessionID, user.id, user.workspaceId) ?? undefined,
+        sessions.checkFor(req.sessionID, user.id, user.workspaceId) ?? undefined,
       );
       if (!role) {
         req.session.destroy(() => res.redirect(303, '/admin/login'));

@@ -13,12 +13,10 @@ export interface SessionCheck {
   membershipsVersion: string;
 }
 
-interface KnownSession {
+interface KnownSession extends SessionCheck {
   data: string;
-  /** The signed-in user, as JSON: what the check compares. */
+  /** The signed-in user, as JSON: what the assumption compares. */
   user: string;
-  version: string;
-  membershipsVersion: string;
 }
 
 const expiry = (data: session.SessionData, ttlMs: number): Date =>
@@ -41,17 +39,15 @@ export class DatabaseSessionStore extends session.Store {
     super();
   }
 
-  /** The checks read with each session, taken (once) by the request that loaded it. */
-  private readonly checks = new Map<string, SessionCheck>();
-
   /** Each signed-in session as this process last read it, with the versions read beside it. */
   private readonly known = new Map<string, KnownSession>();
 
   /**
    * The session, and in the same statement (one round trip) the configuration and memberships
-   * versions, kept for `takeCheck`. Where the request set up an assumption check (a read-only
+   * versions, kept for `checkFor`. Where the request set up an assumption check (a read-only
    * request) and this process read the session before, it is taken as read then, and the
-   * request's first read checks that it, and the versions, still hold.
+   * request's first read checks that it, and the versions, still hold. Either way, what `known`
+   * holds for the session is what this request may go by.
    */
   override get(sid: string, cb: Callback<session.SessionData | null>): void {
     const check = assumptions.getStore();
@@ -59,7 +55,6 @@ export class DatabaseSessionStore extends session.Store {
     if (check && known) {
       check.assume({ sql: this.unchangedSince(sid, known) });
       const data = JSON.parse(known.data) as session.SessionData;
-      this.keepCheck(sid, data, known);
       queueMicrotask(() => cb(undefined, data));
       return;
     }
@@ -77,10 +72,11 @@ export class DatabaseSessionStore extends session.Store {
           this.known.set(sid, {
             data: JSON.stringify(row.data),
             user: JSON.stringify(row.data.adminUser),
+            userId: row.data.adminUser.id,
+            workspaceId: row.data.adminUser.workspaceId,
             version: row.version,
             membershipsVersion: row.membershipsVersion,
           });
-          this.keepCheck(sid, row.data, row);
         } else this.known.delete(sid);
         cb(undefined, row?.data ?? null);
       }, cb);
@@ -104,23 +100,10 @@ export class DatabaseSessionStore extends session.Store {
     );
   }
 
-  private keepCheck(sid: string, data: session.SessionData, versions: { version: string; membershipsVersion: string }): void {
-    const user = data.adminUser;
-    if (!user) return;
-    if (this.checks.size > 10_000) this.checks.clear();
-    this.checks.set(sid, {
-      userId: user.id,
-      workspaceId: user.workspaceId,
-      version: versions.version,
-      membershipsVersion: versions.membershipsVersion,
-    });
-  }
-
-  /** The versions read with this session for this user and workspace, if this request loaded it; null otherwise. */
-  takeCheck(sid: string, userId: string, workspaceId: string): SessionCheck | null {
-    const check = this.checks.get(sid);
-    this.checks.delete(sid);
-    return check && check.userId === userId && check.workspaceId === workspaceId ? check : null;
+  /** The versions read with this session, or confirmed by this request's assumption, where it is this user's in this workspace; null otherwise. */
+  checkFor(sid: string, userId: string, workspaceId: string): SessionCheck | null {
+    const known = this.known.get(sid);
+    return known && known.userId === userId && known.workspaceId === workspaceId ? known : null;
   }
 
   override set(sid: string, data: session.SessionData, cb: Callback = () => {}): void {
