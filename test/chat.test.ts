@@ -337,7 +337,7 @@ describe(`the Chat module (${onServer ? 'server' : 'embedded'} database)`, () =>
       p.market.lifecycle.enable('chat', lone.slug, undefined, actor),
       /module "chat": needs knowledge enabled in workspace "chat-lone" first/,
     );
-    await refused(() => post(`/${lone.slug}/conversations`, { message: 'hello' }), 404, /not enabled in workspace "chat-lone"/);
+    await refused(() => post(`/${lone.slug}/conversations`, { message: 'hello' }), 404, /not available in workspace "chat-lone"/);
     await assert.rejects(p.market.lifecycle.disable('knowledge', law.slug, actor), /chat depend on it in workspace "chat-law"/);
   });
 

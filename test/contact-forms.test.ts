@@ -137,7 +137,7 @@ describe(`the Contact Forms module (${onServer ? 'server' : 'embedded'} database
   it('refuses unknown and retired forms and unknown workspaces with 404', async () => {
     await refused(() => post('/m/contact-forms/firm/nope', submission({})), 404, /no active form "nope"/);
     await refused(() => post('/m/contact-forms/firm/retired', submission({})), 404, /no active form "retired"/);
-    await refused(() => post('/m/contact-forms/nowhere/intake', submission({})), 404, /unknown workspace "nowhere"/);
+    await refused(() => post('/m/contact-forms/nowhere/intake', submission({})), 404, /not available in workspace "nowhere"/);
   });
 
   it('drops a submission whose honeypot is filled, answering as to a person', async () => {

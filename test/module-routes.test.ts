@@ -145,8 +145,13 @@ describe(`module routes under /m/<id>/ (${onServer ? 'server' : 'embedded'} data
   it('refuses unknown modules, routes and workspaces, and workspaces where the module is off', async () => {
     await refused(() => post('/m/nothing/shop/notes', { title: 'x' }), 404, /no installed module "nothing"/);
     await refused(() => post('/m/inbox/shop/elsewhere', { title: 'x' }), 404, /has no route POST \/shop\/elsewhere/);
-    await refused(() => post('/m/inbox/nowhere/notes', { title: 'x' }), 404, /unknown workspace "nowhere"/);
-    await refused(() => post('/m/inbox/off/notes', { title: 'x' }), 404, /not enabled in workspace "off"/);
+    await refused(() => post('/m/inbox/nowhere/notes', { title: 'x' }), 404, /"inbox" is not available in workspace "nowhere"/);
+    await refused(() => post('/m/inbox/off/notes', { title: 'x' }), 404, /"inbox" is not available in workspace "off"/);
+    const answer = async (slug: string) => {
+      const res = await post(`/m/inbox/${slug}/notes`, { title: 'x' });
+      return `${res.status} ${(await res.text()).replaceAll(slug, 'SLUG')}`;
+    };
+    assert.equal(await answer('nowhere'), await answer('off'), 'a caller cannot tell which workspaces exist');
   });
 
   it('refuses bodies that are not JSON, too large, compressed or against the schema, before any module code runs', async () => {
@@ -263,7 +268,7 @@ describe(`module routes under /m/<id>/ (${onServer ? 'server' : 'embedded'} data
 
   it('is lifecycle-driven: disabling the module closes its routes at once', async () => {
     await p.market.lifecycle.disable('inbox', 'other', actor);
-    await refused(() => post('/m/inbox/other/notes', { title: 'x' }), 404, /not enabled in workspace "other"/);
+    await refused(() => post('/m/inbox/other/notes', { title: 'x' }), 404, /not available in workspace "other"/);
     await p.market.lifecycle.enable('inbox', 'other', undefined, actor);
     assert.equal((await post('/m/inbox/other/notes', { title: 'back' })).status, 201);
   });

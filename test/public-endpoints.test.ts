@@ -111,7 +111,11 @@ describe(`bad input on every public endpoint of the modules (${onServer ? 'serve
 
   it('refuses an unknown workspace (404)', async () => {
     for (const { module, route } of routes)
-      await refused((from) => http.post(pathOf(module, route, 'nowhere'), '{}', {}, from), 404, /unknown workspace "nowhere"/);
+      await refused(
+        (from) => http.post(pathOf(module, route, 'nowhere'), '{}', {}, from),
+        404,
+        /not available in workspace "nowhere"/,
+      );
   });
 
   it('refuses a signed route without its signature, or with a stale one (401)', async () => {

@@ -117,7 +117,7 @@ describe(`the Voice module (${onServer ? 'server' : 'embedded'} database)`, () =
     await refused(
       () => call(unpaid.slug, { event: 'call.started', callId: 'CA-unpaid', from: '+14155550100' }, 'no-secret'),
       404,
-      /not enabled in workspace "voice-unpaid"/,
+      /not available in workspace "voice-unpaid"/,
     );
   });
 

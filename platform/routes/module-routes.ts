@@ -187,11 +187,17 @@ class ModuleRoutes {
     }
   }
 
-  /** The workspace a route names, if the module is enabled there; with the module's signing secret in it. */
+  /**
+   * The workspace a route names, if the module is enabled there; with the module's signing secret
+   * in it. A workspace that does not exist and one that has not enabled the module get the same
+   * answer: anyone may call a public route, and it must not tell them which workspaces exist.
+   */
   private async workspace(moduleId: string, slug: string): Promise<{ id: string; secret: string | null }> {
     const { db, entities } = this.deps;
+    const unavailable = () =>
+      new RouteError(404, 'not_found', `module "${moduleId}" is not available in workspace "${slug}"`, 'workspace');
     const ws = await entities.workspaces.bySlug(slug).catch((err: unknown) => {
-      throw err instanceof NotFoundError ? new RouteError(404, 'not_found', `unknown workspace "${slug}"`, 'workspace') : err;
+      throw err instanceof NotFoundError ? unavailable() : err;
     });
     const [found] = await db.app(ws.id, () =>
       db.rows<{ enabled: boolean | null; secret: string | null }>(
@@ -201,7 +207,7 @@ class ModuleRoutes {
         [ws.id, moduleId],
       ),
     );
-    if (!found.enabled) throw new ModuleNotEnabledError(moduleId, slug);
+    if (!found.enabled) throw unavailable();
     return { id: ws.id, secret: found.secret };
   }
 }
