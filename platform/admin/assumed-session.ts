@@ -7,9 +7,10 @@ import type { DatabaseSessionStore } from './session-store.js';
  * Read-only API requests (what list and record pages fetch) of a session this process has read
  * before take the session as read then, and check it with their first read instead of on a round
  * trip of its own: that the session still exists, unexpired, for the same user and workspace,
- * and that the configuration and memberships versions have not moved. Their answer waits for that verdict. When it did not hold,
- * the answer is a 307 to the same URL instead, and the session is forgotten: the browser asks
- * again, and that request reads everything afresh, as every other request does.
+ * and that the configuration and memberships versions have not moved. Their answer waits for
+ * that verdict. When it did not hold, the answer is a 307 to the same URL instead, and the
+ * session is forgotten: the browser asks again, and that request reads everything afresh, as
+ * every other request does.
  */
 export function assumedSessions(db: Database, sessions: DatabaseSessionStore) {
   return (req: Request, res: Response, next: NextFunction): void => {

@@ -153,12 +153,12 @@ export class AdminScreens {
         jsonText: defaults.jsonText,
         hidden: defaults.hidden,
       });
-      const hidden = layout?.navigation?.hidden === true;
+      const offMenu = layout?.navigation?.hidden === true;
       resources.push({
         resource,
         options: {
           id,
-          navigation: hidden ? false : { name: layout?.navigation?.group ?? defaults.group, icon: layout?.navigation?.icon },
+          navigation: offMenu ? false : { name: layout?.navigation?.group ?? defaults.group, icon: layout?.navigation?.icon },
           ...((layout?.list ?? defaults.list) && { listProperties: shown(layout?.list ?? defaults.list) }),
           ...(layout?.show && { showProperties: shown(layout.show) }),
           ...(layout?.edit && { editProperties: shown(layout.edit) }),

@@ -100,7 +100,10 @@ export class DatabaseSessionStore extends session.Store {
     );
   }
 
-  /** The versions read with this session, or confirmed by this request's assumption, where it is this user's in this workspace; null otherwise. */
+  /**
+   * The versions read with this session, or confirmed by this request's assumption, where it is
+   * this user's in this workspace; null otherwise.
+   */
   checkFor(sid: string, userId: string, workspaceId: string): SessionCheck | null {
     const known = this.known.get(sid);
     return known && known.userId === userId && known.workspaceId === workspaceId ? known : null;
