@@ -34,7 +34,7 @@ function serve(
   env: NodeJS.ProcessEnv,
   args: string[] = [],
 ): { child: ChildProcess; port: Promise<number>; output: () => string } {
-  const child = spawn(process.execPath, [CLI, 'serve', ...args], {
+  const child = spawn(process.execPath, ['--no-node-snapshot', CLI, 'serve', ...args], {
     env: { ...env, PORT: '0', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

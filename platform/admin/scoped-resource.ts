@@ -1,4 +1,5 @@
 import { Resource as SequelizeResource } from '@adminjs/sequelize';
+import { SandboxError } from '../sandbox/index.js';
 import {
   BaseRecord,
   NotFoundError as AdminNotFound,
@@ -362,7 +363,8 @@ export class ScopedResource extends SequelizeResource {
       await this.scope.onChange?.(change);
     } catch (err) {
       if (/^Sequelize/.test((err as Error).name) || err instanceof DatabaseUnavailableError) throw err;
-      const message = `${this.scope.id.split('.')[0]} refused this change: ${(err as Error).message}`;
+      const reason = err instanceof SandboxError && err.thrown ? err.thrown.message : (err as Error).message;
+      const message = `${this.scope.id.split('.')[0]} refused this change: ${reason}`;
       // A field error too: AdminJS reports a write with only a base error as done.
       throw new AdminValidationError({ record: { message } }, { message });
     }

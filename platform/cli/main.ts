@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --no-node-snapshot
 import { Command } from 'commander';
 import { doctorCommand } from './commands/doctor.js';
 import { eventsCommand } from './commands/events.js';

@@ -29,6 +29,18 @@ export interface PlinthConfig {
    * X-Forwarded-For cannot dodge a rate limit.
    */
   trustProxy?: string | number;
+  /** The operator's bounds on module code: a call's wall time and a sandbox's heap (a manifest may ask for less). */
+  moduleTimeLimitMs: number;
+  moduleMemoryLimitMb: number;
+  /** Sandboxes kept warm at once (one per module version and workspace). */
+  sandboxIsolates: number;
+  /** Connections for module work, apart from `poolMax`; and how many of them one module may hold at once. */
+  modulePoolMax: number;
+  moduleConcurrency: number;
+  /** On the embedded database: how long module code may keep its transaction without a statement. */
+  moduleIdleLimitMs: number;
+  /** (Subscriber, workspace) pairs the dispatcher serves at once. */
+  dispatchConcurrency: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlinthConfig {
@@ -54,6 +66,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlinthConfig {
         ? null
         : parseDuration('PLINTH_EVENT_RETENTION', env.PLINTH_EVENT_RETENTION),
     eventPeriodMs: parseDuration('PLINTH_EVENT_PERIOD', env.PLINTH_EVENT_PERIOD || '1d'),
+    moduleTimeLimitMs: parseDuration('PLINTH_MODULE_TIME_LIMIT', env.PLINTH_MODULE_TIME_LIMIT || '30s'),
+    moduleMemoryLimitMb: parseCount('PLINTH_MODULE_MEMORY_LIMIT_MB', env.PLINTH_MODULE_MEMORY_LIMIT_MB, 128, 8),
+    sandboxIsolates: parseCount('PLINTH_SANDBOX_ISOLATES', env.PLINTH_SANDBOX_ISOLATES, 200, 1),
+    modulePoolMax: parseCount('PLINTH_MODULE_POOL_MAX', env.PLINTH_MODULE_POOL_MAX, 10, 1),
+    moduleConcurrency: parseCount('PLINTH_MODULE_CONCURRENCY', env.PLINTH_MODULE_CONCURRENCY, 3, 1),
+    moduleIdleLimitMs: parseCount('PLINTH_MODULE_IDLE_MS', env.PLINTH_MODULE_IDLE_MS, 100, 10),
+    dispatchConcurrency: parseCount('PLINTH_DISPATCH_CONCURRENCY', env.PLINTH_DISPATCH_CONCURRENCY, 6, 1),
   };
 }
 
@@ -66,6 +85,14 @@ export function parseDuration(name: string, value: string): number {
     throw new Error(`${name}: "${value}" is not a duration (a positive whole number and a unit: 90s, 15m, 12h, 30d)`);
   }
   return Number(match[1]) * UNITS[match[2]];
+}
+
+/** A whole number of at least `min`, or `fallback` when unset. */
+function parseCount(name: string, value: string | undefined, fallback: number, min: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name}: "${value}" is not a whole number of at least ${min}`);
+  return n;
 }
 
 function parsePort(value: string | undefined): number {

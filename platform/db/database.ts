@@ -22,6 +22,12 @@ export interface Scope {
   workspaceId?: string | null;
   /** A module's schema, searched before `public` (unqualified names resolve to its tables and views). */
   schema?: string;
+  /**
+   * Module work: an outermost unit takes its connection from the modules' own pool (so modules
+   * cannot exhaust the one sign-in, the admin and the routes use), and its statements and idle
+   * time in the transaction are cut off after this many milliseconds.
+   */
+  moduleTimeoutMs?: number;
 }
 
 export class Database {
@@ -29,13 +35,21 @@ export class Database {
 
   constructor(
     readonly sequelize: Sequelize,
+    /** The modules' pool: same database, separate connections. */
+    private readonly moduleSequelize: Sequelize,
     readonly mode: DatabaseMode,
     readonly databaseName: string,
     rolePrefix: string,
     readonly embedded?: EmbeddedServer,
   ) {
     this.roles = shellRoles(rolePrefix);
-    this.scopeWithTransactionStart();
+    this.scopeWithTransactionStart(sequelize);
+    this.scopeWithTransactionStart(moduleSequelize);
+  }
+
+  /** Whether this runs inside a unit of work (a new unit would be a savepoint of it). */
+  inUnit(): boolean {
+    return Boolean(namespace.get('transaction'));
   }
 
   /**
@@ -47,7 +61,8 @@ export class Database {
     const outer = namespace.get('transaction') as Transaction | null | undefined;
     const outerScope = namespace.get('scope') as Scope | undefined;
     const options = { ...(outer && { transaction: outer }), plinthScope: scope } as TransactionOptions;
-    return this.sequelize.transaction(options, async (transaction) => {
+    const pool = !outer && scope.moduleTimeoutMs ? this.moduleSequelize : this.sequelize;
+    return pool.transaction(options, async (transaction) => {
       namespace.set('scope', scope);
       const result = await fn(transaction);
       if (outer && outerScope) await this.applyScope(outerScope);
@@ -157,6 +172,7 @@ export class Database {
   }
 
   async close(): Promise<void> {
+    await this.moduleSequelize.close();
     await this.sequelize.close();
     await this.embedded?.stop();
   }
@@ -176,9 +192,12 @@ export class Database {
   private scopeStatement(scope: Scope): string {
     const literal = (value: string) => this.sequelize.escape(value);
     const searchPath = scope.schema ? `${quoteIdent(scope.schema)}, public` : '"$user", public';
+    const limits = scope.moduleTimeoutMs
+      ? `, set_config('statement_timeout', '${Math.round(scope.moduleTimeoutMs)}', true), set_config('idle_in_transaction_session_timeout', '${Math.round(2 * scope.moduleTimeoutMs)}', true)`
+      : '';
     return `SELECT set_config('role', ${literal(this.roleName(scope.role))}, true), set_config('app.workspace_id', ${literal(
       scope.workspaceId ?? '',
-    )}, true), set_config('search_path', ${literal(searchPath)}, true)`;
+    )}, true), set_config('search_path', ${literal(searchPath)}, true)${limits}`;
   }
 
   /** The same settings as statements that return no rows, for `read`. */
@@ -195,8 +214,8 @@ export class Database {
    * A unit's scope goes in the same round trip as its START TRANSACTION (or SAVEPOINT): one
    * simple-protocol message with both statements, so every unit costs a round trip less.
    */
-  private scopeWithTransactionStart(): void {
-    const generator = this.sequelize.getQueryInterface().queryGenerator as {
+  private scopeWithTransactionStart(sequelize: Sequelize): void {
+    const generator = sequelize.getQueryInterface().queryGenerator as {
       startTransactionQuery(transaction: Transaction): string;
     };
     const start = generator.startTransactionQuery.bind(generator);
@@ -223,27 +242,30 @@ const bindOrNone = (bind: unknown[]): unknown[] | undefined => (bind.length > 0 
 
 /** Opens the configured database: the server at DATABASE_URL, or the embedded one in the data dir. */
 export async function openDatabase(config: PlinthConfig): Promise<Database> {
-  const options = {
+  const options = (max: number, name: string) => ({
     dialect: 'postgres' as const,
     logging: false as const,
-    pool: { max: config.poolMax, min: 0, acquire: 30_000, idle: 10_000 },
+    pool: { max, min: 0, acquire: 30_000, idle: 10_000 },
     define: { underscored: true },
-    dialectOptions: { application_name: 'plinth' },
-  };
+    dialectOptions: { application_name: name },
+  });
   if (config.databaseUrl) {
     const url = new URL(config.databaseUrl);
     const name = decodeURIComponent(url.pathname.replace(/^\//, '')) || 'postgres';
-    const sequelize = new Sequelize(config.databaseUrl, options);
-    return new Database(sequelize, 'server', name, config.rolePrefix ?? defaultRolePrefix('server', name));
+    return new Database(
+      new Sequelize(config.databaseUrl, options(config.poolMax, 'plinth')),
+      new Sequelize(config.databaseUrl, options(config.modulePoolMax, 'plinth-modules')),
+      'server',
+      name,
+      config.rolePrefix ?? defaultRolePrefix('server', name),
+    );
   }
-  const embedded = await attachEmbedded(config.dataDir, Math.max(64, config.poolMax * 4));
-  const sequelize = new Sequelize('postgres', 'postgres', '', {
-    ...options,
-    host: '127.0.0.1',
-    port: embedded.port,
-  });
+  const embedded = await attachEmbedded(config.dataDir, Math.max(64, (config.poolMax + config.modulePoolMax) * 4));
+  const local = (max: number, name: string) =>
+    new Sequelize('postgres', 'postgres', '', { ...options(max, name), host: '127.0.0.1', port: embedded.port });
   return new Database(
-    sequelize,
+    local(config.poolMax, 'plinth'),
+    local(config.modulePoolMax, 'plinth-modules'),
     'embedded',
     'postgres',
     config.rolePrefix ?? defaultRolePrefix('embedded', 'postgres'),

@@ -7,8 +7,10 @@ import { NotFoundError, PlinthError } from '../errors/index.js';
 import { log } from '../log/index.js';
 import { DataSchemas, describeErrors, VendorSchemas, type PluginManifest } from '../manifests/index.js';
 import { LifecycleError, moduleNames, type Marketplace, type RegistryRow } from '../registry/index.js';
+import { Sandbox, type HostOperations } from '../sandbox/index.js';
 import { CapabilityError, GatewayError, GatewayProviderError, ModuleNotEnabledError } from './errors.js';
-import { loadHandler, moduleRoot } from './handlers.js';
+import { moduleRoot } from './handlers.js';
+import { ModuleSlots } from './module-slots.js';
 import { defineModuleModels, type ModuleModel } from './models.js';
 
 type Capability = PluginManifest['capabilities']['requires'][number];
@@ -25,6 +27,8 @@ export interface ModuleContext {
   models: Record<string, ModuleModel>;
   /** SQL under the module's runtime role; unqualified names resolve to its own tables first. */
   query<R extends object = Record<string, unknown>>(sql: string, bind?: unknown[]): Promise<R[]>;
+  /** Waits for a lock on `key` held until the transaction ends; keys are the module's own, in this workspace. */
+  lock(key: string): Promise<void>;
   contacts: {
     /** Needs `contacts:read`; read through the module's view, so row-level security applies. */
     get(id: string): Promise<Contact>;
@@ -56,7 +60,8 @@ export interface RunOptions {
   delivery?: boolean;
 }
 
-export type GatewayHandler = (input: unknown, ctx: ModuleContext) => Promise<unknown>;
+/** A file of the module's package and the arguments its default export is called with (before `ctx`). */
+export type EntryCall = [entry: string, args: unknown[]];
 
 /** A row of a module table written from outside the module: what its `onChange` handler receives. */
 export interface TableChange {
@@ -65,7 +70,6 @@ export interface TableChange {
   /** The row after the write; null once deleted. */
   row: Record<string, unknown> | null;
 }
-export type TableChangeHandler = (change: TableChange & { table: string }, ctx: ModuleContext) => Promise<void>;
 
 /**
  * The only way plugin code reaches data. Each run is one transaction (or a savepoint inside the
@@ -76,6 +80,8 @@ export class ModuleRuntime {
   private readonly models = new Map<string, Record<string, ModuleModel>>();
   private readonly versions = new Map<string, RegistryRow>();
   private readonly dataSchemas = new Map<string, DataSchemas>();
+  readonly sandbox: Sandbox;
+  private readonly slots: ModuleSlots;
 
   constructor(
     private readonly db: Database,
@@ -83,10 +89,77 @@ export class ModuleRuntime {
     private readonly marketplace: Marketplace,
     private readonly config: PlinthConfig,
     private readonly bus: EventBus,
-  ) {}
+  ) {
+    this.sandbox = new Sandbox({
+      defaultTimeoutMs: Math.min(5000, config.moduleTimeLimitMs),
+      maxTimeoutMs: config.moduleTimeLimitMs,
+      defaultMemoryMb: Math.min(64, config.moduleMemoryLimitMb),
+      maxMemoryMb: config.moduleMemoryLimitMb,
+      maxIsolates: config.sandboxIsolates,
+      // The embedded database serves one transaction at a time: a module's idle transaction would hold everyone up.
+      ...(db.mode === 'embedded' && { idleMs: config.moduleIdleLimitMs }),
+    });
+    this.slots = new ModuleSlots(config.moduleConcurrency);
+  }
 
-  /** Runs `fn` as module `moduleId` in a workspace where it is enabled. */
-  async run<T>(moduleId: string, options: RunOptions, fn: (ctx: ModuleContext) => Promise<T>): Promise<T> {
+  /**
+   * Runs module code: the entries, one after another, in the module's sandbox for the workspace,
+   * in one unit of work as the module. `inUnit` sees their results before the unit commits (a
+   * throw there undoes everything they wrote).
+   */
+  async invoke<T = unknown[]>(
+    moduleId: string,
+    options: RunOptions,
+    entries: EntryCall[],
+    inUnit: (results: unknown[]) => T | Promise<T> = (results) => results as T,
+  ): Promise<T> {
+    const target = (row: RegistryRow, workspaceId: string) => ({
+      registryId: row.id,
+      manifest: row.manifest,
+      workspaceId,
+      root: () => moduleRoot(this.config, this.marketplace.registry, row),
+    });
+    return this.runAs(
+      moduleId,
+      options,
+      async (ctx, row) => {
+        const meta = { module: ctx.module, workspace: ctx.workspace, contact: ctx.contact, settings: ctx.settings };
+        return inUnit(await this.sandbox.call(target(row, ctx.workspace.id), entries, meta, hostOperations(ctx)));
+      },
+      // Made (or built) before the unit's transaction opens: a cold start holds no connection.
+      (row, workspaceId) => this.sandbox.ready(target(row, workspaceId)),
+    );
+  }
+
+  /** A slot of module `moduleId` if one is free now: the dispatcher skips a module whose slots are all busy. */
+  trySlot(moduleId: string): (() => void) | null {
+    return this.slots.tryTake(moduleId);
+  }
+
+  /**
+   * An outermost unit on the modules' pool, as the application in a workspace, for module work the
+   * platform drives around the module's own (a delivery batch: its cursor and failures).
+   */
+  moduleUnit<T>(workspaceId: string, fn: () => Promise<T>): Promise<T> {
+    return this.db.unit({ role: 'app', workspaceId, moduleTimeoutMs: this.config.moduleTimeLimitMs }, fn);
+  }
+
+  /** Disposes the sandboxes. */
+  close(): void {
+    this.sandbox.close();
+  }
+
+  /** Runs platform code `fn` with the context of module `moduleId` in a workspace where it is enabled (the seed's rows, tests). */
+  run<T>(moduleId: string, options: RunOptions, fn: (ctx: ModuleContext) => Promise<T>): Promise<T> {
+    return this.runAs(moduleId, options, (ctx) => fn(ctx));
+  }
+
+  private async runAs<T>(
+    moduleId: string,
+    options: RunOptions,
+    fn: (ctx: ModuleContext, row: RegistryRow) => Promise<T>,
+    ready?: (row: RegistryRow, workspaceId: string) => Promise<void>,
+  ): Promise<T> {
     // One query for what a run needs to know; it runs on every delivery batch and request.
     const [found] = await this.db.app(options.workspaceId, () =>
       this.db.rows<{
@@ -109,11 +182,20 @@ export class ModuleRuntime {
     if (!found.registryId) throw new LifecycleError(moduleId, 'is not installed');
     if (!(found.enabled || (options.delivery && found.enabled !== null))) throw new ModuleNotEnabledError(moduleId, found.slug);
     const row = await this.version(moduleId, found.registryId);
+    await ready?.(row, found.id);
     const contact = options.contactId ? await this.entities.contacts.get(found.id, options.contactId) : null;
     const names = moduleNames(moduleId, this.db.roles.prefix);
-    return this.db.unit({ role: { name: names.runtimeRole }, workspaceId: found.id, schema: names.schema }, () =>
-      fn(this.context(row, { id: found.id, slug: found.slug, name: found.name }, contact, found.settings ?? {})),
-    );
+    const { timeoutMs } = this.sandbox.limitsOf(row.manifest);
+    // Inside another unit (a gateway call, the admin's write) it is a savepoint on that unit's connection.
+    const release = this.db.inUnit() ? () => {} : await this.slots.take(moduleId, timeoutMs);
+    try {
+      return await this.db.unit(
+        { role: { name: names.runtimeRole }, workspaceId: found.id, schema: names.schema, moduleTimeoutMs: timeoutMs },
+        () => fn(this.context(row, { id: found.id, slug: found.slug, name: found.name }, contact, found.settings ?? {}), row),
+      );
+    } finally {
+      release();
+    }
   }
 
   /** A module version's registry row; its manifest never changes, so it is read once. */
@@ -152,6 +234,18 @@ export class ModuleRuntime {
             manifest.id,
           );
         return this.db.rows(sql, bind);
+      },
+      lock: async (key) => {
+        if (typeof key !== 'string' || key.length === 0 || key.length > 200)
+          throw new PlinthError(
+            'invalid_lock',
+            `module "${manifest.id}": a lock key is a string of 1 to 200 characters`,
+            manifest.id,
+          );
+        // Namespaced by module and workspace: no module can hold a lock the platform or another module waits for.
+        await this.db.exec('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
+          `module:${manifest.id}:${workspace.id}:${key}`,
+        ]);
       },
       contacts: {
         get: async (id) => {
@@ -198,8 +292,7 @@ export class ModuleRuntime {
   async tableChanged(row: RegistryRow, table: string, workspaceId: string, change: TableChange): Promise<void> {
     const entry = row.manifest.tables?.find((t) => t.name === table)?.onChange;
     if (!entry) return;
-    const handler = await loadHandler<TableChangeHandler>(await moduleRoot(this.config, this.marketplace.registry, row), entry);
-    await this.run(row.moduleId, { workspaceId }, (ctx) => handler({ table, ...change }, ctx));
+    await this.invoke(row.moduleId, { workspaceId }, [[entry, [{ table, ...change }]]]);
   }
 
   /** A module version's table models (the admin's resources use them too). */
@@ -257,13 +350,41 @@ export class ModuleRuntime {
     };
     const inputProblem = check(gateway.input, input, 'input');
     if (inputProblem) throw new GatewayError(name, `refused before the provider ran: ${inputProblem}`);
-    const handler = await loadHandler<GatewayHandler>(
-      await moduleRoot(this.config, this.marketplace.registry, provider),
-      gateway.handler,
-    );
-    const output = await this.run(provider.moduleId, { workspaceId: workspace.id }, (ctx) => handler(input, ctx));
+    const [output] = await this.invoke(provider.moduleId, { workspaceId: workspace.id }, [[gateway.handler, [input]]]);
     const outputProblem = check(gateway.output, output, 'output');
     if (outputProblem) throw new GatewayProviderError(name, provider.moduleId, outputProblem);
     return output;
   }
+}
+
+/** The operations a sandboxed call may ask for, each the host context's own, checked as it checks them. */
+function hostOperations(ctx: ModuleContext): HostOperations {
+  const asyncOps: Record<string, (...args: never[]) => Promise<unknown>> = {
+    query: (sql: string, bind: unknown[]) => {
+      if (typeof sql !== 'string') throw new TypeError('ctx.query: the statement must be a string');
+      if (!Array.isArray(bind)) throw new TypeError('ctx.query: the values must be a list');
+      return ctx.query(sql, bind);
+    },
+    lock: (key: string) => ctx.lock(key),
+    'contacts.get': (id: string) => ctx.contacts.get(id),
+    'contacts.upsert': (input: Parameters<ModuleContext['contacts']['upsert']>[0]) => ctx.contacts.upsert(input),
+    'gateways.call': (name: string, input: unknown) => ctx.gateways.call(name, input),
+    'events.emit': (name: string, payload: unknown, options: Parameters<ModuleContext['events']['emit']>[2]) =>
+      ctx.events.emit(name, payload, options),
+  };
+  const levels = new Set(['trace', 'debug', 'info', 'warn', 'error']);
+  return {
+    async: (op, args) => {
+      const fn = asyncOps[op];
+      if (!fn) throw new TypeError(`ctx has no operation "${op}"`);
+      return fn(...(args as never[]));
+    },
+    sync: (op, args) => {
+      if (op !== 'validate') throw new TypeError(`ctx has no operation "${op}"`);
+      const [schema, value] = args;
+      if (!schema || typeof schema !== 'object') throw new TypeError('ctx.validate: the schema must be an object');
+      return ctx.validate(schema, value);
+    },
+    log: (level, message, fields) => ctx.log[levels.has(level) ? (level as 'info') : 'info'](fields ?? {}, message),
+  };
 }

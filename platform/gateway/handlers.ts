@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { PlinthConfig } from '../config/index.js';
 import { BUNDLED_DIR, type Registry, type RegistryRow } from '../registry/index.js';
 
@@ -29,12 +28,4 @@ export async function moduleRoot(config: PlinthConfig, registry: Registry, row: 
     if (!fs.existsSync(path.join(root, 'manifest.json'))) throw err;
   }
   return root;
-}
-
-/** Loads a handler entry of a module (its default export). */
-export async function loadHandler<F>(root: string, entry: string): Promise<F> {
-  const file = path.join(root, entry);
-  const loaded = (await import(pathToFileURL(file).href)) as { default?: F };
-  if (typeof loaded.default !== 'function') throw new Error(`${entry} of ${path.basename(root)} has no default export function`);
-  return loaded.default;
 }

@@ -1,11 +1,4 @@
 export { CapabilityError, GatewayError, GatewayProviderError, ModuleNotEnabledError } from './errors.js';
-export {
-  ModuleRuntime,
-  type GatewayHandler,
-  type ModuleContext,
-  type RunOptions,
-  type TableChange,
-  type TableChangeHandler,
-} from './context.js';
-export { loadHandler, moduleRoot } from './handlers.js';
+export { ModuleRuntime, type EntryCall, type ModuleContext, type RunOptions, type TableChange } from './context.js';
+export { moduleRoot } from './handlers.js';
 export { defineModuleModels, type ModuleModel } from './models.js';

@@ -3,7 +3,6 @@ export {
   createModuleRoutes,
   DEFAULT_RATE_LIMITS,
   type ModuleRoutesDeps,
-  type RouteHandler,
   type RouteReply,
   type RouteRequest,
 } from './module-routes.js';

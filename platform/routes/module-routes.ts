@@ -2,12 +2,13 @@ import express, { type Request, type Response } from 'express';
 import type { Database } from '../db/index.js';
 import type { Entities } from '../entities/index.js';
 import { ConflictError, DatabaseUnavailableError, NotFoundError, type PlinthError, ValidationError } from '../errors/index.js';
-import { loadHandler, ModuleNotEnabledError, moduleRoot, type ModuleContext, type ModuleRuntime } from '../gateway/index.js';
+import { ModuleNotEnabledError, type ModuleRuntime } from '../gateway/index.js';
 import type { PlinthConfig } from '../config/index.js';
 import { log } from '../log/index.js';
 import type { PluginManifest } from '../manifests/index.js';
 import type { Marketplace, RegistryRow } from '../registry/index.js';
 import { parseBody, readBody } from './body.js';
+import { SandboxError } from '../sandbox/index.js';
 import { RouteError } from './errors.js';
 import { RouteLimiter, type RateLimit } from './rate-limit.js';
 import { checkSignature } from './signature-check.js';
@@ -34,8 +35,6 @@ export interface RouteReply {
   status?: number;
   body?: unknown;
 }
-
-export type RouteHandler = (request: RouteRequest, ctx: ModuleContext) => Promise<RouteReply | undefined>;
 
 /** When a route's manifest sets no rate limit: per route, workspace and address. */
 export const DEFAULT_RATE_LIMITS: Record<'public' | 'hmac', RateLimit> = {
@@ -77,7 +76,7 @@ export function createModuleRoutes(deps: ModuleRoutesDeps): express.Router {
 }
 
 class ModuleRoutes {
-  private readonly routers = new Map<string, Promise<express.Router>>();
+  private readonly routers = new Map<string, express.Router>();
   private readonly limiter: RouteLimiter;
 
   constructor(private readonly deps: ModuleRoutesDeps) {
@@ -89,7 +88,7 @@ class ModuleRoutes {
       const moduleId = String(req.params.module);
       const row = /^[a-z][a-z0-9-]{1,30}$/.test(moduleId) ? await this.deps.marketplace.registry.installed(moduleId) : null;
       if (!row) throw new RouteError(404, 'not_found', `no installed module "${moduleId}"`, moduleId);
-      const router = await this.routerOf(row);
+      const router = this.routerOf(row);
       router(req, res, (err?: unknown) =>
         reply(
           res,
@@ -102,23 +101,21 @@ class ModuleRoutes {
   }
 
   /** One router per module version: its manifest never changes. */
-  private routerOf(row: RegistryRow): Promise<express.Router> {
+  private routerOf(row: RegistryRow): express.Router {
     let router = this.routers.get(row.id);
     if (!router) {
       router = this.build(row);
       this.routers.set(row.id, router);
-      router.catch(() => this.routers.delete(row.id));
     }
     return router;
   }
 
-  private async build(row: RegistryRow): Promise<express.Router> {
-    const root = await moduleRoot(this.deps.config, this.deps.marketplace.registry, row);
+  private build(row: RegistryRow): express.Router {
     const router = express.Router();
     const routes = row.manifest.routes ?? [];
     routes.forEach((route, index) => {
       const method = route.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
-      router[method](route.path, (req, res) => void this.handle(row, root, route, index, req, res).catch(() => res.end()));
+      router[method](route.path, (req, res) => void this.handle(row, route, index, req, res).catch(() => res.end()));
     });
     // One preflight answer per public path, naming every method served there.
     for (const path of new Set(routes.filter((r) => r.auth === 'public').map((r) => r.path))) {
@@ -136,7 +133,7 @@ class ModuleRoutes {
     return router;
   }
 
-  private async handle(row: RegistryRow, root: string, route: Route, index: number, req: Request, res: Response): Promise<void> {
+  private async handle(row: RegistryRow, route: Route, index: number, req: Request, res: Response): Promise<void> {
     // Pages of other sites post to public routes (forms, chat widgets); no cookie is ever read.
     if (route.auth === 'public') res.set('Access-Control-Allow-Origin', '*');
     try {
@@ -161,7 +158,6 @@ class ModuleRoutes {
         );
       }
       const body = parseBody(raw, route.body, this.deps.runtime.schemasOf(row));
-      const handler = await loadHandler<RouteHandler>(root, route.handler);
       const { cookie: _cookie, authorization: _authorization, ...headers } = req.headers;
       const request: RouteRequest = {
         method: req.method,
@@ -172,15 +168,22 @@ class ModuleRoutes {
         headers,
         ip: req.ip ?? '',
       };
-      const answer = await this.deps.runtime.run(row.moduleId, { workspaceId: workspace.id }, async (ctx) => {
-        const out = (await handler(request, ctx)) ?? {};
-        const status = out.status ?? (out.body === undefined ? 204 : 200);
-        // Checked before the commit: an answer that cannot be sent must not leave its writes behind.
-        if (!Number.isInteger(status) || status < 200 || status > 599) throw new Error(`the handler answered status ${status}`);
-        const body = out.body === undefined ? undefined : JSON.stringify(out.body);
-        if (status >= 400) throw new Refusal(status, body);
-        return { status, body };
-      });
+      const answer = await this.deps.runtime.invoke(
+        row.moduleId,
+        { workspaceId: workspace.id },
+        [[route.handler, [request]]],
+        ([reply]) => {
+          if (reply !== null && typeof reply !== 'object')
+            throw new Error('the handler answered neither nothing nor { status, body }');
+          const out = (reply ?? {}) as RouteReply;
+          const status = out.status ?? (out.body === undefined ? 204 : 200);
+          // Checked before the commit: an answer that cannot be sent must not leave its writes behind.
+          if (!Number.isInteger(status) || status < 200 || status > 599) throw new Error(`the handler answered status ${status}`);
+          const body = out.body === undefined ? undefined : JSON.stringify(out.body);
+          if (status >= 400) throw new Refusal(status, body);
+          return { status, body };
+        },
+      );
       send(res, answer.status, answer.body);
     } catch (err) {
       reply(res, err, `${row.moduleId} ${route.method} ${route.path}`);
@@ -218,14 +221,33 @@ function send(res: Response, status: number, body: string | undefined): void {
   else res.status(status).type('json').send(body);
 }
 
+/**
+ * What the platform refused a handler for the caller's input, let through by the handler: the
+ * caller's fault still. (A handler could answer any status itself; this adds no power.)
+ */
+const CALLER_FAULTS: Record<string, number> = { invalid_input: 400, not_found: 404, conflict: 409 };
+
 /** The status of an error: the caller's fault (4xx) only for what the caller sent; the platform's or a module's is a 5xx. */
 function statusOf(err: unknown): number {
   if (err instanceof RouteError) return err.status;
+  if (err instanceof SandboxError && err.thrown?.code && CALLER_FAULTS[err.thrown.code]) return CALLER_FAULTS[err.thrown.code];
   if (err instanceof NotFoundError || err instanceof ModuleNotEnabledError) return 404;
   if (err instanceof ConflictError) return 409;
   if (err instanceof ValidationError) return 400;
   if (err instanceof DatabaseUnavailableError) return 503;
+  if (err instanceof SandboxError && err.failure !== 'code') return 503;
   return 500;
+}
+
+/** What a caller is told when a module's sandbox failed: which limit, never the module's internals. */
+function unavailableModule(err: SandboxError): string {
+  const what =
+    {
+      timeout: 'did not answer within its time limit',
+      memory: 'ran out of memory',
+      bundle: 'cannot be loaded',
+    }[err.failure as string] ?? 'stopped before it answered';
+  return `module "${err.path}" ${what}; try again shortly`;
 }
 
 /** Answers an error as JSON naming what was wrong; what is not the caller's fault is logged, not shown. */
@@ -237,10 +259,14 @@ function reply(res: Response, err: unknown, where?: string): void {
     if (err instanceof RouteError) for (const [name, value] of Object.entries(err.headers)) res.set(name, value);
     if (status >= 500) {
       log.error({ err, route: where }, 'module route failed');
+      if (err instanceof SandboxError && status === 503)
+        return send(res, status, JSON.stringify({ error: unavailableModule(err), code: err.code }));
       const message =
         status === 503 ? 'the platform is unavailable; try again shortly' : 'the module failed to handle this request';
       return send(res, status, JSON.stringify({ error: message, code: status === 503 ? 'unavailable' : 'internal' }));
     }
+    if (err instanceof SandboxError && err.thrown)
+      return send(res, status, JSON.stringify({ error: err.thrown.message, code: err.thrown.code, path: err.thrown.path }));
     const e = err as PlinthError;
     send(res, status, JSON.stringify({ error: e.message, code: e.code, ...(e.path !== undefined && { path: e.path }) }));
   } catch (failure) {

@@ -1,15 +1,15 @@
 import type { Database } from '../db/index.js';
 import pg from 'pg';
 import { EVENT_COLUMNS, EVENTS_CHANNEL, EventRetention, type EventBus, type StoredEvent } from '../events/index.js';
-import { loadHandler, moduleRoot, type ModuleContext, type ModuleRuntime } from '../gateway/index.js';
+import type { ModuleRuntime } from '../gateway/index.js';
 import { log } from '../log/index.js';
+import { SandboxError } from '../sandbox/index.js';
 import type { PlinthConfig } from '../config/index.js';
-import type { Marketplace, RegistryRow } from '../registry/index.js';
+import type { RegistryRow } from '../registry/index.js';
 import { DEFAULT_RETRY, retryDelayMs, type RetryPolicy } from './backoff.js';
 
 /** What a subscriber's handler receives: the event, and the delivery id to use as its idempotency key. */
 export type DeliveredEvent = StoredEvent & { deliveryId: string; attempt: number };
-export type EventHandler = (event: DeliveredEvent, ctx: ModuleContext) => Promise<void>;
 
 export interface DispatcherOptions {
   /** Events one subscriber takes in one transaction. */
@@ -18,6 +18,10 @@ export interface DispatcherOptions {
   pollMs?: number;
   /** How often to check every cursor for waiting work (covers what another worker left). */
   sweepMs?: number;
+  /** Pairs served at once (PLINTH_DISPATCH_CONCURRENCY when absent). */
+  concurrency?: number;
+  /** Told, once a batch has committed, how many events its subscriber's handlers were given (the benchmark counts so). */
+  onDelivered?: (events: number) => void;
   /** A server database to LISTEN on, so that other processes' commits wake this dispatcher at once. */
   listenUrl?: string;
   /** How often to make the coming event partitions and, when retention is set, drop the expired ones. */
@@ -31,6 +35,11 @@ interface Position {
 
 type Row = StoredEvent & Position;
 
+interface Pair {
+  subscriber: string;
+  workspaceId: string;
+}
+
 const pairKey = (subscriber: string, workspaceId: string): string => `${subscriber}\u0000${workspaceId}`;
 
 /**
@@ -38,44 +47,52 @@ const pairKey = (subscriber: string, workspaceId: string): string => `${subscrib
  * batch is one transaction that locks the cursor (FOR UPDATE SKIP LOCKED: any number of
  * workers, each pair served by one at a time), reads the events past it that every writing
  * transaction has finished (below the snapshot's xmin, so a late commit is never skipped),
- * runs the handlers in the module context, records failures, and moves the cursor. Handler
+ * runs the handlers in the module's sandbox, records failures, and moves the cursor. Handler
  * effects and delivery state commit together; a crashed worker's transaction rolls back and
  * its work is taken again.
+ *
+ * Pairs are served side by side, up to `concurrency` at once, each module within its slots: a
+ * subscriber that hangs or fails holds only its own pairs back.
  */
 export class Dispatcher {
   private readonly batchSize: number;
   private readonly pollMs: number;
   private readonly sweepMs: number;
-  private readonly handlers = new Map<string, EventHandler>();
+  private readonly concurrency: number;
   private position: Position | null = null;
   private lastSweep = 0;
   private lastMaintenance = 0;
   private readonly maintenanceMs: number;
   private readonly retention: EventRetention;
+  /** Pairs known to have work, waiting for a turn. */
+  private readonly queued = new Map<string, Pair>();
+  /** Pairs being served now. */
+  private readonly serving = new Map<string, Promise<void>>();
   private woken = false;
   private running = false;
   private loop: Promise<void> | null = null;
   private sleeper: { timer: NodeJS.Timeout; resolve: () => void } | null = null;
   private unsubscribe: (() => void) | null = null;
   private listener: pg.Client | null = null;
+  private readonly listenUrl?: string;
+  private readonly onDelivered?: (events: number) => void;
 
   constructor(
     private readonly db: Database,
     private readonly bus: EventBus,
     private readonly runtime: ModuleRuntime,
-    private readonly marketplace: Marketplace,
-    private readonly config: PlinthConfig,
+    config: PlinthConfig,
     options: DispatcherOptions = {},
   ) {
     this.batchSize = options.batchSize ?? 500;
     this.pollMs = options.pollMs ?? 250;
     this.sweepMs = options.sweepMs ?? 2000;
+    this.concurrency = options.concurrency ?? config.dispatchConcurrency;
     this.listenUrl = options.listenUrl;
+    this.onDelivered = options.onDelivered;
     this.maintenanceMs = options.maintenanceMs ?? 10 * 60_000;
     this.retention = EventRetention.fromConfig(db, config);
   }
-
-  private readonly listenUrl?: string;
 
   /** LISTENs for other processes' commits; without it (or when it fails) polling alone finds the work. */
   private async listen(): Promise<void> {
@@ -103,16 +120,18 @@ export class Dispatcher {
     this.loop = this.listen().then(() => this.run());
   }
 
+  /** Stops looking for work and waits for the batches under way, each bounded by its module's time limit. */
   async stop(): Promise<void> {
     this.running = false;
     this.unsubscribe?.();
     this.wake();
     await this.loop;
+    await Promise.allSettled([...this.serving.values()]);
     await this.listener?.end().catch(() => {});
     this.listener = null;
   }
 
-  /** Something was committed: look now rather than at the next poll. */
+  /** Something was committed, or a pair's turn ended: look now rather than at the next poll. */
   wake(): void {
     this.woken = true;
     if (this.sleeper) {
@@ -155,16 +174,22 @@ export class Dispatcher {
   /** Runs until there is no work left that is due now. For tests and for draining on shutdown. */
   async drain(): Promise<void> {
     this.lastSweep = 0;
-    while (await this.tick()) {
-      // keep going
+    for (;;) {
+      const worked = await this.tick();
+      if (this.serving.size > 0) await Promise.race(this.serving.values());
+      else if (!worked && this.queued.size === 0) return;
     }
   }
 
-  /** One round: new events since the last look, every waiting cursor now and then, due retries. Returns whether it did work. */
+  /**
+   * One round: finds the pairs with new events since the last look, every waiting cursor now and
+   * then, due retries; and starts serving as many waiting pairs as there is room for. Returns
+   * whether it found or started anything.
+   */
   async tick(): Promise<boolean> {
-    const pairs = new Map<string, { subscriber: string; workspaceId: string }>();
     const add = (subscriber: string, workspaceId: string): void =>
-      void pairs.set(pairKey(subscriber, workspaceId), { subscriber, workspaceId });
+      void this.queued.set(pairKey(subscriber, workspaceId), { subscriber, workspaceId });
+    let found = false;
     if (!this.position || Date.now() - this.lastSweep >= this.sweepMs) {
       // Where the log ends now, then every cursor behind it: what lies before `position` is swept, what after is scanned.
       const [head] = await this.db.app(null, () =>
@@ -187,33 +212,56 @@ export class Dispatcher {
       ),
     );
     for (const f of fresh) if (f.subscriber && f.workspace_id) add(f.subscriber, f.workspace_id);
-    if (fresh.length > 0) this.position = { txid: fresh[fresh.length - 1].txid, seq: fresh[fresh.length - 1].seq };
-    let worked = fresh.length > 0;
-    for (const { subscriber, workspaceId } of pairs.values()) {
-      for (;;) {
-        const taken = await this.deliverBatch(subscriber, workspaceId);
-        if (taken === 'locked') this.lastSweep = 0; // another worker has it: look again next round
-        if (taken !== this.batchSize) break;
-        worked = true;
-      }
+    if (fresh.length > 0) {
+      this.position = { txid: fresh[fresh.length - 1].txid, seq: fresh[fresh.length - 1].seq };
+      found = true;
     }
     const due = await this.db.app(null, () =>
       this.db.rows<{ subscriber: string; workspace_id: string }>('SELECT subscriber, workspace_id FROM plinth_due_retries(1000)'),
     );
-    for (const d of due) if ((await this.retry(d.subscriber, d.workspace_id)) > 0) worked = true;
-    return worked;
+    for (const d of due) {
+      add(d.subscriber, d.workspace_id);
+      found = true;
+    }
+    return this.schedule() || found;
   }
 
-  private async subscription(row: RegistryRow, event: string): Promise<{ handler: EventHandler; retry: RetryPolicy }> {
+  /** Starts waiting pairs while there is room: one turn per pair at a time, each module within its slots. */
+  private schedule(): boolean {
+    let started = false;
+    for (const [key, pair] of this.queued) {
+      if (this.serving.size >= this.concurrency) break;
+      if (this.serving.has(key)) continue;
+      const release = this.runtime.trySlot(pair.subscriber);
+      if (!release) continue;
+      this.queued.delete(key);
+      const turn = this.serve(pair)
+        .catch((err: unknown) => log.error({ err, subscriber: pair.subscriber }, 'delivery failed'))
+        .finally(() => {
+          release();
+          this.serving.delete(key);
+          this.wake();
+        });
+      this.serving.set(key, turn);
+      started = true;
+    }
+    return started;
+  }
+
+  /** A pair's turn: its batches until it has caught up (or another worker has it), then its due retries. */
+  private async serve({ subscriber, workspaceId }: Pair): Promise<void> {
+    for (;;) {
+      const taken = await this.deliverBatch(subscriber, workspaceId);
+      if (taken === 'locked') this.lastSweep = 0; // another worker has it: look again next round
+      if (taken !== this.batchSize || !this.running) break;
+    }
+    await this.retry(subscriber, workspaceId);
+  }
+
+  private subscription(row: RegistryRow, event: string): { handler: string; retry: RetryPolicy } {
     const sub = (row.manifest.events?.subscribes ?? []).find((s) => s.event === event);
     if (!sub) throw new Error(`${row.moduleId}@${row.version} no longer subscribes to ${event}`);
-    const key = `${row.id}:${sub.handler}`;
-    let handler = this.handlers.get(key);
-    if (!handler) {
-      handler = await loadHandler<EventHandler>(await moduleRoot(this.config, this.marketplace.registry, row), sub.handler);
-      this.handlers.set(key, handler);
-    }
-    return { handler, retry: { ...DEFAULT_RETRY, ...sub.retry } };
+    return { handler: sub.handler, retry: { ...DEFAULT_RETRY, ...sub.retry } };
   }
 
   /** The subscriber's installed version: one query in the batch's own transaction, the row itself cached. */
@@ -228,7 +276,8 @@ export class Dispatcher {
 
   /** One batch for one (subscriber, workspace): the number of events it moved past, or 'locked'. */
   private async deliverBatch(subscriber: string, workspaceId: string): Promise<number | 'locked'> {
-    return this.db.app(workspaceId, async () => {
+    let handed = 0;
+    const taken = await this.runtime.moduleUnit(workspaceId, async () => {
       const [cursor] = await this.db.rows<Position>(
         'SELECT txid::text, seq::text FROM event_cursors WHERE subscriber = $1 AND workspace_id = $2 FOR UPDATE SKIP LOCKED',
         [subscriber, workspaceId],
@@ -249,48 +298,69 @@ export class Dispatcher {
           WHERE subscriber = $1 AND workspace_id = $2`,
         [subscriber, workspaceId, last.txid, last.seq, mine.length],
       );
+      handed = mine.length;
       return events.length;
     });
+    if (handed > 0) this.onDelivered?.(handed);
+    return taken;
   }
 
   /**
    * Runs the handlers of a batch in one savepoint; if any throws, runs them again one by one,
    * each in its own savepoint, and records the failures: a failing event never blocks or
-   * re-runs the others.
+   * re-runs the others. Once one of them stalls its sandbox (time or memory), the rest are not
+   * run now but recorded for a retry of their own: a hung handler costs one time limit per turn.
    */
   private async deliver(subscriber: string, workspaceId: string, events: Row[]): Promise<void> {
     const row = await this.moduleRow(subscriber);
-    // One after another: resolving a handler may read the registry, and queries of one unit never run concurrently.
-    const plan: { event: Row; handler: EventHandler; retry: RetryPolicy }[] = [];
-    for (const event of events) plan.push({ event, ...(await this.subscription(row, event.name)) });
+    const plan = events.map((event) => ({ event, ...this.subscription(row, event.name) }));
     const runAll = (items: typeof plan) =>
-      this.runtime.run(subscriber, { workspaceId, delivery: true }, async (ctx) => {
-        for (const p of items) await p.handler({ ...p.event, deliveryId: `${p.event.id}:${subscriber}`, attempt: 1 }, ctx);
-      });
+      this.runtime.invoke(
+        subscriber,
+        { workspaceId, delivery: true },
+        items.map((p) => [p.handler, [delivered(p.event, subscriber, 1)]]),
+      );
     try {
       await runAll(plan);
       return;
     } catch {
       // one of them failed: find which, alone
     }
+    let stalled: SandboxError | null = null;
     for (const p of plan) {
+      let attempts = 1;
+      let failure: unknown;
       try {
-        await runAll([p]);
+        if (stalled) {
+          attempts = 0;
+          failure = new Error(`not run yet: an earlier event of its batch stalled the sandbox (${stalled.message})`);
+        } else await runAll([p]);
       } catch (err) {
-        const dead = p.retry.maxAttempts <= 1;
-        await this.db.exec(
-          // From the failure, not from the batch's start (now()): a long batch must not shorten the wait.
-          `INSERT INTO event_deliveries (event_id, subscriber, workspace_id, status, attempts, next_attempt_at, last_error)
-           VALUES ($1, $2, $3, $4, 1, clock_timestamp() + $5 * interval '1 millisecond', $6)`,
-          [p.event.id, subscriber, workspaceId, dead ? 'dead' : 'failed', retryDelayMs(p.retry, 1), describe(err)],
-        );
+        failure = err;
+        if (err instanceof SandboxError && err.failure !== 'code') stalled = err;
       }
+      if (failure === undefined) continue;
+      const dead = attempts >= p.retry.maxAttempts;
+      await this.db.exec(
+        // From the failure, not from the batch's start (now()): a long batch must not shorten the wait.
+        `INSERT INTO event_deliveries (event_id, subscriber, workspace_id, status, attempts, next_attempt_at, last_error)
+         VALUES ($1, $2, $3, $4, $5, clock_timestamp() + $6 * interval '1 millisecond', $7)`,
+        [
+          p.event.id,
+          subscriber,
+          workspaceId,
+          dead ? 'dead' : 'failed',
+          attempts,
+          retryDelayMs(p.retry, Math.max(1, attempts)),
+          describe(failure),
+        ],
+      );
     }
   }
 
   /** Retries the due failed deliveries of one (subscriber, workspace), each in its own savepoint. */
   private async retry(subscriber: string, workspaceId: string): Promise<number> {
-    return this.db.app(workspaceId, async () => {
+    return this.runtime.moduleUnit(workspaceId, async () => {
       const due = await this.db.rows<Row & { attempts: number }>(
         `SELECT ${EVENT_COLUMNS}, d.attempts FROM event_deliveries d JOIN events e ON e.id = d.event_id
           WHERE d.subscriber = $1 AND d.workspace_id = $2 AND d.status = 'failed' AND d.next_attempt_at <= now()
@@ -299,13 +369,15 @@ export class Dispatcher {
       );
       if (due.length === 0) return 0;
       const row = await this.moduleRow(subscriber);
+      let done = 0;
       for (const event of due) {
-        const { handler, retry } = await this.subscription(row, event.name);
+        done++;
+        const { handler, retry } = this.subscription(row, event.name);
         const attempt = event.attempts + 1;
         try {
-          await this.runtime.run(subscriber, { workspaceId, delivery: true }, (ctx) =>
-            handler({ ...event, deliveryId: `${event.id}:${subscriber}`, attempt }, ctx),
-          );
+          await this.runtime.invoke(subscriber, { workspaceId, delivery: true }, [
+            [handler, [delivered(event, subscriber, attempt)]],
+          ]);
           await this.db.exec(
             `UPDATE event_deliveries SET status = 'delivered', attempts = $3, delivered_at = now(), last_error = NULL
               WHERE event_id = $1 AND subscriber = $2`,
@@ -319,11 +391,19 @@ export class Dispatcher {
               WHERE event_id = $1 AND subscriber = $2`,
             [event.id, subscriber, dead ? 'dead' : 'failed', attempt, describe(err), retryDelayMs(retry, attempt)],
           );
+          // A stalled sandbox: the other due retries wait for the pair's next turn.
+          if (err instanceof SandboxError && err.failure !== 'code') break;
         }
       }
-      return due.length;
+      return done;
     });
   }
+}
+
+/** An event as its subscriber's handler receives it: without the log's positions. */
+function delivered(event: Row, subscriber: string, attempt: number): DeliveredEvent {
+  const { txid: _txid, seq: _seq, ...stored } = event;
+  return { ...stored, deliveryId: `${event.id}:${subscriber}`, attempt };
 }
 
 function describe(err: unknown): string {

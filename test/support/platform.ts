@@ -25,7 +25,7 @@ export function testPlatform(t: TestDatabase): TestPlatform {
     bus,
     market,
     runtime,
-    dispatcher: (options) => new Dispatcher(t.db, bus, runtime, market, t.config, options),
+    dispatcher: (options) => new Dispatcher(t.db, bus, runtime, t.config, options),
     async add(dir, id, workspaces) {
       await market.registry.publish(packageFromDir(dir), { source: 'published', label: id, actor });
       await market.lifecycle.install(id, undefined, actor);

@@ -48,7 +48,7 @@ export function serveCommand(program: Command): void {
         await marketplace.registry.registerBundled();
         // Events are delivered in-process too; more workers may run beside it (`plinth worker`).
         const runtime = new ModuleRuntime(db, entities, marketplace, config, bus);
-        dispatcher = new Dispatcher(db, bus, runtime, marketplace, config, { listenUrl: config.databaseUrl });
+        dispatcher = new Dispatcher(db, bus, runtime, config, { listenUrl: config.databaseUrl });
         dispatcher.start();
         // Imported here, not at the top: AdminJS takes a second or two to load, which every other command would pay.
         const { createAdmin } = await import('../../admin/index.js');

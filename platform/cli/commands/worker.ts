@@ -13,7 +13,7 @@ export function workerCommand(program: Command): void {
     .action((options: { batchSize: string; pollMs: string }) =>
       withPlatform(async ({ config, db, entities, bus, marketplace }) => {
         const runtime = new ModuleRuntime(db, entities, marketplace, config, bus);
-        const dispatcher = new Dispatcher(db, bus, runtime, marketplace, config, {
+        const dispatcher = new Dispatcher(db, bus, runtime, config, {
           batchSize: Number(options.batchSize),
           pollMs: Number(options.pollMs),
           listenUrl: config.databaseUrl,

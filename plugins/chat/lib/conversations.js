@@ -7,7 +7,7 @@ export async function createConversation(ctx, { visitorName, token }) {
   const [conversation] = await ctx.query(
     `INSERT INTO chat_conversations (workspace_id, visitor_name, status, token_hash)
      VALUES ($1, $2, 'open', $3) RETURNING ${COLUMNS}`,
-    [ctx.workspace.id, visitorName ?? null, hashToken(token)],
+    [ctx.workspace.id, visitorName ?? null, await hashToken(token)],
   );
   return conversation;
 }
@@ -20,7 +20,7 @@ export async function createConversation(ctx, { visitorName, token }) {
 export async function conversationFor(ctx, id, token) {
   if (!UUID.test(id)) return null;
   const [conversation] = await ctx.query(`SELECT ${COLUMNS} FROM chat_conversations WHERE id = $1 FOR UPDATE`, [id]);
-  return conversation && tokenMatches(token, conversation.tokenHash) ? conversation : null;
+  return conversation && (await tokenMatches(token, conversation.tokenHash)) ? conversation : null;
 }
 
 /** Stores a message; clock time, not the transaction's, orders the messages one request writes. */

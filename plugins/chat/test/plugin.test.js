@@ -143,14 +143,14 @@ test("the configuration: the workspace's default row, with the defaults for what
   });
 });
 
-test('a token is 64 random hex digits; only its SHA-256 is kept, and only the token matches it', () => {
+test('a token is 64 random hex digits; only its SHA-256 is kept, and only the token matches it', async () => {
   const token = newToken();
   assert.match(token, /^[0-9a-f]{64}$/);
   assert.notEqual(newToken(), token);
-  assert.equal(hashToken(token), createHash('sha256').update(token).digest('hex'));
-  assert.ok(tokenMatches(token, hashToken(token)));
-  assert.ok(!tokenMatches(newToken(), hashToken(token)));
-  assert.ok(!tokenMatches(token, 'abc'), 'a malformed stored hash matches nothing');
+  assert.equal(await hashToken(token), createHash('sha256').update(token).digest('hex'));
+  assert.ok(await tokenMatches(token, await hashToken(token)));
+  assert.ok(!(await tokenMatches(newToken(), await hashToken(token))));
+  assert.ok(!(await tokenMatches(token, 'abc')), 'a malformed stored hash matches nothing');
 });
 
 test('the routes accept the token format the conversations hand out', () => {

@@ -18,7 +18,7 @@ export default async function onLead(event, ctx) {
   // Deleted since the lead was captured: nobody is left to qualify.
   if (!contact) return;
   // Two deliveries about one new prospect must not both start from no evidence.
-  await ctx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`logiclegal:${contactId}`]);
+  await ctx.lock(`prospect:${contactId}`);
   const [before] = await ctx.query('SELECT id, status, score, evidence FROM legal_prospects WHERE contact_id = $1 FOR UPDATE', [
     contactId,
   ]);

@@ -1,0 +1,3 @@
+export { SandboxError, type SandboxFailure } from './errors.js';
+export { entriesOf, Sandbox, type SandboxLimits, type SandboxTarget } from './sandbox.js';
+export type { HostOperations } from './isolate.js';
