@@ -214,7 +214,10 @@ describe(`marketplace: registry and module lifecycle (${onServer ? 'server' : 'e
       await publishUnsigned(
         pluginDir('sneaky-c', () => {}, { 'migrations/0002-escape.sql': 'RESET ROLE;\nDROP TABLE public.users;\n' }),
       );
-      await assert.rejects(market.lifecycle.install('sneaky-c', undefined, actor), /0002-escape\.sql changes the session's role/);
+      await assert.rejects(
+        market.lifecycle.install('sneaky-c', undefined, actor),
+        /migrations\/0002-escape\.sql: statement RESET is not allowed in a module migration/,
+      );
     });
 
     it('refuses tables that do not match the manifest after the migrations', async () => {

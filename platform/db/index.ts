@@ -1,5 +1,5 @@
 export { Database, openDatabase, type DatabaseMode, type Scope } from './database.js';
 export { migrateDown, migrateUp, migrationStatus, type MigrationStatus } from './migrate.js';
-export { changesRole, quoteIdent, shellRoles, type ShellRoles } from './roles.js';
+export { quoteIdent, shellRoles, type ShellRoles } from './roles.js';
 export { readLock, lockPath } from './embedded/index.js';
 export { assumptions, AssumptionCheck, HOLDS, type Assumption } from './assumption.js';

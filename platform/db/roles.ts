@@ -36,13 +36,3 @@ export function defaultRolePrefix(mode: 'embedded' | 'server', databaseName: str
 export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
-
-const ROLE_CHANGE =
-  /\b(reset\s+(role|session\s+authorization|all)|set\s+(local\s+|session\s+)?(role|session\s+authorization)|set_config\s*\(\s*'(role|session_authorization)')\b/i;
-
-/**
- * Whether SQL text plainly changes the session's role. Module SQL runs under SET LOCAL ROLE
- * on a connection whose session user may take any role back: such text is refused outright.
- * A scan is no sandbox (docs/isolation.md says what it cannot stop).
- */
-export const changesRole = (sql: string): boolean => ROLE_CHANGE.test(sql);

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { PlinthConfig } from '../config/index.js';
-import { changesRole, type Database } from '../db/index.js';
+import type { Database } from '../db/index.js';
 import type { Contact, ContactInput, Entities, UpsertResult, WorkspaceRow } from '../entities/index.js';
 import type { EventBus, StoredEvent } from '../events/index.js';
 import { NotFoundError, PlinthError } from '../errors/index.js';
@@ -8,6 +8,7 @@ import { log } from '../log/index.js';
 import { DataSchemas, describeErrors, VendorSchemas, type PluginManifest } from '../manifests/index.js';
 import { LifecycleError, moduleNames, type Marketplace, type RegistryRow } from '../registry/index.js';
 import { Sandbox, type HostOperations } from '../sandbox/index.js';
+import { checkModuleStatement, loadSqlGuard } from '../sql-guard/index.js';
 import { CapabilityError, GatewayError, GatewayProviderError, ModuleNotEnabledError } from './errors.js';
 import { moduleRoot } from './handlers.js';
 import { ModuleSlots } from './module-slots.js';
@@ -216,6 +217,7 @@ export class ModuleRuntime {
     settings: Record<string, unknown>,
   ): ModuleContext {
     const manifest = row.manifest;
+    const names = moduleNames(manifest.id, this.db.roles.prefix);
     const need = (capability: Capability, what: string): void => {
       if (!manifest.capabilities.requires.includes(capability)) throw new CapabilityError(manifest.id, capability, what);
     };
@@ -226,13 +228,10 @@ export class ModuleRuntime {
       settings,
       log: log.child({ module: manifest.id, workspace: workspace.slug }),
       models: this.modelsOf(row),
-      query: (sql, bind = []) => {
-        if (changesRole(sql))
-          throw new PlinthError(
-            'forbidden_sql',
-            `module "${manifest.id}": a query may not change its transaction's role`,
-            manifest.id,
-          );
+      query: async (sql, bind = []) => {
+        // Read by PostgreSQL's own parser and held to the allowlist: one plain read or write of its own.
+        await loadSqlGuard();
+        checkModuleStatement(sql, { schema: names.schema });
         return this.db.rows(sql, bind);
       },
       lock: async (key) => {

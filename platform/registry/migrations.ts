@@ -1,6 +1,7 @@
 import { SequelizeStorage, Umzug } from 'umzug';
-import { changesRole, type Database } from '../db/index.js';
+import type { Database } from '../db/index.js';
 import type { PluginPackage } from '../manifests/index.js';
+import { checkModuleMigration, loadSqlGuard, SqlPolicyError } from '../sql-guard/index.js';
 import { LifecycleError } from './errors.js';
 import type { ModuleNames } from './names.js';
 
@@ -22,16 +23,18 @@ export function sqlMigrations(pkg: PluginPackage): { name: string; up: string; d
  */
 export async function runModuleMigrations(db: Database, names: ModuleNames, pkg: PluginPackage): Promise<string[]> {
   const migrations = sqlMigrations(pkg);
+  await loadSqlGuard();
   for (const m of migrations) {
     for (const [kind, sql] of [
       ['', m.up],
       ['.down', m.down],
     ] as const) {
-      if (sql && changesRole(sql)) {
-        throw new LifecycleError(
-          names.id,
-          `migrations/${m.name}${kind}.sql changes the session's role, which a module migration may not do`,
-        );
+      if (!sql) continue;
+      try {
+        checkModuleMigration(sql, { schema: names.schema });
+      } catch (err) {
+        if (!(err instanceof SqlPolicyError)) throw err;
+        throw new LifecycleError(names.id, `migrations/${m.name}${kind}.sql: ${err.message}`);
       }
     }
   }
