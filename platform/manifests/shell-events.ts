@@ -11,5 +11,10 @@ export const SHELL_EVENT_SCHEMAS: Record<string, object> = {
   'plinth.module_enabled': moduleStep(),
   'plinth.module_disabled': moduleStep(),
   'plinth.module_upgraded': moduleStep({ from: { type: 'string' }, to: { type: 'string' } }),
+  // Going back is never silent: from the installed (or newest ever installed) version, by upgrade or by a new install.
+  'plinth.module_downgraded': {
+    ...moduleStep({ from: { type: 'string' }, to: { type: 'string' }, via: { enum: ['upgrade', 'install'] } }),
+    required: ['module', 'from', 'to', 'via'],
+  },
   'plinth.module_uninstalled': moduleStep({ purged: { type: 'boolean' } }),
 };

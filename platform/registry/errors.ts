@@ -6,3 +6,10 @@ export class LifecycleError extends PlinthError {
     super('lifecycle', `module "${moduleId}": ${message}`, moduleId);
   }
 }
+
+/** A publish refused because the module id belongs to another publisher: another key, or the bundled release. */
+export class PublisherError extends PlinthError {
+  constructor(moduleId: string, message: string) {
+    super('wrong_publisher', `module "${moduleId}": ${message}`, moduleId);
+  }
+}

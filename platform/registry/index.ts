@@ -5,9 +5,9 @@ import type { EventBus } from '../events/index.js';
 import { Lifecycle } from './lifecycle.js';
 import { Registry } from './registry.js';
 
-export { LifecycleError } from './errors.js';
+export { LifecycleError, PublisherError } from './errors.js';
 export type { Actor, LifecycleEvent } from './lifecycle-events.js';
-export { Lifecycle, type Installation } from './lifecycle.js';
+export { Lifecycle, type DowngradeOptions, type Installation, type InstalledRow } from './lifecycle.js';
 export { sqlMigrations } from './migrations.js';
 export { moduleNames, type ModuleNames } from './names.js';
 export { BUNDLED_DIR, Registry, type PublishResult, type RegistryRow, type RegistryStatus } from './registry.js';

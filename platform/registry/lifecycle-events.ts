@@ -6,6 +6,7 @@ export type LifecycleEvent =
   | 'plinth.module_enabled'
   | 'plinth.module_disabled'
   | 'plinth.module_upgraded'
+  | 'plinth.module_downgraded'
   | 'plinth.module_uninstalled';
 
 /** Who asked for a lifecycle step; recorded as the event's actor. */

@@ -9,6 +9,7 @@ import { LifecycleError } from './errors.js';
 import { recordLifecycle, type Actor } from './lifecycle-events.js';
 import { runModuleMigrations } from './migrations.js';
 import { moduleNames, type ModuleNames } from './names.js';
+import { bindingOf, raiseHighWater } from './publishers.js';
 import type { Registry, RegistryRow } from './registry.js';
 import { applyShellAccess } from './shell-access.js';
 import { columnMismatches, createTableStatements } from './tables.js';
@@ -21,10 +22,26 @@ export interface Installation {
   settings: Record<string, unknown>;
 }
 
+/** How far back install and upgrade may go: a version older than one installed before needs `allowDowngrade`. */
+export interface DowngradeOptions {
+  allowDowngrade?: boolean;
+}
+
+/** What install and upgrade return: the row now installed, and the version it went back from if it was a downgrade. */
+export type InstalledRow = RegistryRow & { downgradedFrom?: string };
+
 /** Umzug wraps what a migration throws; the refusal a person should read is the cause. */
 function unwrap(err: unknown): unknown {
   const cause = (err as { cause?: unknown }).cause;
   return cause instanceof LifecycleError ? cause : err;
+}
+
+/** The refusal of a downgrade: the version asked for, the one it goes back from, and how to insist. */
+function refusedDowngrade(id: string, requested: string, from: string): LifecycleError {
+  return new LifecycleError(
+    id,
+    `${requested} is older than ${from}: downgrades are refused; pass --allow-downgrade to go back to ${requested}`,
+  );
 }
 
 /**
@@ -65,8 +82,12 @@ export class Lifecycle {
     }
   }
 
-  /** Creates the module's roles, schema and declared tables, runs its migrations: all or nothing. */
-  async install(id: string, version: string | undefined, actor: Actor): Promise<RegistryRow> {
+  /**
+   * Creates the module's roles, schema and declared tables, runs its migrations: all or nothing.
+   * A version older than the newest ever installed (an uninstall, then an older install) is a
+   * downgrade: an older version may carry what a newer one fixed, so it needs `allowDowngrade`.
+   */
+  async install(id: string, version: string | undefined, actor: Actor, options: DowngradeOptions = {}): Promise<InstalledRow> {
     const row = await this.pick(id, version);
     const already = await this.registry.installed(id);
     if (already) throw new LifecycleError(id, `${already.version} is already installed; use upgrade`);
@@ -77,6 +98,9 @@ export class Lifecycle {
     try {
       return await this.db.unit({ role: 'connection' }, async () => {
         await this.registry.lock();
+        const previous = (await bindingOf(this.db, id))?.highestInstalled ?? undefined;
+        const downgrade = previous !== undefined && semver.lt(row.version, previous);
+        if (downgrade && !options.allowDowngrade) throw refusedDowngrade(id, row.version, `${previous}, installed before`);
         await this.createRoles(names);
         await this.db.exec(
           `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(names.schema)} AUTHORIZATION ${quoteIdent(names.ownerRole)}`,
@@ -88,8 +112,17 @@ export class Lifecycle {
         await this.checkColumns(names, row.manifest);
         await this.loadScreens(row.manifest);
         await this.db.exec(`UPDATE module_registry SET status = 'installed' WHERE id = $1`, [row.id]);
+        await raiseHighWater(this.db, id, row.version);
         await recordLifecycle(this.bus, 'plinth.module_installed', null, actor, { module: id, version: row.version });
-        return { ...row, status: 'installed' as const };
+        if (downgrade) {
+          await recordLifecycle(this.bus, 'plinth.module_downgraded', null, actor, {
+            module: id,
+            from: previous,
+            to: row.version,
+            via: 'install',
+          });
+        }
+        return { ...row, status: 'installed' as const, ...(downgrade && { downgradedFrom: previous }) };
       });
     } catch (err) {
       throw unwrap(err);
@@ -264,13 +297,17 @@ export class Lifecycle {
     });
   }
 
-  /** Moves an installed module to a newer version: new tables, forward migrations, settings re-checked. */
-  async upgrade(id: string, version: string | undefined, actor: Actor): Promise<RegistryRow> {
+  /**
+   * Moves an installed module to a newer version: new tables, forward migrations, settings
+   * re-checked. An older one only with `allowDowngrade`: its migrations do not run backwards,
+   * so it goes only where its tables still match its manifest.
+   */
+  async upgrade(id: string, version: string | undefined, actor: Actor, options: DowngradeOptions = {}): Promise<InstalledRow> {
     const current = await this.registry.installed(id);
     if (!current) throw new LifecycleError(id, 'is not installed');
     const target = await this.pick(id, version);
-    if (semver.lt(target.version, current.version))
-      throw new LifecycleError(id, `${target.version} is older than the installed ${current.version}: downgrades are refused`);
+    const downgrade = semver.lt(target.version, current.version);
+    if (downgrade && !options.allowDowngrade) throw refusedDowngrade(id, target.version, `the installed ${current.version}`);
     if (target.version === current.version) throw new LifecycleError(id, `${current.version} is already installed`);
     await this.requireDependencies(target.manifest);
     const pkg = await this.registry.packageOf(target);
@@ -300,12 +337,11 @@ export class Lifecycle {
         await this.db.exec(`UPDATE module_registry SET status = 'published' WHERE id = $1`, [current.id]);
         await this.db.exec(`UPDATE module_registry SET status = 'installed' WHERE id = $1`, [target.id]);
         await this.db.exec('UPDATE module_installations SET registry_id = $2 WHERE module_id = $1', [id, target.id]);
-        await recordLifecycle(this.bus, 'plinth.module_upgraded', null, actor, {
-          module: id,
-          from: current.version,
-          to: target.version,
-        });
-        return { ...target, status: 'installed' as const };
+        await raiseHighWater(this.db, id, target.version);
+        const step = { module: id, from: current.version, to: target.version };
+        if (downgrade) await recordLifecycle(this.bus, 'plinth.module_downgraded', null, actor, { ...step, via: 'upgrade' });
+        else await recordLifecycle(this.bus, 'plinth.module_upgraded', null, actor, step);
+        return { ...target, status: 'installed' as const, ...(downgrade && { downgradedFrom: current.version }) };
       });
     } catch (err) {
       throw unwrap(err);

@@ -20,6 +20,7 @@ import {
   type SignatureFile,
 } from '../manifests/index.js';
 import { recordLifecycle, type Actor } from './lifecycle-events.js';
+import { bindingOf, checkPublisher, claimId, isReleaseModule, signerOf } from './publishers.js';
 
 /** The release's own modules: `plugins/` of the repository (this file runs from dist/platform/registry/). */
 export const BUNDLED_DIR = fileURLToPath(new URL('../../../plugins/', import.meta.url));
@@ -123,7 +124,8 @@ export class Registry {
   /**
    * Adds a package to the registry. A published one must be signed by a trusted key (unless
    * PLINTH_ALLOW_UNSIGNED=1); a bundled one is trusted as part of the release. The same
-   * content again is a no-op; other content under a published version is refused.
+   * content again is a no-op; other content under a published version is refused. An id
+   * belongs to whoever first signed a version of it (or to the release): see publishers.ts.
    */
   async publish(pkg: PluginPackage, options: PublishOptions): Promise<PublishResult> {
     return this.publishTrusted(pkg, options, this.trust(pkg.tarball, options));
@@ -132,9 +134,13 @@ export class Registry {
   private async publishTrusted(pkg: PluginPackage, options: PublishOptions, signingKey: string | null): Promise<PublishResult> {
     const manifest = await this.validate(pkg, options.label);
     const signature = options.signature ? JSON.stringify(options.signature) : null;
+    const signer = signerOf(signingKey, options.source);
     // Publishing is platform-wide: its lifecycle event belongs to no workspace, which only the owner may write.
     return this.db.owner('publish a module version', async () => {
       await this.lock();
+      // Before anything is written, and for a republish too: another key's signature is refused even over the same bytes.
+      const firstParty = options.source === 'published' && isReleaseModule(BUNDLED_DIR, manifest.id);
+      checkPublisher(manifest.id, manifest.version, signer, await bindingOf(this.db, manifest.id), firstParty);
       const [existing] = await this.db.rows<RegistryRow>(
         `SELECT ${COLUMNS} FROM module_registry WHERE module_id = $1 AND version = $2`,
         [manifest.id, manifest.version],
@@ -152,6 +158,7 @@ export class Registry {
             signature,
             signingKey,
           ]);
+          await claimId(this.db, manifest.id, manifest.version, signer);
           return { row: { ...existing, signature, signingKey }, outcome: 'signature added' };
         }
         return { row: existing, outcome: 'unchanged' };
@@ -164,6 +171,7 @@ export class Registry {
       if (options.source === 'published') {
         await this.db.exec('INSERT INTO module_packages (registry_id, tarball) VALUES ($1, $2)', [row.id, pkg.tarball]);
       }
+      await claimId(this.db, manifest.id, manifest.version, signer);
       await recordLifecycle(this.bus, 'plinth.module_published', null, options.actor, {
         module: manifest.id,
         version: manifest.version,

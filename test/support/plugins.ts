@@ -32,7 +32,10 @@ export function pluginDir(
   return dir;
 }
 
-/** What a refused lifecycle step must leave untouched: registry rows, module roles and schemas, lifecycle events. */
+/**
+ * What a refused lifecycle step must leave untouched: registry rows, module roles and schemas,
+ * lifecycle events, and who owns which module id.
+ */
 export async function marketplaceFootprint(db: Database): Promise<Record<string, number>> {
   return db.unit({ role: 'connection' }, async () => {
     const [row] = await db.rows<Record<string, string>>(
@@ -42,7 +45,9 @@ export async function marketplaceFootprint(db: Database): Promise<Record<string,
               (SELECT count(*) FROM pg_roles WHERE starts_with(rolname, $1)) AS roles,
               (SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'mod\\_%') AS schemas,
               (SELECT count(*) FROM events WHERE producer = 'plinth') AS lifecycle,
-              (SELECT count(*) FROM module_installations) AS installations`,
+              (SELECT count(*) FROM module_installations) AS installations,
+              (SELECT count(*) FROM module_publishers) AS publishers,
+              (SELECT count(*) FROM module_publishers WHERE publisher IS NOT NULL) AS bound`,
       [`${db.roles.prefix}mod_`],
     );
     return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)]));

@@ -33,6 +33,11 @@ function signatureFor(target: string, given?: string): SignatureFile | undefined
   return !isDir(target) && fs.existsSync(`${target}.sig`) ? readSignatureFile(`${target}.sig`) : undefined;
 }
 
+const ALLOW_DOWNGRADE = [
+  '--allow-downgrade',
+  'go back to a version older than the installed one (or than one installed before); recorded as plinth.module_downgraded',
+] as const;
+
 function parseSpec(spec: string): { id: string; version?: string } {
   const [id, version] = spec.split('@');
   return { id, version };
@@ -97,7 +102,9 @@ export function pluginCommand(program: Command): void {
 
   plugin
     .command('publish <dir|tarball>')
-    .description('add a plugin version to the registry (a tarball brings <tarball>.sig along)')
+    .description(
+      'add a plugin version to the registry (a tarball brings <tarball>.sig along); an id stays with the key that first published it',
+    )
     .option('--signature <file>', 'signature file, when not beside the tarball')
     .action((target: string, options: { signature?: string }) =>
       withPlatform(async ({ marketplace }) => {
@@ -132,11 +139,14 @@ export function pluginCommand(program: Command): void {
   plugin
     .command('install <id[@version]>')
     .description('install a module platform-wide: schema, roles, tables, migrations (all or nothing)')
-    .action((spec: string) =>
+    .option(...ALLOW_DOWNGRADE)
+    .action((spec: string, options: { allowDowngrade?: boolean }) =>
       withPlatform(async ({ marketplace }) => {
         const { id, version } = parseSpec(spec);
-        const row = await marketplace.lifecycle.install(id, version, CLI_ACTOR);
-        console.log(`installed ${row.moduleId}@${row.version}`);
+        const row = await marketplace.lifecycle.install(id, version, CLI_ACTOR, { allowDowngrade: options.allowDowngrade });
+        console.log(
+          `installed ${row.moduleId}@${row.version}${row.downgradedFrom ? ` (downgraded from ${row.downgradedFrom})` : ''}`,
+        );
       }),
     );
 
@@ -180,11 +190,18 @@ export function pluginCommand(program: Command): void {
 
   plugin
     .command('upgrade <id> [version]')
-    .description('move an installed module to a newer published version (forward migrations; downgrades refused)')
-    .action((id: string, version: string | undefined) =>
+    .description(
+      'move an installed module to a newer published version (forward migrations; downgrades refused unless --allow-downgrade)',
+    )
+    .option(...ALLOW_DOWNGRADE)
+    .action((id: string, version: string | undefined, options: { allowDowngrade?: boolean }) =>
       withPlatform(async ({ marketplace }) => {
-        const row = await marketplace.lifecycle.upgrade(id, version, CLI_ACTOR);
-        console.log(`upgraded ${id} to ${row.version}`);
+        const row = await marketplace.lifecycle.upgrade(id, version, CLI_ACTOR, { allowDowngrade: options.allowDowngrade });
+        console.log(
+          row.downgradedFrom
+            ? `downgraded ${id} from ${row.downgradedFrom} to ${row.version}`
+            : `upgraded ${id} to ${row.version}`,
+        );
       }),
     );
 
