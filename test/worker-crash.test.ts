@@ -15,10 +15,14 @@ const RECORD = `export default async function record(event, ctx) {
 const SUBSCRIBERS = ['sink-a', 'sink-b', 'sink-c'];
 
 function worker(t: TestDatabase, pollMs = 50): ChildProcess {
-  const child = spawn(process.execPath, ['--no-node-snapshot', CLI, 'worker', '--batch-size', '200', '--poll-ms', String(pollMs)], {
-    env: envFor(t.config),
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--no-node-snapshot', CLI, 'worker', '--batch-size', '200', '--poll-ms', String(pollMs)],
+    {
+      env: envFor(t.config),
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   return child;
 }
 

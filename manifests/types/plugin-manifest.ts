@@ -86,6 +86,19 @@ export interface PluginManifest {
   dependencies?: {
     [k: string]: string;
   };
+  /**
+   * What one call of the module's code may use; the operator's limits cap both (PLINTH_MODULE_TIME_LIMIT, PLINTH_MODULE_MEMORY_LIMIT_MB).
+   */
+  limits?: {
+    /**
+     * Wall time of one call, awaits included (default 5000).
+     */
+    timeoutMs?: number;
+    /**
+     * Heap of the module's sandbox in one workspace (default 64).
+     */
+    memoryMb?: number;
+  };
   hooks?: {
     install?: Entry;
     enable?: Entry;

@@ -54,7 +54,7 @@ export class Sandbox {
 
   /** The limits a manifest gets: what it declares, within the operator's bounds. */
   limitsOf(manifest: PluginManifest): { timeoutMs: number; memoryMb: number } {
-    const declared = (manifest as { limits?: { timeoutMs?: number; memoryMb?: number } }).limits ?? {};
+    const declared = manifest.limits ?? {};
     return {
       timeoutMs: Math.min(declared.timeoutMs ?? this.limits.defaultTimeoutMs, this.limits.maxTimeoutMs),
       memoryMb: Math.min(declared.memoryMb ?? this.limits.defaultMemoryMb, this.limits.maxMemoryMb),
