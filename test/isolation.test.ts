@@ -241,7 +241,8 @@ describe(`isolation enforced by PostgreSQL, and the module context (${onServer ?
   describe('the module context', () => {
     it('checkpoint 1: the module resolves workspace and contact context', async () => {
       const seen = await runtime.run('alpha', { workspaceId: a.id, contactId: contactA }, async (ctx) => {
-        const [who] = await ctx.query<{ current_user: string; ws: string }>(
+        // Read by the platform inside the module's unit: module SQL may not read settings.
+        const [who] = await t.db.rows<{ current_user: string; ws: string }>(
           "SELECT current_user, current_setting('app.workspace_id') AS ws",
         );
         const note = await ctx.models.notes.create({ title: 'about Ann', contact_id: ctx.contact!.id, workspace_id: b.id });
