@@ -29,6 +29,11 @@ export interface PlinthConfig {
    * X-Forwarded-For cannot dodge a rate limit.
    */
   trustProxy?: string | number;
+  /**
+   * How long SIGTERM or SIGINT waits for requests in flight and the dispatcher's deliveries
+   * before the process exits anyway (with code 1, naming what was still running).
+   */
+  shutdownMs: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlinthConfig {
@@ -54,6 +59,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlinthConfig {
         ? null
         : parseDuration('PLINTH_EVENT_RETENTION', env.PLINTH_EVENT_RETENTION),
     eventPeriodMs: parseDuration('PLINTH_EVENT_PERIOD', env.PLINTH_EVENT_PERIOD || '1d'),
+    shutdownMs: parseMilliseconds('PLINTH_SHUTDOWN_MS', env.PLINTH_SHUTDOWN_MS, 10_000),
   };
 }
 
@@ -66,6 +72,13 @@ export function parseDuration(name: string, value: string): number {
     throw new Error(`${name}: "${value}" is not a duration (a positive whole number and a unit: 90s, 15m, 12h, 30d)`);
   }
   return Number(match[1]) * UNITS[match[2]];
+}
+
+/** A whole number of milliseconds (0 allowed: do not wait at all); `fallback` when unset. */
+function parseMilliseconds(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  if (!/^\d+$/.test(value.trim())) throw new Error(`${name}: "${value}" is not a whole number of milliseconds`);
+  return Number(value.trim());
 }
 
 function parsePort(value: string | undefined): number {
