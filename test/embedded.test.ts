@@ -6,6 +6,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { loadConfig } from '../platform/config/index.js';
 import { lockPath, openDatabase, readLock, type Database } from '../platform/db/index.js';
+import { eventually, running, watch } from './support/processes.js';
 
 /** The embedded database's own mechanics: one server per data dir, shared by every process. */
 describe('embedded database (PGlite over the wire protocol)', () => {
@@ -85,6 +86,46 @@ describe('embedded database (PGlite over the wire protocol)', () => {
     }
     assert.equal(fs.existsSync(lockPath(stale)), false, 'the lock is released on stop');
   });
+
+  // The child stops when its IPC channel closes, which the parent's death does, however it dies.
+  for (const death of ['SIGKILL', 'an uncaught exception'] as const) {
+    it(`its server stops when the process that started it dies (${death})`, async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plinth-orphan-'));
+      const script = `
+        const [configModule, dbModule, dataDir, death] = process.argv.slice(1);
+        const { loadConfig } = await import(configModule);
+        const { openDatabase } = await import(dbModule);
+        const db = await openDatabase(loadConfig({ PLINTH_DATA_DIR: dataDir }));
+        process.stdout.write('serving child ' + db.embedded.child.pid + '\\n');
+        if (death === 'SIGKILL') setInterval(() => {}, 1000);
+        else setTimeout(() => { throw new Error('a crash'); }, 200);`;
+      const parent = watch(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          script,
+          new URL('../platform/config/index.js', import.meta.url).href,
+          new URL('../platform/db/index.js', import.meta.url).href,
+          dir,
+          death,
+        ],
+        { env: { ...process.env, LOG_LEVEL: 'warn' } },
+      );
+      try {
+        const child = Number((await parent.waitFor(/serving child (\d+)/))[1]);
+        assert.equal(readLock(dir)?.pid, child);
+        if (death === 'SIGKILL') parent.child.kill('SIGKILL');
+        const exit = await parent.exited;
+        assert.ok(death === 'SIGKILL' ? exit.signal === 'SIGKILL' : exit.code === 1, parent.output());
+        assert.ok(await eventually(() => !running(child), 5000), `the embedded server (pid ${child}) outlived its parent`);
+        assert.equal(readLock(dir), null, 'and released its lock');
+      } finally {
+        if (parent.child.exitCode === null && parent.child.signalCode === null) parent.child.kill('SIGKILL');
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
 
   it('two processes starting at once end on one server', async () => {
     const race = fs.mkdtempSync(path.join(os.tmpdir(), 'plinth-race-'));

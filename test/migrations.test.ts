@@ -145,6 +145,7 @@ describe(`shell migrations and roles (${onServer ? 'server' : 'embedded'} databa
       '0011-admin',
       '0012-admin-fast-paths',
       '0013-module-routes',
+      '0014-safe-definers',
       '0015-module-publishers',
     ]);
     await t.db.unit({ role: 'owner' }, () => t.db.exec('DROP TABLE billing_accounts'));
@@ -157,6 +158,7 @@ describe(`shell migrations and roles (${onServer ? 'server' : 'embedded'} databa
       '0011-admin',
       '0012-admin-fast-paths',
       '0013-module-routes',
+      '0014-safe-definers',
       '0015-module-publishers',
     ]);
   });

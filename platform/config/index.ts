@@ -41,6 +41,11 @@ export interface PlinthConfig {
   moduleIdleLimitMs: number;
   /** (Subscriber, workspace) pairs the dispatcher serves at once. */
   dispatchConcurrency: number;
+  /**
+   * How long SIGTERM or SIGINT waits for requests in flight and the dispatcher's deliveries
+   * before the process exits anyway (with code 1, naming what was still running).
+   */
+  shutdownMs: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlinthConfig {
@@ -73,6 +78,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlinthConfig {
     moduleConcurrency: parseCount('PLINTH_MODULE_CONCURRENCY', env.PLINTH_MODULE_CONCURRENCY, 3, 1),
     moduleIdleLimitMs: parseCount('PLINTH_MODULE_IDLE_MS', env.PLINTH_MODULE_IDLE_MS, 100, 10),
     dispatchConcurrency: parseCount('PLINTH_DISPATCH_CONCURRENCY', env.PLINTH_DISPATCH_CONCURRENCY, 6, 1),
+    shutdownMs: parseCount('PLINTH_SHUTDOWN_MS', env.PLINTH_SHUTDOWN_MS, 10_000, 0),
   };
 }
 

@@ -191,7 +191,7 @@ export class Database {
   /** The transaction-local settings of a scope, as one statement with its values quoted in. */
   private scopeStatement(scope: Scope): string {
     const literal = (value: string) => this.sequelize.escape(value);
-    const searchPath = scope.schema ? `${quoteIdent(scope.schema)}, public` : '"$user", public';
+    const searchPath = searchPathOf(scope);
     const limits = scope.moduleTimeoutMs
       ? `, set_config('statement_timeout', '${Math.round(scope.moduleTimeoutMs)}', true), set_config('idle_in_transaction_session_timeout', '${Math.round(2 * scope.moduleTimeoutMs)}', true)`
       : '';
@@ -206,7 +206,7 @@ export class Database {
     return [
       `SET LOCAL ROLE ${role === 'none' ? 'NONE' : quoteIdent(role)};`,
       `SET LOCAL app.workspace_id = ${this.sequelize.escape(scope.workspaceId ?? '')};`,
-      `SET LOCAL search_path = ${scope.schema ? `${quoteIdent(scope.schema)}, public` : '"$user", public'};`,
+      `SET LOCAL search_path = ${searchPathOf(scope)};`,
     ].join(' ');
   }
 
@@ -225,6 +225,9 @@ export class Database {
     };
   }
 }
+
+/** A unit's search path: the module's schema (or the role's own), then public; temporary objects last, never first. */
+const searchPathOf = (scope: Scope): string => `${scope.schema ? quoteIdent(scope.schema) : '"$user"'}, public, pg_temp`;
 
 /** An assumption's row says whether it held; null when the row is not one (the read did not carry it). */
 const verdictOf = (row: Record<string, unknown> | undefined): boolean | null =>

@@ -3,6 +3,7 @@ import express from 'express';
 import { healthHandler, type RuntimeState } from './health.js';
 
 export type { RuntimeState, SeedState } from './health.js';
+export { RequestDrain } from './drain.js';
 
 /** The web application: health, and the admin and the modules' routes once the database is open (503 until then). */
 export function createApp(state: RuntimeState, options: { trustProxy?: string | number } = {}): express.Express {

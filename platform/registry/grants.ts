@@ -34,7 +34,11 @@ function expected(row: RegistryRow, rolePrefix: string): Map<string, Set<string>
   ]);
 }
 
-/** Every right a role holds on objects it does not own, plus role memberships and attributes that grant power. */
+/**
+ * Every right a role holds on objects it does not own, plus role memberships and attributes that
+ * grant power, and TEMPORARY on this database however it comes (PUBLIC included): no manifest
+ * grants that one, since a temporary object can stand in for a shell table in a shared session.
+ */
 async function rightsOf(db: Database, role: string): Promise<string[]> {
   const rows = await db.rows<{ right: string }>(
     `WITH r AS (SELECT oid FROM pg_roles WHERE rolname = $1)
@@ -57,6 +61,9 @@ async function rightsOf(db: Database, role: string): Promise<string[]> {
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace, r
       WHERE c.relowner = r.oid AND n.nspname NOT LIKE 'mod\\_%' AND n.nspname <> 'pg_toast'
      UNION
+     SELECT 'TEMPORARY on database ' || current_database()
+       FROM r WHERE has_database_privilege(r.oid, current_database(), 'TEMPORARY')
+     UNION
      SELECT unnest(ARRAY[
               CASE WHEN rolsuper THEN 'SUPERUSER' END, CASE WHEN rolbypassrls THEN 'BYPASSRLS' END,
               CASE WHEN rolcreaterole THEN 'CREATEROLE' END, CASE WHEN rolcreatedb THEN 'CREATEDB' END,
@@ -72,8 +79,8 @@ async function rightsOf(db: Database, role: string): Promise<string[]> {
 
 /**
  * Compares each installed module's roles with what its manifest grants: `beyond` lists any
- * right nobody declared (a manual GRANT, a membership, an attribute), and rights on a module's
- * objects granted to PUBLIC are reported against every module.
+ * right nobody declared (a manual GRANT, a membership, an attribute, TEMPORARY), and rights on a
+ * module's objects granted to PUBLIC are reported against every module.
  */
 export async function auditGrants(db: Database, installed: RegistryRow[]): Promise<ModuleGrants[]> {
   return db.unit({ role: 'connection' }, async () => {

@@ -139,6 +139,11 @@ export class Lifecycle {
     }
     // A module's rows belong to a workspace: its tables reference the shell's.
     await this.db.exec(`GRANT REFERENCES (id) ON public.workspaces TO ${quoteIdent(names.ownerRole)}`);
+    // No temporary objects: one in a pooled (or the embedded, shared) session could stand in for a
+    // shell table. PUBLIC lost TEMPORARY in 0014-safe-definers; this says so for these roles too.
+    await this.db.exec(`DO $$ BEGIN
+      EXECUTE format('REVOKE TEMPORARY ON DATABASE %I FROM %I, %I', current_database(), '${names.ownerRole}', '${names.runtimeRole}');
+    END $$`);
   }
 
   private async createMissingTables(names: ModuleNames, manifest: PluginManifest): Promise<void> {

@@ -1,7 +1,17 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/index.js';
-import { migrationStatus, openDatabase, readLock, type Database } from '../../db/index.js';
+import {
+  DEFINER_SEARCH_PATH,
+  definersInPublic,
+  migrationStatus,
+  openDatabase,
+  pinsTemporarySchemaLast,
+  readLock,
+  rolesWithTemporary,
+  searchPathOf,
+  type Database,
+} from '../../db/index.js';
 import { EventBus } from '../../events/index.js';
 import { auditGrants, Registry } from '../../registry/index.js';
 import { redactUrl, reportFailure } from '../context.js';
@@ -77,7 +87,42 @@ async function grantChecks(db: Database): Promise<Check[]> {
     }
   }
   if (installed.length === 0) checks.push({ ok: true, name: 'grants', detail: 'no module installed' });
-  return checks;
+  return [...checks, ...(await sessionChecks(db))];
+}
+
+/**
+ * What a caller's session could plant for code that runs with more rights: a definer function
+ * whose search path reaches the temporary schema before `public`, and a shell role that may
+ * create temporary objects (module roles are flagged with their grants above).
+ */
+async function sessionChecks(db: Database): Promise<Check[]> {
+  return db.unit({ role: 'connection' }, async () => {
+    const definers = await definersInPublic(db);
+    const unpinned = definers.filter((d) => !pinsTemporarySchemaLast(d.config));
+    const checks: Check[] = unpinned.map((d) => ({
+      ok: false,
+      name: 'definers',
+      detail: `${d.signature} (owner ${d.owner}) runs as its owner with ${
+        searchPathOf(d.config) === null ? 'no search_path of its own' : `search_path=${searchPathOf(d.config)}`
+      }: the temporary schema is searched first (pin it: SET search_path = ${DEFINER_SEARCH_PATH})`,
+    }));
+    if (unpinned.length === 0)
+      checks.push({
+        ok: true,
+        name: 'definers',
+        detail: `${definers.length} SECURITY DEFINER function(s) in public, each with pg_temp last on its search path`,
+      });
+    const temporary = await rolesWithTemporary(db, [db.roles.app, db.roles.owner]);
+    checks.push({
+      ok: temporary.length === 0,
+      name: 'temporary',
+      detail:
+        temporary.length === 0
+          ? `${db.roles.app} and ${db.roles.owner} cannot create temporary objects`
+          : `${temporary.join(', ')} can create temporary objects in this database (run: plinth migrate up)`,
+    });
+    return checks;
+  });
 }
 
 function dataDirCheck(dir: string, required: boolean): Check {

@@ -1,8 +1,13 @@
 import type { Command } from 'commander';
+import { loadConfig } from '../../config/index.js';
+import { openDatabase } from '../../db/index.js';
+import { createEntities } from '../../entities/index.js';
+import { EventBus } from '../../events/index.js';
 import { ModuleRuntime } from '../../gateway/index.js';
 import { log } from '../../log/index.js';
+import { createMarketplace } from '../../registry/index.js';
 import { Dispatcher } from '../../worker/index.js';
-import { withPlatform } from '../context.js';
+import { closePlatform, onStopSignals, stopOutcome, stopWithin } from '../shutdown.js';
 
 export function workerCommand(program: Command): void {
   program
@@ -10,22 +15,31 @@ export function workerCommand(program: Command): void {
     .description('deliver events to subscribers until stopped (any number, on any machine, over one database)')
     .option('--batch-size <n>', 'events per subscriber per transaction', '500')
     .option('--poll-ms <n>', 'how often to look for work when nothing woke it', '100')
-    .action((options: { batchSize: string; pollMs: string }) =>
-      withPlatform(async ({ config, db, entities, bus, marketplace }) => {
-        const runtime = new ModuleRuntime(db, entities, marketplace, config, bus);
-        const dispatcher = new Dispatcher(db, bus, runtime, config, {
-          batchSize: Number(options.batchSize),
-          pollMs: Number(options.pollMs),
-          listenUrl: config.databaseUrl,
-        });
-        dispatcher.start();
-        log.info({ pid: process.pid }, 'worker started');
-        console.log(`worker ${process.pid} delivering events`);
-        await new Promise<void>((resolve) => {
-          process.once('SIGTERM', resolve);
-          process.once('SIGINT', resolve);
-        });
-        await dispatcher.stop();
-      }),
-    );
+    .action(async (options: { batchSize: string; pollMs: string }) => {
+      // Not withPlatform: its closing waits without bound, and a hung delivery holds a pooled connection.
+      const config = loadConfig();
+      const db = await openDatabase(config);
+      const entities = createEntities(db);
+      const bus = new EventBus(db, { notifyUrl: config.databaseUrl });
+      const marketplace = createMarketplace(db, entities, config, bus);
+      const runtime = new ModuleRuntime(db, entities, marketplace, config, bus);
+      const dispatcher = new Dispatcher(db, bus, runtime, config, {
+        batchSize: Number(options.batchSize),
+        pollMs: Number(options.pollMs),
+        listenUrl: config.databaseUrl,
+      });
+      // The deliveries in flight finish within PLINTH_SHUTDOWN_MS; then the database closes. Set
+      // before anything is printed: whoever reads "delivering events" may stop it at once.
+      onStopSignals(async (signal) => {
+        log.info({ signal, deadlineMs: config.shutdownMs }, 'stopping: finishing deliveries in flight');
+        const late = await stopWithin(config.shutdownMs, [
+          { name: 'the dispatcher', stop: () => dispatcher.stop(), pending: () => ['a delivery still running'] },
+        ]);
+        late.push(...(await closePlatform({ db, bus }, late.length > 0)));
+        return stopOutcome('plinth worker', config.shutdownMs, late);
+      });
+      dispatcher.start();
+      log.info({ pid: process.pid }, 'worker started');
+      console.log(`worker ${process.pid} delivering events`);
+    });
 }

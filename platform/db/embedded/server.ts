@@ -2,7 +2,10 @@
  * Child-process entry of the embedded PostgreSQL: PGlite served over the wire protocol.
  * It runs apart from the application because PGlite blocks its event loop while SQL runs.
  * Messages to the parent: {type:'ready', port} | {type:'locked', holder} | {type:'error', message}.
- * It stops when its parent disconnects, so an application never leaves it behind.
+ * It stops when its parent disconnects — which its exit, however it dies (SIGKILL, a crash),
+ * does — so an application never leaves it behind; and on SIGTERM, which its parent sends once
+ * it has drained. It ignores SIGINT: a terminal's Ctrl-C reaches every process of the group, and
+ * the database must outlive the parent's draining of the requests in flight.
  */
 import net from 'node:net';
 import path from 'node:path';
@@ -11,6 +14,12 @@ import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { acquireLock, releaseLock, writeLock } from './lock.js';
 
 const [dataDir, portArg, maxConnectionsArg] = process.argv.slice(2);
+/**
+ * How long stopping may take before the process exits anyway: closing PGlite waits for the
+ * statement it runs, and a stop that never ends would leave the server behind its parent.
+ * Exiting unclosed is a crash to PostgreSQL, which its write-ahead log recovers from.
+ */
+const STOP_LIMIT_MS = 10_000;
 const send = (message: object): void => {
   if (process.send) process.send(message);
 };
@@ -47,6 +56,10 @@ async function main(): Promise<void> {
   const stop = async (code: number): Promise<void> => {
     if (stopping) return;
     stopping = true;
+    setTimeout(() => {
+      releaseLock(dataDir);
+      process.exit(code || 1);
+    }, STOP_LIMIT_MS).unref();
     try {
       await server?.stop();
       await db?.close();
@@ -57,7 +70,7 @@ async function main(): Promise<void> {
   };
   process.on('disconnect', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
-  process.on('SIGINT', () => void stop(0));
+  process.on('SIGINT', () => {});
   try {
     db = await PGlite.create(path.join(dataDir, 'pglite'));
     const port = await freePort(Number(portArg) || 0);

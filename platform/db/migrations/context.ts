@@ -1,5 +1,12 @@
 import type { Database } from '../database.js';
 
+/**
+ * How a migration declares a SECURITY DEFINER function: `LANGUAGE sql ${SECURITY_DEFINER} AS …`.
+ * It pins the search path with `pg_temp` last (0014-safe-definers says why); a bare SECURITY
+ * DEFINER fails test/definers.test.ts and `plinth doctor --grants`.
+ */
+export { SECURITY_DEFINER } from '../definers.js';
+
 /** What every shell migration receives. It runs inside the migrate unit, as the owner role. */
 export interface MigrationContext {
   db: Database;

@@ -10,6 +10,7 @@ import { eventPartitions } from './0010-event-partitions.js';
 import { admin } from './0011-admin.js';
 import { adminFastPaths } from './0012-admin-fast-paths.js';
 import { moduleRoutes } from './0013-module-routes.js';
+import { safeDefiners } from './0014-safe-definers.js';
 import { modulePublishers } from './0015-module-publishers.js';
 import { workspacesUsers } from './0001-workspaces-users.js';
 import type { ShellMigration } from './context.js';
@@ -31,5 +32,6 @@ export const shellMigrations: ShellMigration[] = [
   admin,
   adminFastPaths,
   moduleRoutes,
+  safeDefiners,
   modulePublishers,
 ];
