@@ -218,7 +218,7 @@ describe(`isolation enforced by PostgreSQL, and the module context (${onServer ?
         'SELECT current_user AS who, current_setting($1) AS path',
         ['search_path'],
       );
-      assert.deepEqual(module, { who: role('alpha'), path: 'mod_alpha, public' });
+      assert.deepEqual(module, { who: role('alpha'), path: 'mod_alpha, public, pg_temp' });
       await assert.rejects(
         t.db.read({ role: { name: role('alpha') }, workspaceId: a.id }, 'SELECT * FROM mod_beta.notes'),
         /permission denied for schema mod_beta/,

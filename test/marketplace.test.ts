@@ -191,7 +191,7 @@ describe(`marketplace: registry and module lifecycle (${onServer ? 'server' : 'e
 
     it('a plugin whose second migration fails leaves no schema, no role and no installed status', async () => {
       const dir = pluginDir('broken-b', () => {}, {
-        'migrations/0002-broken.sql': 'ALTER TABLE notes ADD COLUMN score integer;\nSELECT * FROM no_such_table;\n',
+        'migrations/0002-broken.sql': 'ALTER TABLE notes ADD COLUMN score integer;\nDELETE FROM no_such_table;\n',
       });
       await publishUnsigned(dir);
       const before = await marketplaceFootprint(t.db);

@@ -44,6 +44,33 @@ const PROBE = `export default async function probe(request, ctx) {
       globalThis.seen = (globalThis.seen ?? []).concat(ctx.workspace.slug);
       return globalThis.seen;
     },
+    // Every spelling of "let me see workspace B": each is refused, and contacts stay A's.
+    spellings: async () => {
+      const b = request.body.other;
+      const tries = [
+        ["SELECT set_config('app.workspace_id', $1, true)", [b]],
+        ["SELECT pg_catalog.set_config('role', 'postgres', false)", []],
+        ["SET app.workspace_id = '" + b + "'", []],
+        ["SET LOCAL app.workspace_id = '" + b + "'", []],
+        ['RESET ROLE', []],
+        ['RESET ALL', []],
+        ['SET SESSION AUTHORIZATION postgres', []],
+        ['SET ROLE postgres', []],
+        ["DO $$ BEGIN PERFORM set_config('app.workspace_id', '" + b + "', true); END $$", []],
+        ["CREATE FUNCTION peek() RETURNS SETOF text LANGUAGE sql SECURITY DEFINER AS 'SELECT name FROM public.contacts'", []],
+        ['CREATE TEMP VIEW contacts AS SELECT 1', []],
+        ['SELECT name FROM public.contacts', []],
+        ["SELECT query_to_xml('SELECT name FROM public.contacts', true, true, '')", []],
+        ["SELECT 1; SELECT set_config('app.workspace_id', '" + b + "', true)", []],
+        ['SELECT name FROM pg_catalog.pg_authid', []],
+      ];
+      const refusals = [];
+      for (const [sql, values] of tries) {
+        refusals.push(await ctx.query(sql, values).then(() => 'ran: ' + sql, (err) => err.message));
+      }
+      const seen = (await ctx.query('SELECT name FROM contacts ORDER BY name')).map((r) => r.name);
+      return { refusals, seen };
+    },
     crypto: async () => ({
       uuid: crypto.randomUUID(),
       digest: Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode('abc'))))
@@ -104,12 +131,13 @@ describe(`the module sandbox (${onServer ? 'server' : 'embedded'} database)`, ()
       pluginDir(
         'rogue',
         (m) => {
+          m.capabilities.requires = ['contacts:read'];
           m.limits = { timeoutMs: 500, memoryMb: 32 };
           m.routes = [
             {
               ...route('handlers/probe.js', '/:workspace/probe'),
               rateLimit: { max: 1000, windowSeconds: 60 },
-              body: { type: 'object', properties: { attack: { type: 'string' } } },
+              body: { type: 'object', properties: { attack: { type: 'string' }, other: { type: 'string' } } },
             },
           ];
         },
@@ -213,6 +241,21 @@ describe(`the module sandbox (${onServer ? 'server' : 'embedded'} database)`, ()
     assert.deepEqual((await answer(await probe('remember', 'client-a'))).body, ['client-a']);
     assert.deepEqual((await answer(await probe('remember', 'client-b'))).body, ['client-b']);
     assert.deepEqual((await answer(await probe('remember', 'client-a'))).body, ['client-a', 'client-a']);
+  });
+
+  it('enabled in two workspaces, sees only the one it serves, through every spelling it tries', async () => {
+    const [a, b] = [await t.entities.workspaces.bySlug('client-a'), await t.entities.workspaces.bySlug('client-b')];
+    await t.entities.contacts.upsert(a.id, { name: 'Ada of A', emails: ['ada@a.test'], source: { module: 'plinth' } });
+    await t.entities.contacts.upsert(b.id, { name: 'Bob of B', emails: ['bob@b.test'], source: { module: 'plinth' } });
+    const res = await routes.post('/m/rogue/client-a/probe', { attack: 'spellings', other: b.id });
+    const { status, body } = await answer(res);
+    assert.equal(status, 200);
+    assert.deepEqual(body.seen, ['Ada of A'], "workspace A's contacts, and nothing of B's");
+    assert.equal(body.refusals.length, 15);
+    for (const refusal of body.refusals as string[]) {
+      assert.doesNotMatch(refusal, /^ran: /, refusal);
+      assert.match(refusal, /not allowed|outside the module's schema|must be one statement|relation/, refusal);
+    }
   });
 
   it('offers the web crypto a module needs, answered by the platform', async () => {

@@ -90,7 +90,7 @@ export const ALLOWED_FUNCTIONS: ReadonlySet<string> = new Set([
 /** What to do instead, for the refusals an author is likeliest to meet. */
 export function refusalHint(name: string): string {
   if (name.startsWith('pg_advisory') || name.startsWith('pg_try_advisory'))
-    return '; advisory locks are shared with the platform: lock rows with SELECT … FOR UPDATE';
+    return '; advisory locks are shared with the platform: use ctx.lock(key), or lock rows with SELECT … FOR UPDATE';
   if (['nextval', 'setval', 'currval', 'lastval'].includes(name)) return '; let a column default draw from the sequence';
   if (name === 'set_config' || name === 'current_setting') return "; the platform sets each transaction's settings";
   return '';

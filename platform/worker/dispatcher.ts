@@ -326,34 +326,28 @@ export class Dispatcher {
     } catch {
       // one of them failed: find which, alone
     }
-    let stalled: SandboxError | null = null;
+    let stalled: { error: SandboxError; delayMs: number } | null = null;
     for (const p of plan) {
       let attempts = 1;
       let failure: unknown;
       try {
         if (stalled) {
           attempts = 0;
-          failure = new Error(`not run yet: an earlier event of its batch stalled the sandbox (${stalled.message})`);
+          failure = new Error(`not run yet: an earlier event of its batch stalled the sandbox (${stalled.error.message})`);
         } else await runAll([p]);
       } catch (err) {
         failure = err;
-        if (err instanceof SandboxError && err.failure !== 'code') stalled = err;
+        if (err instanceof SandboxError && err.failure !== 'code') stalled = { error: err, delayMs: retryDelayMs(p.retry, 1) };
       }
       if (failure === undefined) continue;
       const dead = attempts >= p.retry.maxAttempts;
+      // Those not run wait as long as the one that stalled: the sandbox is tried again once, not once per event.
+      const delayMs = stalled && attempts === 0 ? stalled.delayMs : retryDelayMs(p.retry, attempts);
       await this.db.exec(
         // From the failure, not from the batch's start (now()): a long batch must not shorten the wait.
         `INSERT INTO event_deliveries (event_id, subscriber, workspace_id, status, attempts, next_attempt_at, last_error)
          VALUES ($1, $2, $3, $4, $5, clock_timestamp() + $6 * interval '1 millisecond', $7)`,
-        [
-          p.event.id,
-          subscriber,
-          workspaceId,
-          dead ? 'dead' : 'failed',
-          attempts,
-          retryDelayMs(p.retry, Math.max(1, attempts)),
-          describe(failure),
-        ],
+        [p.event.id, subscriber, workspaceId, dead ? 'dead' : 'failed', attempts, delayMs, describe(failure)],
       );
     }
   }
@@ -385,14 +379,22 @@ export class Dispatcher {
           );
         } catch (err) {
           const dead = attempt >= retry.maxAttempts;
+          const delayMs = retryDelayMs(retry, attempt);
           await this.db.exec(
             `UPDATE event_deliveries SET status = $3, attempts = $4, last_error = $5,
                     next_attempt_at = clock_timestamp() + $6 * interval '1 millisecond'
               WHERE event_id = $1 AND subscriber = $2`,
-            [event.id, subscriber, dead ? 'dead' : 'failed', attempt, describe(err), retryDelayMs(retry, attempt)],
+            [event.id, subscriber, dead ? 'dead' : 'failed', attempt, describe(err), delayMs],
           );
-          // A stalled sandbox: the other due retries wait for the pair's next turn.
-          if (err instanceof SandboxError && err.failure !== 'code') break;
+          if (err instanceof SandboxError && err.failure !== 'code') {
+            // A stalled sandbox: the pair's other due retries wait as long as this one, not a turn each.
+            await this.db.exec(
+              `UPDATE event_deliveries SET next_attempt_at = clock_timestamp() + $3 * interval '1 millisecond'
+                WHERE subscriber = $1 AND event_id = ANY($2::uuid[]) AND status = 'failed'`,
+              [subscriber, due.slice(done).map((d) => d.id), delayMs],
+            );
+            break;
+          }
         }
       }
       return done;
