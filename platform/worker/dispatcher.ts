@@ -44,8 +44,8 @@ const pairKey = (subscriber: string, workspaceId: string): string => `${subscrib
 
 /**
  * Delivers events to subscribers. Each (subscriber, workspace) has a cursor over the log; a
- * batch is one transaction that locks the cursor (FOR UPDATE SKIP LOCKED: any number of
- * workers, each pair served by one at a time), reads the events past it that every writing
+ * batch is one transaction that takes the pair (an advisory lock tried, not waited for: any
+ * number of workers, each pair served by one at a time), reads the events past it that every writing
  * transaction has finished (below the snapshot's xmin, so a late commit is never skipped),
  * runs the handlers in the module's sandbox, records failures, and moves the cursor. Handler
  * effects and delivery state commit together; a crashed worker's transaction rolls back and
@@ -274,15 +274,30 @@ export class Dispatcher {
     return this.runtime.version(subscriber, installed.id);
   }
 
+  /**
+   * Takes a (subscriber, workspace) pair for this transaction, if no other worker has it. An
+   * advisory lock, not a row lock: a row lock would give the transaction an id at once, and the
+   * log delivers nothing past the oldest running transaction id, so a handler that hangs before
+   * it writes would hold every subscriber's deliveries back. The cursor is read after the lock,
+   * in a statement of its own, so it is the one the previous holder committed.
+   */
+  private async claim(subscriber: string, workspaceId: string): Promise<boolean> {
+    const [row] = await this.db.rows<{ taken: boolean }>('SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS taken', [
+      `dispatch:${subscriber}:${workspaceId}`,
+    ]);
+    return row.taken;
+  }
+
   /** One batch for one (subscriber, workspace): the number of events it moved past, or 'locked'. */
   private async deliverBatch(subscriber: string, workspaceId: string): Promise<number | 'locked'> {
     let handed = 0;
     const taken = await this.runtime.moduleUnit(workspaceId, async () => {
+      if (!(await this.claim(subscriber, workspaceId))) return 'locked';
       const [cursor] = await this.db.rows<Position>(
-        'SELECT txid::text, seq::text FROM event_cursors WHERE subscriber = $1 AND workspace_id = $2 FOR UPDATE SKIP LOCKED',
+        'SELECT txid::text, seq::text FROM event_cursors WHERE subscriber = $1 AND workspace_id = $2',
         [subscriber, workspaceId],
       );
-      if (!cursor) return 'locked';
+      if (!cursor) return 0;
       const events = await this.db.rows<Row>(
         `SELECT ${EVENT_COLUMNS}, e.txid::text, e.seq::text FROM events e
           WHERE e.workspace_id = $1 AND (e.txid, e.seq) > ($2::xid8, $3::bigint) AND e.txid < pg_snapshot_xmin(pg_current_snapshot())
@@ -355,10 +370,11 @@ export class Dispatcher {
   /** Retries the due failed deliveries of one (subscriber, workspace), each in its own savepoint. */
   private async retry(subscriber: string, workspaceId: string): Promise<number> {
     return this.runtime.moduleUnit(workspaceId, async () => {
+      if (!(await this.claim(subscriber, workspaceId))) return 0;
       const due = await this.db.rows<Row & { attempts: number }>(
         `SELECT ${EVENT_COLUMNS}, d.attempts FROM event_deliveries d JOIN events e ON e.id = d.event_id
           WHERE d.subscriber = $1 AND d.workspace_id = $2 AND d.status = 'failed' AND d.next_attempt_at <= now()
-          ORDER BY d.next_attempt_at LIMIT 100 FOR UPDATE OF d SKIP LOCKED`,
+          ORDER BY d.next_attempt_at LIMIT 100`,
         [subscriber, workspaceId],
       );
       if (due.length === 0) return 0;
