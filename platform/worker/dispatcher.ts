@@ -68,6 +68,12 @@ export class Dispatcher {
   private readonly queued = new Map<string, Pair>();
   /** Pairs being served now. */
   private readonly serving = new Map<string, Promise<void>>();
+  /**
+   * Pairs whose sandbox stalled (its time or memory limit), left alone until a wait that doubles
+   * with each stall in a row has passed: a hung subscriber costs one time limit per wait, not one
+   * per batch (on the embedded database, which serves one transaction at a time, that matters).
+   */
+  private readonly resting = new Map<string, { until: number; stalls: number }>();
   private woken = false;
   private running = false;
   private loop: Promise<void> | null = null;
@@ -177,7 +183,7 @@ export class Dispatcher {
     for (;;) {
       const worked = await this.tick();
       if (this.serving.size > 0) await Promise.race(this.serving.values());
-      else if (!worked && this.queued.size === 0) return;
+      else if (!worked && [...this.queued.keys()].every((key) => this.isResting(key))) return;
     }
   }
 
@@ -231,7 +237,7 @@ export class Dispatcher {
     let started = false;
     for (const [key, pair] of this.queued) {
       if (this.serving.size >= this.concurrency) break;
-      if (this.serving.has(key)) continue;
+      if (this.serving.has(key) || this.isResting(key)) continue;
       const release = this.runtime.trySlot(pair.subscriber);
       if (!release) continue;
       this.queued.delete(key);
@@ -248,14 +254,28 @@ export class Dispatcher {
     return started;
   }
 
+  private isResting(key: string): boolean {
+    return (this.resting.get(key)?.until ?? 0) > Date.now();
+  }
+
+  /** A pair's sandbox stalled: rest it, longer each time in a row, and look again when the rest is over. */
+  private stalled(subscriber: string, workspaceId: string): void {
+    const key = pairKey(subscriber, workspaceId);
+    const stalls = (this.resting.get(key)?.stalls ?? 0) + 1;
+    const waitMs = retryDelayMs(DEFAULT_RETRY, stalls);
+    this.resting.set(key, { until: Date.now() + waitMs, stalls });
+    setTimeout(() => this.wake(), waitMs).unref();
+  }
+
   /** A pair's turn: its batches until it has caught up (or another worker has it), then its due retries. */
   private async serve({ subscriber, workspaceId }: Pair): Promise<void> {
+    const key = pairKey(subscriber, workspaceId);
     for (;;) {
       const taken = await this.deliverBatch(subscriber, workspaceId);
       if (taken === 'locked') this.lastSweep = 0; // another worker has it: look again next round
-      if (taken !== this.batchSize || !this.running) break;
+      if (taken !== this.batchSize || !this.running || this.isResting(key)) break;
     }
-    await this.retry(subscriber, workspaceId);
+    if (!this.isResting(key)) await this.retry(subscriber, workspaceId);
   }
 
   private subscription(row: RegistryRow, event: string): { handler: string; retry: RetryPolicy } {
@@ -337,6 +357,7 @@ export class Dispatcher {
       );
     try {
       await runAll(plan);
+      this.resting.delete(pairKey(subscriber, workspaceId));
       return;
     } catch {
       // one of them failed: find which, alone
@@ -352,7 +373,10 @@ export class Dispatcher {
         } else await runAll([p]);
       } catch (err) {
         failure = err;
-        if (err instanceof SandboxError && err.failure !== 'code') stalled = { error: err, delayMs: retryDelayMs(p.retry, 1) };
+        if (err instanceof SandboxError && err.failure !== 'code') {
+          stalled = { error: err, delayMs: retryDelayMs(p.retry, 1) };
+          this.stalled(subscriber, workspaceId);
+        }
       }
       if (failure === undefined) continue;
       const dead = attempts >= p.retry.maxAttempts;
@@ -393,6 +417,7 @@ export class Dispatcher {
               WHERE event_id = $1 AND subscriber = $2`,
             [event.id, subscriber, attempt],
           );
+          this.resting.delete(pairKey(subscriber, workspaceId));
         } catch (err) {
           const dead = attempt >= retry.maxAttempts;
           const delayMs = retryDelayMs(retry, attempt);
@@ -403,6 +428,7 @@ export class Dispatcher {
             [event.id, subscriber, dead ? 'dead' : 'failed', attempt, describe(err), delayMs],
           );
           if (err instanceof SandboxError && err.failure !== 'code') {
+            this.stalled(subscriber, workspaceId);
             // A stalled sandbox: the pair's other due retries wait as long as this one, not a turn each.
             await this.db.exec(
               `UPDATE event_deliveries SET next_attempt_at = clock_timestamp() + $3 * interval '1 millisecond'
