@@ -35,6 +35,9 @@ interface Position {
 
 type Row = StoredEvent & Position;
 
+/** How long a pair rests after its sandbox stalled: 5–10 s the first time, doubling, at most 5 minutes. */
+const STALL_REST = { maxAttempts: Infinity, initialDelayMs: 10_000, maxDelayMs: 5 * 60_000 };
+
 interface Pair {
   subscriber: string;
   workspaceId: string;
@@ -262,7 +265,7 @@ export class Dispatcher {
   private stalled(subscriber: string, workspaceId: string): void {
     const key = pairKey(subscriber, workspaceId);
     const stalls = (this.resting.get(key)?.stalls ?? 0) + 1;
-    const waitMs = retryDelayMs(DEFAULT_RETRY, stalls);
+    const waitMs = retryDelayMs(STALL_REST, stalls);
     this.resting.set(key, { until: Date.now() + waitMs, stalls });
     setTimeout(() => this.wake(), waitMs).unref();
   }
