@@ -13,13 +13,15 @@ import { pluginDir } from './support/plugins.js';
 /** Every SECURITY DEFINER function the shell's migrations create (0014 must reach them all). */
 const SHELL_DEFINERS = [
   'plinth_admin_config_changed',
-  'plinth_current_lineage',
   'plinth_due_retries',
+  'plinth_enter_workspace',
   'plinth_event_head',
   'plinth_memberships_changed',
+  'plinth_module_workspace',
   'plinth_new_work',
   'plinth_user_memberships',
   'plinth_waiting_cursors',
+  'plinth_workspace_lineage',
 ];
 const PINNED = 'search_path=pg_catalog, public, pg_temp';
 const PASSWORD = 'a member password';
@@ -190,12 +192,12 @@ describe(`definer functions and temporary objects (${onServer ? 'server' : 'embe
     assert.equal(clean.code, 0, clean.stdout + clean.stderr);
     const restore = await t.db.unit({ role: 'connection' }, () =>
       t.db.rows<{ config: string[] }>(
-        "SELECT proconfig AS config FROM pg_proc WHERE oid = 'public.plinth_current_lineage()'::regprocedure",
+        "SELECT proconfig AS config FROM pg_proc WHERE oid = 'public.plinth_workspace_lineage(uuid)'::regprocedure",
       ),
     );
     assert.deepEqual(restore[0].config, [PINNED]);
     await t.db.unit({ role: 'connection' }, async () => {
-      await t.db.exec('ALTER FUNCTION public.plinth_current_lineage() SET search_path = public');
+      await t.db.exec('ALTER FUNCTION public.plinth_workspace_lineage(uuid) SET search_path = public');
       await t.db.exec(`GRANT TEMPORARY ON DATABASE ${quote(t.db.databaseName)} TO ${quote(role('runtimeRole'))}`);
     });
     try {
@@ -203,7 +205,7 @@ describe(`definer functions and temporary objects (${onServer ? 'server' : 'embe
       assert.equal(flagged.code, 1, flagged.stdout);
       const lines = flagged.stdout.split('\n').filter((l) => /^FAIL|!!/.test(l.trim()));
       assert.ok(
-        lines.some((l) => /plinth_current_lineage\(\).*search_path=public/.test(l)),
+        lines.some((l) => /plinth_workspace_lineage\(.*uuid\).*search_path=public/.test(l)),
         `the definer is flagged:\n${flagged.stdout}`,
       );
       assert.ok(
@@ -212,7 +214,7 @@ describe(`definer functions and temporary objects (${onServer ? 'server' : 'embe
       );
     } finally {
       await t.db.unit({ role: 'connection' }, async () => {
-        await t.db.exec(`ALTER FUNCTION public.plinth_current_lineage() SET search_path = pg_catalog, public, pg_temp`);
+        await t.db.exec(`ALTER FUNCTION public.plinth_workspace_lineage(uuid) SET search_path = pg_catalog, public, pg_temp`);
         await t.db.exec(`REVOKE TEMPORARY ON DATABASE ${quote(t.db.databaseName)} FROM ${quote(role('runtimeRole'))}`);
       });
     }

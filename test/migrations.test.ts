@@ -147,6 +147,7 @@ describe(`shell migrations and roles (${onServer ? 'server' : 'embedded'} databa
       '0013-module-routes',
       '0014-safe-definers',
       '0015-module-publishers',
+      '0016-module-identity',
     ]);
     await t.db.unit({ role: 'owner' }, () => t.db.exec('DROP TABLE billing_accounts'));
     assert.deepEqual(await migrateUp(t.db), [
@@ -160,6 +161,7 @@ describe(`shell migrations and roles (${onServer ? 'server' : 'embedded'} databa
       '0013-module-routes',
       '0014-safe-definers',
       '0015-module-publishers',
+      '0016-module-identity',
     ]);
   });
 });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { QueryTypes, Sequelize, Transaction, type TransactionOptions } from 'sequelize';
 import type { PlinthConfig } from '../config/index.js';
 import { DatabaseUnavailableError, StaleRequestError } from '../errors/index.js';
@@ -28,6 +29,8 @@ export interface Scope {
    * time in the transaction are cut off after this many milliseconds.
    */
   moduleTimeoutMs?: number;
+  /** A module's migrations, as its owner role: the one unit in which that role sees the module's rows. */
+  maintenance?: boolean;
 }
 
 export class Database {
@@ -60,12 +63,26 @@ export class Database {
   async unit<T>(scope: Scope, fn: (transaction: Transaction) => Promise<T>): Promise<T> {
     const outer = namespace.get('transaction') as Transaction | null | undefined;
     const outerScope = namespace.get('scope') as Scope | undefined;
-    const options = { ...(outer && { transaction: outer }), plinthScope: scope } as TransactionOptions;
-    const pool = !outer && scope.moduleTimeoutMs ? this.moduleSequelize : this.sequelize;
+    const outerContext = namespace.get('moduleContext') as ModuleContext | undefined;
+    const onModulePool = !outer && Boolean(scope.moduleTimeoutMs);
+    // Module work records its context before its transaction starts, committed apart: the
+    // transaction takes no id until it writes, so a hung handler that has not written holds back
+    // no delivery. A module unit inside another records its own only if it differs.
+    let context = outerContext;
+    let entry: Entry = null;
+    if (onModulePool) [context, entry] = [contextOf(scope), 'before'];
+    else if (typeof scope.role === 'object' && !sameContext(outerContext, scope)) [context, entry] = [contextOf(scope), 'inside'];
+    const start: StartOf = { scope, context, entry };
+    const options = { ...(outer && { transaction: outer }), plinthStart: start } as TransactionOptions;
+    const pool = onModulePool ? this.moduleSequelize : this.sequelize;
     return pool.transaction(options, async (transaction) => {
       namespace.set('scope', scope);
+      namespace.set('moduleContext', context);
       const result = await fn(transaction);
-      if (outer && outerScope) await this.applyScope(outerScope);
+      if (outer && outerScope) {
+        const rewrite = context !== outerContext && outerContext !== undefined;
+        await this.exec(this.scopeStatement({ scope: outerScope, context: outerContext, entry: rewrite ? 'inside' : null }));
+      }
       return result;
     });
   }
@@ -99,7 +116,7 @@ export class Database {
     if (namespace.get('transaction')) return this.unit(scope, () => this.rows<R>(sql, values));
     const check = assumptions.getStore();
     const assumption = check?.take();
-    const statement = `${this.scopeSettings(scope)} ${this.inline(sql, values)}`;
+    const statement = `${this.scopeSettings(scope, typeof scope.role === 'object' ? contextOf(scope) : undefined)} ${this.inline(sql, values)}`;
     if (!check || !assumption) return this.query<R>(statement);
     // The request's assumption rides along, checked as the application before the scope's own settings.
     const rows = this.query<Record<string, unknown>>(`${this.scopeSettings({ role: 'app' })} ${assumption.sql}; ${statement}`);
@@ -184,26 +201,37 @@ export class Database {
     return role.name;
   }
 
-  private async applyScope(scope: Scope): Promise<void> {
-    await this.exec(this.scopeStatement(scope));
-  }
-
-  /** The transaction-local settings of a scope, as one statement with its values quoted in. */
-  private scopeStatement(scope: Scope): string {
+  /**
+   * The transaction-local settings of a unit, with its values quoted in: one statement, after
+   * the one recording a module's context when the unit records it inside its transaction.
+   */
+  private scopeStatement({ scope, context, entry }: StartOf): string {
     const literal = (value: string) => this.sequelize.escape(value);
     const searchPath = searchPathOf(scope);
     const limits = scope.moduleTimeoutMs
       ? `, set_config('statement_timeout', '${Math.round(scope.moduleTimeoutMs)}', true), set_config('idle_in_transaction_session_timeout', '${Math.round(2 * scope.moduleTimeoutMs)}', true)`
       : '';
-    return `SELECT set_config('role', ${literal(this.roleName(scope.role))}, true), set_config('app.workspace_id', ${literal(
+    const token = context ? `, set_config('plinth.context', ${literal(context.token)}, true)` : '';
+    return `${entry === 'inside' ? this.enterContext(context!) : ''}SELECT set_config('role', ${literal(this.roleName(scope.role))}, true), set_config('app.workspace_id', ${literal(
       scope.workspaceId ?? '',
-    )}, true), set_config('search_path', ${literal(searchPath)}, true)${limits}`;
+    )}, true), set_config('search_path', ${literal(searchPath)}, true)${token}${limits}`;
   }
 
-  /** The same settings as statements that return no rows, for `read`. */
-  private scopeSettings(scope: Scope): string {
+  /**
+   * Records a module's context (0016-module-identity), where row-level security reads module
+   * roles' workspace: as the application, the one role allowed to. Runs in the current
+   * transaction; SET LOCAL ROLE lasts until the unit's own role is set after it.
+   */
+  private enterContext(context: ModuleContext): string {
+    const workspace = context.workspaceId ? this.sequelize.escape(context.workspaceId) : 'NULL';
+    return `SET LOCAL ROLE ${quoteIdent(this.roles.app)}; CALL public.plinth_enter_workspace(${this.sequelize.escape(context.token)}, ${workspace}, ${context.maintenance}); `;
+  }
+
+  /** The same settings as statements that return no rows, for `read`: a module's role records its context first. */
+  private scopeSettings(scope: Scope, context?: ModuleContext): string {
     const role = this.roleName(scope.role);
     return [
+      context ? `${this.enterContext(context)}SET LOCAL plinth.context = ${this.sequelize.escape(context.token)};` : '',
       `SET LOCAL ROLE ${role === 'none' ? 'NONE' : quoteIdent(role)};`,
       `SET LOCAL app.workspace_id = ${this.sequelize.escape(scope.workspaceId ?? '')};`,
       `SET LOCAL search_path = ${searchPathOf(scope)};`,
@@ -220,11 +248,39 @@ export class Database {
     };
     const start = generator.startTransactionQuery.bind(generator);
     generator.startTransactionQuery = (transaction) => {
-      const scope = (transaction as unknown as { options: { plinthScope?: Scope } }).options.plinthScope;
-      return scope ? `${start(transaction)} ${this.scopeStatement(scope)};` : start(transaction);
+      const unit = (transaction as unknown as { options: { plinthStart?: StartOf } }).options.plinthStart;
+      if (!unit) return start(transaction);
+      const before = unit.entry === 'before' ? `BEGIN; ${this.enterContext(unit.context!)}COMMIT; ` : '';
+      return `${before}${start(transaction)} ${this.scopeStatement(unit)};`;
     };
   }
 }
+
+/** Who a module unit is, for row-level security: its workspace, whether it is the module's migrations, and the token that finds them. */
+interface ModuleContext {
+  token: string;
+  workspaceId: string | null;
+  maintenance: boolean;
+}
+
+/** Where a unit records its module context: before its transaction (committed apart), inside it, or not at all. */
+type Entry = 'before' | 'inside' | null;
+
+/** What a unit's start sets: its scope, and its module context with where it is recorded. */
+interface StartOf {
+  scope: Scope;
+  context: ModuleContext | undefined;
+  entry: Entry;
+}
+
+const contextOf = (scope: Scope): ModuleContext => ({
+  token: randomUUID(),
+  workspaceId: scope.workspaceId ?? null,
+  maintenance: Boolean(scope.maintenance),
+});
+
+const sameContext = (context: ModuleContext | undefined, scope: Scope): boolean =>
+  context !== undefined && context.workspaceId === (scope.workspaceId ?? null) && context.maintenance === Boolean(scope.maintenance);
 
 /** A unit's search path: the module's schema (or the role's own), then public; temporary objects last, never first. */
 const searchPathOf = (scope: Scope): string => `${scope.schema ? quoteIdent(scope.schema) : '"$user"'}, public, pg_temp`;

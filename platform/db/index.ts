@@ -12,3 +12,4 @@ export {
   searchPathOf,
   type DefinerFunction,
 } from './definers.js';
+export { entranceStatements, migrateSql, querySql, type ModuleRoles } from './module-entrances.js';

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { PlinthConfig } from '../config/index.js';
-import type { Database } from '../db/index.js';
+import { querySql, type Database } from '../db/index.js';
 import type { Contact, ContactInput, Entities, UpsertResult, WorkspaceRow } from '../entities/index.js';
 import type { EventBus, StoredEvent } from '../events/index.js';
 import { NotFoundError, PlinthError } from '../errors/index.js';
@@ -26,7 +26,7 @@ export interface ModuleContext {
   log: Logger;
   /** Its declared tables as Sequelize models, under its role and its workspace. */
   models: Record<string, ModuleModel>;
-  /** SQL under the module's runtime role; unqualified names resolve to its own tables first. */
+  /** SQL under the module's runtime role; unqualified names resolve to its own tables first. Rows come back as JSON values. */
   query<R extends object = Record<string, unknown>>(sql: string, bind?: unknown[]): Promise<R[]>;
   /** Waits for a lock on `key` held until the transaction ends; keys are the module's own, in this workspace. */
   lock(key: string): Promise<void>;
@@ -228,11 +228,13 @@ export class ModuleRuntime {
       settings,
       log: log.child({ module: manifest.id, workspace: workspace.slug }),
       models: this.modelsOf(row),
-      query: async (sql, bind = []) => {
+      query: async <R extends object>(sql: string, bind: unknown[] = []) => {
         // Read by PostgreSQL's own parser and held to the allowlist: one plain read or write of its own.
         await loadSqlGuard();
-        checkModuleStatement(sql, { schema: names.schema });
-        return this.db.rows(sql, bind);
+        const statement = checkModuleStatement(sql, { schema: names.schema });
+        // Then run as the runtime role by its entrance, where PostgreSQL refuses any change of role.
+        const rows = await this.db.rows<{ row: R }>(querySql(names.schema), [statement.withValues(bind), statement.returnsRows]);
+        return rows.map((r) => r.row);
       },
       lock: async (key) => {
         if (typeof key !== 'string' || key.length === 0 || key.length > 200)

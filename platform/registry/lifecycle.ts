@@ -1,5 +1,5 @@
 import semver from 'semver';
-import { quoteIdent, type Database } from '../db/index.js';
+import { entranceStatements, quoteIdent, type Database } from '../db/index.js';
 import type { Entities } from '../entities/index.js';
 import type { EventBus } from '../events/index.js';
 import { log } from '../log/index.js';
@@ -106,6 +106,7 @@ export class Lifecycle {
           `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(names.schema)} AUTHORIZATION ${quoteIdent(names.ownerRole)}`,
         );
         await this.db.exec(`GRANT USAGE ON SCHEMA ${quoteIdent(names.schema)} TO ${quoteIdent(names.runtimeRole)}`);
+        for (const statement of entranceStatements(names)) await this.db.exec(statement);
         await this.createMissingTables(names, row.manifest);
         await applyShellAccess(this.db, names, row.manifest);
         await runModuleMigrations(this.db, names, pkg);
@@ -334,6 +335,8 @@ export class Lifecycle {
             );
           }
         }
+        // Made anew: whatever the module's SQL did to them, an upgrade restores them.
+        for (const statement of entranceStatements(names)) await this.db.exec(statement);
         await this.createMissingTables(names, target.manifest);
         await applyShellAccess(this.db, names, target.manifest);
         await runModuleMigrations(this.db, names, pkg);

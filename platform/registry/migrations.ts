@@ -1,5 +1,5 @@
 import { SequelizeStorage, Umzug } from 'umzug';
-import type { Database } from '../db/index.js';
+import { migrateSql, type Database } from '../db/index.js';
 import type { PluginPackage } from '../manifests/index.js';
 import { checkModuleMigration, loadSqlGuard, SqlPolicyError } from '../sql-guard/index.js';
 import { LifecycleError } from './errors.js';
@@ -19,7 +19,8 @@ export function sqlMigrations(pkg: PluginPackage): { name: string; up: string; d
 
 /**
  * Runs the module's pending migrations in the caller's transaction, as the module's owner
- * role with its schema first on the search path, under a history table in its own schema.
+ * role (through its entrance, where no statement can change role) with its schema first on the
+ * search path, under a history table in its own schema.
  */
 export async function runModuleMigrations(db: Database, names: ModuleNames, pkg: PluginPackage): Promise<string[]> {
   const migrations = sqlMigrations(pkg);
@@ -43,14 +44,14 @@ export async function runModuleMigrations(db: Database, names: ModuleNames, pkg:
       name: m.name,
       up: async () => {
         try {
-          await db.sequelize.query(m.up);
+          await db.sequelize.query(migrateSql(names.schema), { bind: [m.up] });
         } catch (err) {
           const reason = (err as { parent?: Error }).parent?.message ?? (err as Error).message;
           throw new LifecycleError(names.id, `migration ${m.name} failed: ${reason}`);
         }
       },
       down: async () => {
-        if (m.down) await db.sequelize.query(m.down);
+        if (m.down) await db.sequelize.query(migrateSql(names.schema), { bind: [m.down] });
       },
     })),
     storage: new SequelizeStorage({
@@ -62,5 +63,7 @@ export async function runModuleMigrations(db: Database, names: ModuleNames, pkg:
     }),
     logger: undefined,
   });
-  return db.unit({ role: { name: names.ownerRole }, schema: names.schema }, async () => (await umzug.up()).map((m) => m.name));
+  return db.unit({ role: { name: names.ownerRole }, schema: names.schema, maintenance: true }, async () =>
+    (await umzug.up()).map((m) => m.name),
+  );
 }

@@ -21,7 +21,9 @@ export function sqlType(column: ColumnDecl): string {
   }
 }
 
-const tenantPredicate = "workspace_id = NULLIF(current_setting('app.workspace_id', true), '')::uuid";
+/** For a module's role, the workspace the platform recorded, which its SQL cannot write (0016-module-identity). */
+const tenantPredicate = 'workspace_id = public.plinth_current_workspace()';
+const maintenance = 'public.plinth_module_maintenance()';
 
 /**
  * Statements that create a declared table as the module's owner: the shell's columns
@@ -52,8 +54,9 @@ export function createTableStatements(names: ModuleNames, table: TableDecl): str
     `ALTER TABLE ${t} ENABLE ROW LEVEL SECURITY`,
     `ALTER TABLE ${t} FORCE ROW LEVEL SECURITY`,
     `CREATE POLICY tenant ON ${t} TO ${runtime} USING (${tenantPredicate}) WITH CHECK (${tenantPredicate})`,
-    // The owner runs only the module's migrations, which may need every row (a backfill).
-    `CREATE POLICY maintenance ON ${t} TO ${quoteIdent(names.ownerRole)} USING (true) WITH CHECK (true)`,
+    // The owner runs only the module's migrations, which may need every row (a backfill); outside
+    // them (a view or function the owner made, run later) it sees none.
+    `CREATE POLICY maintenance ON ${t} TO ${quoteIdent(names.ownerRole)} USING (${maintenance}) WITH CHECK (${maintenance})`,
     `GRANT SELECT, INSERT, UPDATE, DELETE ON ${t} TO ${runtime}`,
   ];
 }

@@ -12,6 +12,7 @@ import { adminFastPaths } from './0012-admin-fast-paths.js';
 import { moduleRoutes } from './0013-module-routes.js';
 import { safeDefiners } from './0014-safe-definers.js';
 import { modulePublishers } from './0015-module-publishers.js';
+import { moduleIdentity } from './0016-module-identity.js';
 import { workspacesUsers } from './0001-workspaces-users.js';
 import type { ShellMigration } from './context.js';
 
@@ -34,4 +35,5 @@ export const shellMigrations: ShellMigration[] = [
   moduleRoutes,
   safeDefiners,
   modulePublishers,
+  moduleIdentity,
 ];
