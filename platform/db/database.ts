@@ -87,6 +87,12 @@ export class Database {
     });
   }
 
+  /** Whether this runs inside a unit as the application role in workspace `workspaceId`. */
+  inAppUnit(workspaceId: string): boolean {
+    const scope = namespace.get('scope') as Scope | undefined;
+    return this.inUnit() && scope?.role === 'app' && scope.workspaceId === workspaceId;
+  }
+
   /** Shorthand for a unit as the application role. */
   app<T>(workspaceId: string | null, fn: (transaction: Transaction) => Promise<T>): Promise<T> {
     return this.unit({ role: 'app', workspaceId }, fn);

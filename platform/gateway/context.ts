@@ -161,8 +161,9 @@ export class ModuleRuntime {
     fn: (ctx: ModuleContext, row: RegistryRow) => Promise<T>,
     ready?: (row: RegistryRow, workspaceId: string) => Promise<void>,
   ): Promise<T> {
-    // One query for what a run needs to know; it runs on every delivery batch and request.
-    const [found] = await this.db.app(options.workspaceId, () =>
+    // One query for what a run needs to know; it runs on every delivery batch and request. A
+    // delivery batch is already a unit as the application in the workspace: no savepoint for it.
+    const lookup = () =>
       this.db.rows<{
         id: string;
         slug: string;
@@ -177,8 +178,8 @@ export class ModuleRuntime {
            LEFT JOIN module_installations mi ON mi.workspace_id = w.id AND mi.module_id = $2
           WHERE w.id = $1`,
         [options.workspaceId, moduleId],
-      ),
-    );
+      );
+    const [found] = this.db.inAppUnit(options.workspaceId) ? await lookup() : await this.db.app(options.workspaceId, lookup);
     if (!found) throw new NotFoundError('workspace', options.workspaceId);
     if (!found.registryId) throw new LifecycleError(moduleId, 'is not installed');
     if (!(found.enabled || (options.delivery && found.enabled !== null))) throw new ModuleNotEnabledError(moduleId, found.slug);

@@ -311,33 +311,45 @@ export class Dispatcher {
     return row.taken;
   }
 
-  /** One batch for one (subscriber, workspace): the number of events it moved past, or 'locked'. */
+  /**
+   * One batch for one (subscriber, workspace): the number of the subscriber's events it took, or
+   * 'locked'. The log's other events are skipped in the database, not read: the cursor moves to
+   * the end of what the batch looked at, so they are never looked at again.
+   */
   private async deliverBatch(subscriber: string, workspaceId: string): Promise<number | 'locked'> {
     let handed = 0;
     const taken = await this.runtime.moduleUnit(workspaceId, async () => {
       if (!(await this.claim(subscriber, workspaceId))) return 'locked';
-      const [cursor] = await this.db.rows<Position>(
-        'SELECT txid::text, seq::text FROM event_cursors WHERE subscriber = $1 AND workspace_id = $2',
-        [subscriber, workspaceId],
+      const rows = await this.db.rows<Partial<Row> & { headTxid: string; headSeq: string }>(
+        // The head: the newest event every writer has finished (below the snapshot's xmin, so a
+        // late commit is never skipped). Then the subscriber's events up to it, from the cursor.
+        `SELECT h.txid::text AS "headTxid", h.seq::text AS "headSeq", m.*
+           FROM event_cursors c
+           CROSS JOIN LATERAL (
+             SELECT e.txid, e.seq FROM events e
+              WHERE e.workspace_id = c.workspace_id AND (e.txid, e.seq) > (c.txid, c.seq)
+                AND e.txid < pg_snapshot_xmin(pg_current_snapshot())
+              ORDER BY e.txid DESC, e.seq DESC LIMIT 1) h
+           LEFT JOIN LATERAL (
+             SELECT ${EVENT_COLUMNS}, e.txid::text, e.seq::text FROM events e
+              WHERE e.workspace_id = c.workspace_id AND (e.txid, e.seq) > (c.txid, c.seq) AND (e.txid, e.seq) <= (h.txid, h.seq)
+                AND e.subscribers @> ARRAY[c.subscriber]
+              ORDER BY e.txid, e.seq LIMIT $3) m ON true
+          WHERE c.subscriber = $1 AND c.workspace_id = $2`,
+        [subscriber, workspaceId, this.batchSize],
       );
-      if (!cursor) return 0;
-      const events = await this.db.rows<Row>(
-        `SELECT ${EVENT_COLUMNS}, e.txid::text, e.seq::text FROM events e
-          WHERE e.workspace_id = $1 AND (e.txid, e.seq) > ($2::xid8, $3::bigint) AND e.txid < pg_snapshot_xmin(pg_current_snapshot())
-          ORDER BY e.txid, e.seq LIMIT $4`,
-        [workspaceId, cursor.txid, cursor.seq, this.batchSize],
-      );
-      if (events.length === 0) return 0;
-      const mine = events.filter((e) => e.subscribers.includes(subscriber));
+      if (rows.length === 0) return 0;
+      const mine = (rows[0].id ? rows : []) as Row[];
       if (mine.length > 0) await this.deliver(subscriber, workspaceId, mine);
-      const last = events[events.length - 1];
+      // A full batch stops at its last event; a short one has seen everything up to the head.
+      const last = mine.length === this.batchSize ? mine[mine.length - 1] : { txid: rows[0].headTxid, seq: rows[0].headSeq };
       await this.db.exec(
         `UPDATE event_cursors SET txid = $3::xid8, seq = $4, delivered = delivered + $5, updated_at = now()
           WHERE subscriber = $1 AND workspace_id = $2`,
         [subscriber, workspaceId, last.txid, last.seq, mine.length],
       );
       handed = mine.length;
-      return events.length;
+      return mine.length;
     });
     if (handed > 0) this.onDelivered?.(handed);
     return taken;
