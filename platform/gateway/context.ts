@@ -7,7 +7,7 @@ import { NotFoundError, PlinthError } from '../errors/index.js';
 import { log } from '../log/index.js';
 import { DataSchemas, describeErrors, VendorSchemas, type PluginManifest } from '../manifests/index.js';
 import { LifecycleError, moduleNames, type Marketplace, type RegistryRow } from '../registry/index.js';
-import { Sandbox, type HostOperations } from '../sandbox/index.js';
+import { Sandbox, type HostOperations, type JsonText } from '../sandbox/index.js';
 import { checkModuleStatement, loadSqlGuard } from '../sql-guard/index.js';
 import { CapabilityError, GatewayError, GatewayProviderError, ModuleNotEnabledError } from './errors.js';
 import { moduleRoot } from './handlers.js';
@@ -61,8 +61,8 @@ export interface RunOptions {
   delivery?: boolean;
 }
 
-/** A file of the module's package and the arguments its default export is called with (before `ctx`). */
-export type EntryCall = [entry: string, args: unknown[]];
+/** A file of the module's package and the arguments its default export is called with (before `ctx`), or their JSON text. */
+export type EntryCall = [entry: string, args: unknown[] | JsonText];
 
 /** A row of a module table written from outside the module: what its `onChange` handler receives. */
 export interface TableChange {

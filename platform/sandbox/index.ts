@@ -1,3 +1,4 @@
 export { SandboxError, type SandboxFailure } from './errors.js';
 export { entriesOf, Sandbox, type SandboxLimits, type SandboxTarget } from './sandbox.js';
 export type { HostOperations } from './isolate.js';
+export { JsonText } from './json-text.js';

@@ -1,3 +1,4 @@
+import { entriesText, type JsonText } from './json-text.js';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash, randomBytes } from 'node:crypto';
 import ivm from 'isolated-vm';
@@ -112,7 +113,7 @@ export class ModuleIsolate {
    * disposed, so nothing of it runs on), or when the isolate died of its memory limit.
    */
   async call(
-    entries: [entry: string, args: unknown[]][],
+    entries: [entry: string, args: unknown[] | JsonText][],
     meta: object,
     host: HostOperations,
     limits: CallLimits,
@@ -146,7 +147,7 @@ export class ModuleIsolate {
     timer = setTimeout(() => stop(new SandboxError('timeout', this.moduleId, reason)), limits.timeoutMs);
     call.watch();
     try {
-      const run = this.runner.apply(undefined, [id, JSON.stringify(entries), JSON.stringify(meta)], {
+      const run = this.runner.apply(undefined, [id, entriesText(entries), JSON.stringify(meta)], {
         result: { promise: true },
         timeout: limits.timeoutMs,
       });
@@ -176,7 +177,7 @@ export class ModuleIsolate {
   }
 
   /** A failure of the isolate as the module's error: its own exception, its memory limit, or its disposal. */
-  private failure(err: unknown, entries: [string, unknown[]][]): SandboxError {
+  private failure(err: unknown, entries: [string, unknown[] | JsonText][]): SandboxError {
     if (err instanceof SandboxError) return err;
     if (this.isolate.isDisposed && !this.death) {
       const reason = new SandboxError(
@@ -262,5 +263,5 @@ function answerError(err: unknown): string {
   });
 }
 
-const describe = (entries: [string, unknown[]][]): string =>
+const describe = (entries: [string, unknown[] | JsonText][]): string =>
   entries.length === 1 ? entries[0][0] : `${entries[0][0]} (and ${entries.length - 1} more in the batch)`;

@@ -1,3 +1,4 @@
+import type { JsonText } from './json-text.js';
 import type { PluginManifest } from '../manifests/index.js';
 import { bundleEntries } from './bundle.js';
 import { ModuleIsolate, type HostOperations } from './isolate.js';
@@ -66,7 +67,7 @@ export class Sandbox {
     await this.isolate(target);
   }
 
-  async call(target: SandboxTarget, entries: [string, unknown[]][], meta: object, host: HostOperations): Promise<unknown[]> {
+  async call(target: SandboxTarget, entries: [string, unknown[] | JsonText][], meta: object, host: HostOperations): Promise<unknown[]> {
     const isolate = await this.isolate(target);
     return isolate.call(entries, meta, host, { timeoutMs: this.limitsOf(target.manifest).timeoutMs, idleMs: this.limits.idleMs });
   }

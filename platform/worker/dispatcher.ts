@@ -1,9 +1,9 @@
 import type { Database } from '../db/index.js';
 import pg from 'pg';
-import { EVENT_COLUMNS, EVENTS_CHANNEL, EventRetention, type EventBus, type StoredEvent } from '../events/index.js';
+import { EVENTS_CHANNEL, EventRetention, type EventBus, type StoredEvent } from '../events/index.js';
 import type { ModuleRuntime } from '../gateway/index.js';
 import { log } from '../log/index.js';
-import { SandboxError } from '../sandbox/index.js';
+import { JsonText, SandboxError } from '../sandbox/index.js';
 import type { PlinthConfig } from '../config/index.js';
 import type { RegistryRow } from '../registry/index.js';
 import { DEFAULT_RETRY, retryDelayMs, type RetryPolicy } from './backoff.js';
@@ -33,7 +33,24 @@ interface Position {
   seq: string;
 }
 
-type Row = StoredEvent & Position;
+/** An event as a subscriber's batch takes it: what the dispatcher needs, and the handler's argument as JSON text. */
+interface Row extends Position {
+  id: string;
+  name: string;
+  /** The DeliveredEvent, written by the database. */
+  delivered: string;
+}
+
+/**
+ * A DeliveredEvent as JSON, written by the database for event `e`, subscriber `$1` and the
+ * attempt given: the handlers' arguments go to the sandbox as text, never parsed and written
+ * again here. Keys and formats are StoredEvent's (occurredAt in ISO 8601, milliseconds, UTC).
+ */
+const deliveredJson = (attempt: string): string => `json_build_object(
+    'id', e.id, 'name', e.name, 'schemaVersion', e.schema_version, 'producer', e.producer, 'workspaceId', e.workspace_id,
+    'contactId', e.contact_id, 'actor', json_build_object('type', e.actor_type, 'id', e.actor_id), 'payload', e.payload,
+    'idempotencyKey', e.idempotency_key, 'occurredAt', to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+    'subscribers', e.subscribers, 'deliveryId', e.id || ':' || $1, 'attempt', ${attempt})::text AS delivered`;
 
 /** How long a pair rests after its sandbox stalled: 5–10 s the first time, doubling, at most 5 minutes. */
 const STALL_REST = { maxAttempts: Infinity, initialDelayMs: 10_000, maxDelayMs: 5 * 60_000 };
@@ -331,7 +348,7 @@ export class Dispatcher {
                 AND e.txid < pg_snapshot_xmin(pg_current_snapshot())
               ORDER BY e.txid DESC, e.seq DESC LIMIT 1) h
            LEFT JOIN LATERAL (
-             SELECT ${EVENT_COLUMNS}, e.txid::text, e.seq::text FROM events e
+             SELECT e.id, e.name, ${deliveredJson('1')}, e.txid::text, e.seq::text FROM events e
               WHERE e.workspace_id = c.workspace_id AND (e.txid, e.seq) > (c.txid, c.seq) AND (e.txid, e.seq) <= (h.txid, h.seq)
                 AND e.subscribers @> ARRAY[c.subscriber]
               ORDER BY e.txid, e.seq LIMIT $3) m ON true
@@ -368,7 +385,7 @@ export class Dispatcher {
       this.runtime.invoke(
         subscriber,
         { workspaceId, delivery: true },
-        items.map((p) => [p.handler, [delivered(p.event, subscriber, 1)]]),
+        items.map((p) => [p.handler, new JsonText(`[${p.event.delivered}]`)]),
       );
     try {
       await runAll(plan);
@@ -410,8 +427,8 @@ export class Dispatcher {
   private async retry(subscriber: string, workspaceId: string): Promise<number> {
     return this.runtime.moduleUnit(workspaceId, async () => {
       if (!(await this.claim(subscriber, workspaceId))) return 0;
-      const due = await this.db.rows<Row & { attempts: number }>(
-        `SELECT ${EVENT_COLUMNS}, d.attempts FROM event_deliveries d JOIN events e ON e.id = d.event_id
+      const due = await this.db.rows<Omit<Row, keyof Position> & { attempts: number }>(
+        `SELECT e.id, e.name, ${deliveredJson('d.attempts + 1')}, d.attempts FROM event_deliveries d JOIN events e ON e.id = d.event_id
           WHERE d.subscriber = $1 AND d.workspace_id = $2 AND d.status = 'failed' AND d.next_attempt_at <= now()
           ORDER BY d.next_attempt_at LIMIT 100`,
         [subscriber, workspaceId],
@@ -425,7 +442,7 @@ export class Dispatcher {
         const attempt = event.attempts + 1;
         try {
           await this.runtime.invoke(subscriber, { workspaceId, delivery: true }, [
-            [handler, [delivered(event, subscriber, attempt)]],
+            [handler, new JsonText(`[${event.delivered}]`)],
           ]);
           await this.db.exec(
             `UPDATE event_deliveries SET status = 'delivered', attempts = $3, delivered_at = now(), last_error = NULL
@@ -460,11 +477,6 @@ export class Dispatcher {
 }
 
 /** An event as its subscriber's handler receives it: without the log's positions. */
-function delivered(event: Row, subscriber: string, attempt: number): DeliveredEvent {
-  const { txid: _txid, seq: _seq, ...stored } = event;
-  return { ...stored, deliveryId: `${event.id}:${subscriber}`, attempt };
-}
-
 function describe(err: unknown): string {
   const e = err as { parent?: Error; message?: string };
   return (e.parent?.message ?? e.message ?? String(err)).slice(0, 2000);
