@@ -66,8 +66,14 @@ describe(`module identity that SQL cannot change (${onServer ? 'server' : 'embed
       [a, 'A'],
       [b, 'B'],
     ]) {
-      await t.entities.contacts.upsert(workspaceId, { name: `contact of ${who}`, emails: [`${who}@x.test`], source: { module: 'plinth' } });
-      await p.runtime.run('hostile', { workspaceId }, (ctx) => ctx.query('INSERT INTO notes (workspace_id, title) VALUES ($1, $2)', [workspaceId, `note of ${who}`]));
+      await t.entities.contacts.upsert(workspaceId, {
+        name: `contact of ${who}`,
+        emails: [`${who}@x.test`],
+        source: { module: 'plinth' },
+      });
+      await p.runtime.run('hostile', { workspaceId }, (ctx) =>
+        ctx.query('INSERT INTO notes (workspace_id, title) VALUES ($1, $2)', [workspaceId, `note of ${who}`]),
+      );
     }
   });
   after(async () => {
@@ -99,7 +105,10 @@ describe(`module identity that SQL cannot change (${onServer ? 'server' : 'embed
       ['refused', `UPDATE public.plinth_module_context SET workspace_id = '${b}'`],
       ['refused', `INSERT INTO public.plinth_module_context VALUES (pg_backend_pid(), 'a token', '${b}', true)`],
       ['refused', 'SELECT token FROM public.plinth_module_context'],
-      ['refused', "CREATE FUNCTION peek() RETURNS SETOF text LANGUAGE sql SECURITY DEFINER AS 'SELECT name FROM public.contacts'"],
+      [
+        'refused',
+        "CREATE FUNCTION peek() RETURNS SETOF text LANGUAGE sql SECURITY DEFINER AS 'SELECT name FROM public.contacts'",
+      ],
       ['refused', "CREATE FUNCTION public.peek() RETURNS SETOF text LANGUAGE sql AS 'SELECT name FROM public.contacts'"],
       ['refused', 'CREATE TEMP VIEW contacts AS SELECT 1'],
       ['refused', 'CREATE TABLE public.stash (x int)'],
@@ -128,7 +137,9 @@ describe(`module identity that SQL cannot change (${onServer ? 'server' : 'embed
   it("puts the transaction's time limits back after a statement that lifts them", async () => {
     const limits = await asModuleInA(async (enter) => {
       const before = await t.db.rows<{ limit: string }>("SELECT current_setting('statement_timeout') AS limit");
-      await enter("SELECT set_config('statement_timeout', '0', true), set_config('idle_in_transaction_session_timeout', '0', true)");
+      await enter(
+        "SELECT set_config('statement_timeout', '0', true), set_config('idle_in_transaction_session_timeout', '0', true)",
+      );
       const after = await t.db.rows<{ limit: string; idle: string }>(
         "SELECT current_setting('statement_timeout') AS limit, current_setting('idle_in_transaction_session_timeout') AS idle",
       );
@@ -164,7 +175,12 @@ describe(`module identity that SQL cannot change (${onServer ? 'server' : 'embed
 
   it("runs a migration as the module's owner, which it cannot leave either", async () => {
     const { ownerRole, schema } = names();
-    for (const sql of ['SET ROLE postgres', "SELECT set_config('role', 'postgres', true)", 'RESET ROLE', 'SET SESSION AUTHORIZATION postgres']) {
+    for (const sql of [
+      'SET ROLE postgres',
+      "SELECT set_config('role', 'postgres', true)",
+      'RESET ROLE',
+      'SET SESSION AUTHORIZATION postgres',
+    ]) {
       await assert.rejects(
         t.db.unit({ role: { name: ownerRole }, schema }, () => t.db.exec(migrateSql(schema), [sql])),
         /cannot set parameter "(role|session_authorization)" within security-definer function/,
@@ -224,11 +240,14 @@ describe(`module identity that SQL cannot change (${onServer ? 'server' : 'embed
 
   it('gives an upgraded module its entrances back, whatever its SQL did to them', async () => {
     const { schema, runtimeRole } = names();
-    await p.runtime.run('hostile', { workspaceId: a }, () => t.db.rows(querySql(schema), [`ALTER FUNCTION ${schema}.plinth_query(text, boolean) SET statement_timeout = 0`, false]));
-    await p.market.registry.publish(
-      packageFromDir(pluginDir('hostile', (m) => void (m.version = '0.2.0'))),
-      { source: 'published', label: 'hostile', actor },
+    await p.runtime.run('hostile', { workspaceId: a }, () =>
+      t.db.rows(querySql(schema), [`ALTER FUNCTION ${schema}.plinth_query(text, boolean) SET statement_timeout = 0`, false]),
     );
+    await p.market.registry.publish(packageFromDir(pluginDir('hostile', (m) => void (m.version = '0.2.0'))), {
+      source: 'published',
+      label: 'hostile',
+      actor,
+    });
     await p.market.lifecycle.upgrade('hostile', '0.2.0', actor);
     const [entrance] = await t.db.unit({ role: 'connection' }, () =>
       t.db.rows<{ definer: boolean; config: string[]; owner: string }>(
@@ -238,6 +257,8 @@ describe(`module identity that SQL cannot change (${onServer ? 'server' : 'embed
       ),
     );
     assert.deepEqual(entrance, { definer: true, config: [`search_path=${schema}, public, pg_temp`], owner: runtimeRole });
-    assert.deepEqual(await p.runtime.run('hostile', { workspaceId: b }, (ctx) => ctx.query('SELECT title FROM notes')), [{ title: 'note of B' }]);
+    assert.deepEqual(await p.runtime.run('hostile', { workspaceId: b }, (ctx) => ctx.query('SELECT title FROM notes')), [
+      { title: 'note of B' },
+    ]);
   });
 });

@@ -286,7 +286,9 @@ const contextOf = (scope: Scope): ModuleContext => ({
 });
 
 const sameContext = (context: ModuleContext | undefined, scope: Scope): boolean =>
-  context !== undefined && context.workspaceId === (scope.workspaceId ?? null) && context.maintenance === Boolean(scope.maintenance);
+  context !== undefined &&
+  context.workspaceId === (scope.workspaceId ?? null) &&
+  context.maintenance === Boolean(scope.maintenance);
 
 /** A unit's search path: the module's schema (or the role's own), then public; temporary objects last, never first. */
 const searchPathOf = (scope: Scope): string => `${scope.schema ? quoteIdent(scope.schema) : '"$user"'}, public, pg_temp`;

@@ -152,6 +152,8 @@ export class ModuleIsolate {
         timeout: limits.timeoutMs,
       });
       const text = await Promise.race([run, late, this.dead]).catch((err: unknown) => {
+        // isolated-vm's own limit on the synchronous run may fire before the timer above: the same stop.
+        if ((err as Error)?.message === ISOLATED_VM_TIMEOUT) stop(new SandboxError('timeout', this.moduleId, reason));
         throw this.failure(err, entries);
       });
       // What the code started and did not await still runs in this call's transaction: let it end first.
@@ -262,6 +264,9 @@ function answerError(err: unknown): string {
     error: { message, ...(typeof e.code === 'string' && { code: e.code }), ...(typeof e.path === 'string' && { path: e.path }) },
   });
 }
+
+/** What isolated-vm throws when a run passes its `timeout`. */
+const ISOLATED_VM_TIMEOUT = 'Script execution timed out.';
 
 const describe = (entries: [string, unknown[] | JsonText][]): string =>
   entries.length === 1 ? entries[0][0] : `${entries[0][0]} (and ${entries.length - 1} more in the batch)`;

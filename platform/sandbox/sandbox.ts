@@ -67,7 +67,12 @@ export class Sandbox {
     await this.isolate(target);
   }
 
-  async call(target: SandboxTarget, entries: [string, unknown[] | JsonText][], meta: object, host: HostOperations): Promise<unknown[]> {
+  async call(
+    target: SandboxTarget,
+    entries: [string, unknown[] | JsonText][],
+    meta: object,
+    host: HostOperations,
+  ): Promise<unknown[]> {
     const isolate = await this.isolate(target);
     return isolate.call(entries, meta, host, { timeoutMs: this.limitsOf(target.manifest).timeoutMs, idleMs: this.limits.idleMs });
   }

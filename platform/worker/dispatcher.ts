@@ -348,10 +348,13 @@ export class Dispatcher {
                 AND e.txid < pg_snapshot_xmin(pg_current_snapshot())
               ORDER BY e.txid DESC, e.seq DESC LIMIT 1) h
            LEFT JOIN LATERAL (
-             SELECT e.id, e.name, ${deliveredJson('1')}, e.txid::text, e.seq::text FROM events e
-              WHERE e.workspace_id = c.workspace_id AND (e.txid, e.seq) > (c.txid, c.seq) AND (e.txid, e.seq) <= (h.txid, h.seq)
-                AND e.subscribers @> ARRAY[c.subscriber]
-              ORDER BY e.txid, e.seq LIMIT $3) m ON true
+             -- The JSON of the batch's events only: the planner may sort every event up to the head first.
+             SELECT e.id, e.name, ${deliveredJson('1')}, e.txid::text, e.seq::text
+               FROM (SELECT * FROM events e
+                      WHERE e.workspace_id = c.workspace_id AND (e.txid, e.seq) > (c.txid, c.seq) AND (e.txid, e.seq) <= (h.txid, h.seq)
+                        AND e.subscribers @> ARRAY[c.subscriber]
+                      ORDER BY e.txid, e.seq LIMIT $3) e
+              ORDER BY e.txid, e.seq) m ON true
           WHERE c.subscriber = $1 AND c.workspace_id = $2`,
         [subscriber, workspaceId, this.batchSize],
       );
@@ -476,7 +479,6 @@ export class Dispatcher {
   }
 }
 
-/** An event as its subscriber's handler receives it: without the log's positions. */
 function describe(err: unknown): string {
   const e = err as { parent?: Error; message?: string };
   return (e.parent?.message ?? e.message ?? String(err)).slice(0, 2000);

@@ -64,7 +64,12 @@ export const moduleIdentity: ShellMigration = {
     await ctx.db.unit({ role: 'connection' }, async () => {
       for (const module of await moduleSchemas(ctx)) {
         await run(ctx, [
-          ...(await modulePolicies(ctx, module.schema, 'public.plinth_current_workspace()', 'public.plinth_module_maintenance()')),
+          ...(await modulePolicies(
+            ctx,
+            module.schema,
+            'public.plinth_current_workspace()',
+            'public.plinth_module_maintenance()',
+          )),
           ...entranceStatements(module),
         ]);
       }
@@ -73,7 +78,10 @@ export const moduleIdentity: ShellMigration = {
   async down(ctx) {
     await ctx.db.unit({ role: 'connection' }, async () => {
       for (const module of await moduleSchemas(ctx))
-        await run(ctx, [...dropEntranceStatements(module.schema), ...(await modulePolicies(ctx, module.schema, SETTING, 'true'))]);
+        await run(ctx, [
+          ...dropEntranceStatements(module.schema),
+          ...(await modulePolicies(ctx, module.schema, SETTING, 'true')),
+        ]);
     });
     await run(ctx, [
       `CREATE OR REPLACE FUNCTION plinth_current_lineage() RETURNS SETOF uuid LANGUAGE sql STABLE ${SECURITY_DEFINER}
