@@ -9,6 +9,7 @@ import { envFor, plinth } from './support/cli.js';
 import { freshDatabase, onServer, type TestDatabase } from './support/database.js';
 import { testPlatform, type TestPlatform } from './support/platform.js';
 import { pluginDir } from './support/plugins.js';
+import { rolledBack } from './support/rollback.js';
 
 /** Every SECURITY DEFINER function the shell's migrations create (0014 must reach them all). */
 const SHELL_DEFINERS = [
@@ -26,25 +27,6 @@ const SHELL_DEFINERS = [
 const PINNED = 'search_path=pg_catalog, public, pg_temp';
 const PASSWORD = 'a member password';
 
-/** Thrown to end a transaction in rollback, carrying what it found: nothing an attack made outlives the test. */
-class RolledBack<T> extends Error {
-  constructor(readonly value: T) {
-    super('rolled back on purpose');
-  }
-}
-
-async function rolledBack<T>(db: Database, fn: () => Promise<T>): Promise<T> {
-  try {
-    await db.unit({ role: 'connection' }, async () => {
-      throw new RolledBack(await fn());
-    });
-  } catch (err) {
-    if (err instanceof RolledBack) return err.value as T;
-    throw err;
-  }
-  throw new Error('unreachable');
-}
-
 /** The view a hostile module makes: every workspace it knows of, with the member as its owner. */
 const hijack = (workspaces: string[], userId: string): string[] => [
   `CREATE TEMP VIEW memberships AS
@@ -55,6 +37,7 @@ const hijack = (workspaces: string[], userId: string): string[] => [
 
 describe(`definer functions and temporary objects (${onServer ? 'server' : 'embedded'} database)`, () => {
   let t: TestDatabase;
+  const asConnection = (inner: () => Promise<never>) => t.db.unit({ role: 'connection' }, inner);
   let p: TestPlatform;
   let a: { id: string; slug: string };
   let b: { id: string; slug: string };
@@ -85,7 +68,7 @@ describe(`definer functions and temporary objects (${onServer ? 'server' : 'embe
     ];
     for (const { name, scope } of scopes) {
       await assert.rejects(
-        rolledBack(t.db, () => t.db.unit(scope, () => t.db.exec(hijack([a.id, b.id], member.id)[0]))),
+        rolledBack(asConnection, () => t.db.unit(scope, () => t.db.exec(hijack([a.id, b.id], member.id)[0]))),
         // Before any temporary object exists in the session PostgreSQL names the database; after, the session's temp schema.
         /permission denied (to create temporary tables in database|for schema pg_temp)/,
         `the ${name} created a temporary view`,
@@ -130,7 +113,7 @@ describe(`definer functions and temporary objects (${onServer ? 'server' : 'embe
 
   it('a temporary view, even one made by a session that may, is not what the membership lookup reads', async () => {
     // The connecting user keeps TEMPORARY: only the pinned search path stands between its temp schema and the definers.
-    const seen = await rolledBack(t.db, async () => {
+    const seen = await rolledBack(asConnection, async () => {
       for (const sql of hijack([a.id, b.id], member.id)) await t.db.exec(sql);
       return t.entities.users.memberships(member.id);
     });

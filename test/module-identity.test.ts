@@ -5,13 +5,7 @@ import { moduleNames } from '../platform/registry/index.js';
 import { freshDatabase, onServer, type TestDatabase } from './support/database.js';
 import { actor, testPlatform, type TestPlatform } from './support/platform.js';
 import { marketplaceFootprint, pluginDir } from './support/plugins.js';
-
-/** Thrown to end a unit in rollback, carrying what it found: nothing an attack made outlives its try. */
-class RolledBack<T> extends Error {
-  constructor(readonly value: T) {
-    super('rolled back on purpose');
-  }
-}
+import { rolledBack } from './support/rollback.js';
 
 /**
  * What a statement would do if the SQL guard let it through. Each spelling goes straight to the
@@ -31,15 +25,10 @@ describe(`module identity that SQL cannot change (${onServer ? 'server' : 'embed
   async function asModuleInA<T>(fn: (enter: (sql: string, rows?: boolean) => Promise<unknown[]>) => Promise<T>): Promise<T> {
     const enter = async (sql: string, rows = true) =>
       (await t.db.rows<{ row: unknown }>(querySql(names().schema), [sql, rows])).map((r) => r.row);
-    try {
-      await p.runtime.run('hostile', { workspaceId: a }, async () => {
-        throw new RolledBack(await fn(enter));
-      });
-    } catch (err) {
-      if (err instanceof RolledBack) return err.value as T;
-      throw err;
-    }
-    throw new Error('unreachable');
+    return rolledBack(
+      (inner) => p.runtime.run('hostile', { workspaceId: a }, inner),
+      () => fn(enter),
+    );
   }
 
   /** A spelling, then what the module sees: its error if PostgreSQL refused it, else the rows it reads after. */

@@ -1,3 +1,4 @@
+import { escapeLiteral } from 'pg';
 import { quoteIdent } from './roles.js';
 
 /** The database names an entrance needs: a module's schema and its two roles. */
@@ -28,14 +29,14 @@ const entranceSearchPath = (schema: string): string => `${quoteIdent(schema)}, p
 
 /** `proconfig` as PostgreSQL stores the search path above (quoting a name only where it must): what an untouched entrance has. */
 const storedConfig = (schema: string): string =>
-  `ARRAY['search_path=' OPERATOR(pg_catalog.||) pg_catalog.quote_ident('${schema.replace(/'/g, "''")}') OPERATOR(pg_catalog.||) ', public, pg_temp']`;
+  `ARRAY['search_path=' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(${escapeLiteral(schema)}) OPERATOR(pg_catalog.||) ', public, pg_temp']`;
 
 /** The check every entrance makes first: still SECURITY DEFINER, still with only its own settings. */
 function untouched(signature: string, schema: string): string {
   return `IF NOT EXISTS (SELECT FROM pg_catalog.pg_proc
-                  WHERE oid = '${signature.replace(/'/g, "''")}'::pg_catalog.regprocedure
+                  WHERE oid = ${escapeLiteral(signature)}::pg_catalog.regprocedure
                     AND prosecdef AND proconfig OPERATOR(pg_catalog.=) ${storedConfig(schema)}) THEN
-      RAISE EXCEPTION 'the module''s database entrance % was altered; reinstall or upgrade the module to restore it', '${signature.replace(/'/g, "''")}'
+      RAISE EXCEPTION 'the module''s database entrance % was altered; reinstall or upgrade the module to restore it', ${escapeLiteral(signature)}
         USING ERRCODE = 'insufficient_privilege';
     END IF;`;
 }

@@ -1,3 +1,4 @@
+import { escapeLiteral } from 'pg';
 import { dropEntranceStatements, entranceStatements, type ModuleRoles } from '../module-entrances.js';
 import { quoteIdent } from '../roles.js';
 import { run, SECURITY_DEFINER, type MigrationContext, type ShellMigration } from './context.js';
@@ -50,7 +51,7 @@ export const moduleIdentity: ShellMigration = {
       // Inlined into each policy (plain SQL, no settings of its own); every name qualified, since it
       // runs on a module's search path.
       `CREATE OR REPLACE FUNCTION plinth_current_workspace() RETURNS uuid LANGUAGE sql STABLE
-         AS $$ SELECT CASE WHEN CURRENT_USER OPERATOR(pg_catalog.=) ANY (ARRAY[${literal(app)}, ${literal(owner)}]::pg_catalog.name[])
+         AS $$ SELECT CASE WHEN CURRENT_USER OPERATOR(pg_catalog.=) ANY (ARRAY[${escapeLiteral(app)}, ${escapeLiteral(owner)}]::pg_catalog.name[])
                            THEN ${SETTING_QUALIFIED} ELSE public.plinth_module_workspace() END $$`,
       `CREATE FUNCTION plinth_workspace_lineage(workspace uuid) RETURNS SETOF uuid LANGUAGE sql STABLE ${SECURITY_DEFINER}
          AS $$ WITH RECURSIVE up(id, parent_id) AS (
@@ -98,8 +99,6 @@ export const moduleIdentity: ShellMigration = {
     ]);
   },
 };
-
-const literal = (text: string): string => `'${text.replace(/'/g, "''")}'`;
 
 /** Every module schema of this database with its two roles (the owner's name is the runtime role's plus `_owner`). */
 function moduleSchemas(ctx: MigrationContext): Promise<ModuleRoles[]> {
