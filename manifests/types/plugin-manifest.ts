@@ -87,6 +87,18 @@ export interface PluginManifest {
     [k: string]: string;
   };
   /**
+   * The hosts the module's code may reach with ctx.fetch, over HTTPS; it reaches no other. Shown to the operator at install.
+   */
+  network?: {
+    /**
+     * Exact host names (or IPv4 addresses), each with a port when it is not 443: api.example.com, hooks.example.com:8443. No schemes, paths or wildcards.
+     *
+     * @minItems 1
+     * @maxItems 20
+     */
+    hosts: [string, ...string[]];
+  };
+  /**
    * What one call of the module's code may use; the operator's limits cap both (PLINTH_MODULE_TIME_LIMIT, PLINTH_MODULE_MEMORY_LIMIT_MB).
    */
   limits?: {

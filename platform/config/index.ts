@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 
 /** Settings read from the environment once; secrets never come from code. */
@@ -39,6 +40,10 @@ export interface PlinthConfig {
   moduleConcurrency: number;
   /** On the embedded database: how long module code may keep its transaction without a statement. */
   moduleIdleLimitMs: number;
+  /** Whether modules' declared hosts may resolve to loopback, private or link-local addresses. */
+  moduleNetworkAllowPrivate: boolean;
+  /** Certificate authorities (PEM text) modules' HTTPS trusts besides Node's own. */
+  moduleNetworkCa?: string;
   /** (Subscriber, workspace) pairs the dispatcher serves at once. */
   dispatchConcurrency: number;
   /**
@@ -77,6 +82,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlinthConfig {
     modulePoolMax: parseCount('PLINTH_MODULE_POOL_MAX', env.PLINTH_MODULE_POOL_MAX, 10, 1),
     moduleConcurrency: parseCount('PLINTH_MODULE_CONCURRENCY', env.PLINTH_MODULE_CONCURRENCY, 3, 1),
     moduleIdleLimitMs: parseCount('PLINTH_MODULE_IDLE_MS', env.PLINTH_MODULE_IDLE_MS, 100, 10),
+    moduleNetworkAllowPrivate: parseFlag('PLINTH_MODULE_NETWORK_ALLOW_PRIVATE', env.PLINTH_MODULE_NETWORK_ALLOW_PRIVATE),
+    moduleNetworkCa: readPem('PLINTH_MODULE_NETWORK_CA', env.PLINTH_MODULE_NETWORK_CA),
     dispatchConcurrency: parseCount('PLINTH_DISPATCH_CONCURRENCY', env.PLINTH_DISPATCH_CONCURRENCY, 6, 1),
     shutdownMs: parseCount('PLINTH_SHUTDOWN_MS', env.PLINTH_SHUTDOWN_MS, 10_000, 0),
   };
@@ -99,6 +106,26 @@ function parseCount(name: string, value: string | undefined, fallback: number, m
   const n = Number(value);
   if (!Number.isInteger(n) || n < min) throw new Error(`${name}: "${value}" is not a whole number of at least ${min}`);
   return n;
+}
+
+/** 1 or 0, off when unset. */
+function parseFlag(name: string, value: string | undefined): boolean {
+  if (value === undefined || value === '' || value === '0') return false;
+  if (value === '1') return true;
+  throw new Error(`${name}: "${value}" is not 1 or 0`);
+}
+
+/** The certificates in the PEM file at `file`, or undefined when unset. */
+function readPem(name: string, file: string | undefined): string | undefined {
+  if (!file) return undefined;
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Error(`${name}: cannot read "${file}": ${(err as Error).message}`);
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new Error(`${name}: "${file}" holds no PEM certificate`);
+  return text;
 }
 
 function parsePort(value: string | undefined): number {

@@ -99,6 +99,7 @@ export class ModuleRuntime {
       maxIsolates: config.sandboxIsolates,
       // The embedded database serves one transaction at a time: a module's idle transaction would hold everyone up.
       ...(db.mode === 'embedded' && { idleMs: config.moduleIdleLimitMs }),
+      network: { allowPrivate: config.moduleNetworkAllowPrivate, ca: config.moduleNetworkCa },
     });
     this.slots = new ModuleSlots(config.moduleConcurrency);
   }

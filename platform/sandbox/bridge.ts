@@ -1,8 +1,9 @@
 /**
  * The code every sandbox runs before its module's: it takes the three references to the host
  * out of the global scope (so module code reaches the platform only through `ctx`), installs
- * the few web APIs modules may use (console, crypto, TextEncoder, TextDecoder), and returns the
- * function the host calls. Everything crosses the boundary as JSON text.
+ * the few web APIs modules may use (console, crypto, TextEncoder, TextDecoder; `ctx.fetch` in
+ * place of `fetch`, since every request belongs to a call), and returns the function the host
+ * calls. Everything crosses the boundary as JSON text.
  *
  * It is source text, evaluated inside the isolate: it can use nothing of Node.
  */
@@ -91,6 +92,58 @@ export const BRIDGE_SOURCE = String.raw`(function () {
     }
   };
 
+  const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  const fromBase64 = (text) => {
+    const digits = text.replace(/=+$/, '');
+    const out = new Uint8Array(Math.floor((digits.length * 3) / 4));
+    let value = 0, bits = 0, at = 0;
+    for (let i = 0; i < digits.length; i++) {
+      value = ((value << 6) | BASE64.indexOf(digits[i])) & 0xffffff;
+      bits += 6;
+      if (bits >= 8) { bits -= 8; out[at++] = (value >> bits) & 0xff; }
+    }
+    return out;
+  };
+  // A Response as far as modules need one: the body is read once, as text, JSON or bytes.
+  const responseOf = (answer) => {
+    let used = false;
+    const take = () => {
+      if (used) throw new TypeError('the body of this response was already read');
+      used = true;
+    };
+    const bytes = () => (answer.base64 === undefined ? new TextEncoder().encode(answer.text) : fromBase64(answer.base64));
+    const text = () => (answer.base64 === undefined ? answer.text : new TextDecoder().decode(fromBase64(answer.base64)));
+    const headers = answer.headers;
+    return {
+      status: answer.status,
+      statusText: answer.statusText,
+      ok: answer.status >= 200 && answer.status < 300,
+      url: answer.url,
+      redirected: false,
+      headers: {
+        get: (name) => (Object.prototype.hasOwnProperty.call(headers, String(name).toLowerCase()) ? headers[String(name).toLowerCase()] : null),
+        has: (name) => Object.prototype.hasOwnProperty.call(headers, String(name).toLowerCase()),
+        entries: () => Object.entries(headers)[Symbol.iterator](),
+        forEach: (fn) => Object.entries(headers).forEach(([name, value]) => fn(value, name)),
+      },
+      get bodyUsed() { return used; },
+      text: async () => { take(); return text(); },
+      json: async () => { take(); return parse(text()); },
+      arrayBuffer: async () => { take(); return bytes().slice().buffer; },
+    };
+  };
+  const requestOf = (url, init) => {
+    const options = init === undefined || init === null ? {} : init;
+    const headers = {};
+    const given = options.headers;
+    if (Array.isArray(given)) for (const [name, value] of given) headers[String(name)] = String(value);
+    else if (given && typeof given === 'object') for (const name of Object.keys(given)) headers[name] = String(given[name]);
+    let body = options.body;
+    if (body === undefined || body === null) body = null;
+    else if (typeof body !== 'string') body = Array.from(bytesOf(body));
+    return { url: String(url), method: options.method === undefined ? 'GET' : String(options.method), headers, body };
+  };
+
   const contextFor = (id, meta) => ({
     module: meta.module,
     workspace: meta.workspace,
@@ -106,6 +159,7 @@ export const BRIDGE_SOURCE = String.raw`(function () {
     validate: (schema, value) => callSync(id, 'validate', [schema, value]),
     gateways: { call: (name, input) => callAsync(id, 'gateways.call', [name, input]) },
     events: { emit: (name, payload, options) => callAsync(id, 'events.emit', [name, payload, options === undefined ? {} : options]) },
+    fetch: (url, init) => callAsync(id, 'fetch', [requestOf(url, init)]).then(responseOf),
   });
 
   // Runs entries one after another with one ctx: [[entry, args], ...] -> {ok: results} or {error}.

@@ -19,3 +19,18 @@ export class SandboxError extends PlinthError {
     super(`sandbox_${failure}`, `module "${moduleId}": ${message}`, moduleId);
   }
 }
+
+/**
+ * A module's `ctx.fetch` did not get an answer: the request was refused (a host, scheme or
+ * address it may not reach, a malformed request), it failed on the way, or it ran out of the
+ * call's time. Thrown into the module's code, which may catch it.
+ */
+export class NetworkError extends PlinthError {
+  constructor(
+    readonly failure: 'refused' | 'failed' | 'timeout',
+    moduleId: string,
+    message: string,
+  ) {
+    super(`network_${failure}`, `module "${moduleId}": ${message}`, moduleId);
+  }
+}

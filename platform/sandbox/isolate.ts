@@ -4,7 +4,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import ivm from 'isolated-vm';
 import { log } from '../log/index.js';
 import { BRIDGE_SOURCE } from './bridge.js';
-import { SandboxError } from './errors.js';
+import { NetworkError, SandboxError } from './errors.js';
+import { MAX_FETCHES_AT_ONCE, type ModuleNetwork } from './network.js';
 
 /** What a call's code may ask of the platform: the operations behind `ctx`, run in the call's unit of work. */
 export interface HostOperations {
@@ -32,13 +33,17 @@ interface LiveCall {
   /** Runs host work in the async context of the call's caller (its transaction). */
   enter: <R>(fn: () => R) => R;
   pending: Set<Promise<unknown>>;
+  /** Of `pending`, the network requests: waiting on them is not work on the database. */
+  fetches: Set<Promise<unknown>>;
+  /** When the call's time runs out (epoch ms). */
+  deadline: number;
   /** Starts (or stops) the idle watch: called whenever the count of pending operations changes. */
   watch: () => void;
 }
 
 /**
  * One V8 isolate running one module's code for one workspace: no Node APIs, no file system, no
- * network, no environment, a heap of at most `memoryMb`. The platform reaches into it only
+ * network but `ctx.fetch` to its declared hosts, no environment, a heap of at most `memoryMb`. The platform reaches into it only
  * through `call`, and it reaches out only through the operations a call hands it. When a call
  * outlives its time or the heap outgrows its limit, the isolate is disposed: every call in it
  * fails, and the next call gets a fresh one.
@@ -55,6 +60,7 @@ export class ModuleIsolate {
     readonly moduleId: string,
     private readonly isolate: ivm.Isolate,
     private readonly runner: ivm.Reference<(id: number, calls: string, meta: string) => Promise<string>>,
+    private readonly network: ModuleNetwork,
   ) {
     this.dead = new Promise<never>((_, reject) => {
       this.kill = reject;
@@ -62,7 +68,7 @@ export class ModuleIsolate {
     this.dead.catch(() => {});
   }
 
-  static async create(moduleId: string, code: string, memoryMb: number): Promise<ModuleIsolate> {
+  static async create(moduleId: string, code: string, memoryMb: number, network: ModuleNetwork): Promise<ModuleIsolate> {
     const isolate = new ivm.Isolate({
       memoryLimit: memoryMb,
       onCatastrophicError: (message) => log.fatal({ module: moduleId, message }, 'a module sandbox failed beyond recovery'),
@@ -94,7 +100,7 @@ export class ModuleIsolate {
         (id: number, calls: string, meta: string) => Promise<string>
       >;
       await (await isolate.compileScript(code, { filename: `module:${moduleId}` })).run(context, { timeout: 5000 });
-      const self = new ModuleIsolate(moduleId, isolate, runner);
+      const self = new ModuleIsolate(moduleId, isolate, runner, network);
       holder.self = self;
       return self;
     } catch (err) {
@@ -135,10 +141,15 @@ export class ModuleIsolate {
       host,
       enter: AsyncLocalStorage.snapshot(),
       pending: new Set(),
+      fetches: new Set(),
+      deadline: Date.now() + limits.timeoutMs,
       watch: () => {
         clearTimeout(idle);
-        if (!limits.idleMs || call.pending.size > 0) return;
-        const reason = `${describe(entries)} held its transaction for ${limits.idleMs} ms without a statement`;
+        if (!limits.idleMs || call.pending.size > call.fetches.size) return;
+        const reason =
+          call.fetches.size > 0
+            ? `${describe(entries)} held its transaction for ${limits.idleMs} ms waiting on the network (PLINTH_MODULE_IDLE_MS)`
+            : `${describe(entries)} held its transaction for ${limits.idleMs} ms without a statement`;
         idle = setTimeout(() => stop(new SandboxError('timeout', this.moduleId, reason)), limits.idleMs);
       },
     };
@@ -203,8 +214,12 @@ export class ModuleIsolate {
   private async hostAsync(id: number, op: string, argsText: string): Promise<string> {
     const call = this.calls.get(id);
     if (!call) return answerError(new SandboxError('ended', this.moduleId, `ctx.${op} was called after its call had ended`));
-    const work = (async () => call.enter(() => call.host.async(op, parseArgs(argsText))))();
+    const work =
+      op === 'fetch'
+        ? (async () => this.fetch(call, parseArgs(argsText)))()
+        : (async () => call.enter(() => call.host.async(op, parseArgs(argsText))))();
     call.pending.add(work);
+    if (op === 'fetch') call.fetches.add(work);
     call.watch();
     try {
       return answer(await work);
@@ -212,8 +227,15 @@ export class ModuleIsolate {
       return answerError(err);
     } finally {
       call.pending.delete(work);
+      call.fetches.delete(work);
       call.watch();
     }
+  }
+
+  private fetch(call: LiveCall, [request]: unknown[]): Promise<unknown> {
+    if (call.fetches.size >= MAX_FETCHES_AT_ONCE)
+      throw new NetworkError('refused', this.moduleId, `at most ${MAX_FETCHES_AT_ONCE} requests may be in flight at once`);
+    return this.network.fetch(request, call.deadline);
   }
 
   private hostSync(id: number, op: string, argsText: string): string {

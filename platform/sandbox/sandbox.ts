@@ -2,6 +2,7 @@ import type { JsonText } from './json-text.js';
 import type { PluginManifest } from '../manifests/index.js';
 import { bundleEntries } from './bundle.js';
 import { ModuleIsolate, type HostOperations } from './isolate.js';
+import { ModuleNetwork, type NetworkOptions } from './network.js';
 
 /** The operator's bounds on what a manifest may ask for, and what a module gets when it asks for nothing. */
 export interface SandboxLimits {
@@ -13,6 +14,7 @@ export interface SandboxLimits {
   maxIsolates: number;
   /** How long a call may go without a statement (for a database that serves one transaction at a time). */
   idleMs?: number;
+  network: NetworkOptions;
 }
 
 /** What one call runs: a module version's code, in one workspace. */
@@ -111,7 +113,12 @@ export class Sandbox {
       if (this.isolates.get(key) === pending) this.isolates.delete(key);
     }
     const made = this.script(target).then((code) =>
-      ModuleIsolate.create(target.manifest.id, code, this.limitsOf(target.manifest).memoryMb),
+      ModuleIsolate.create(
+        target.manifest.id,
+        code,
+        this.limitsOf(target.manifest).memoryMb,
+        new ModuleNetwork(target.manifest.id, target.manifest.network?.hosts ?? [], this.limits.network),
+      ),
     );
     this.isolates.set(key, made);
     made.catch(() => {

@@ -1,3 +1,4 @@
+import type { PlinthConfig } from '../../platform/config/index.js';
 import { EventBus } from '../../platform/events/index.js';
 import { ModuleRuntime } from '../../platform/gateway/index.js';
 import { packageFromDir } from '../../platform/manifests/index.js';
@@ -17,15 +18,17 @@ export interface TestPlatform {
   add(dir: string, id: string, workspaces: string[]): Promise<void>;
 }
 
-export function testPlatform(t: TestDatabase): TestPlatform {
+/** `settings` change the test database's configuration, as the operator's environment would. */
+export function testPlatform(t: TestDatabase, settings: Partial<PlinthConfig> = {}): TestPlatform {
+  const config = { ...t.config, ...settings };
   const bus = new EventBus(t.db);
-  const market = createMarketplace(t.db, t.entities, { ...t.config, allowUnsigned: true }, bus);
-  const runtime = new ModuleRuntime(t.db, t.entities, market, t.config, bus);
+  const market = createMarketplace(t.db, t.entities, { ...config, allowUnsigned: true }, bus);
+  const runtime = new ModuleRuntime(t.db, t.entities, market, config, bus);
   return {
     bus,
     market,
     runtime,
-    dispatcher: (options) => new Dispatcher(t.db, bus, runtime, t.config, options),
+    dispatcher: (options) => new Dispatcher(t.db, bus, runtime, config, options),
     async add(dir, id, workspaces) {
       await market.registry.publish(packageFromDir(dir), { source: 'published', label: id, actor });
       await market.lifecycle.install(id, undefined, actor);

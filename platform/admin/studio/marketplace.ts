@@ -32,6 +32,7 @@ export async function marketplaceListing({ marketplace }: StudioDeps, { user }: 
         version: row.version,
         description: row.manifest.description,
         capabilities: row.manifest.capabilities.requires,
+        network: row.manifest.network?.hosts ?? [],
         tags: row.manifest.capabilities.provides ?? [],
         pricing: row.manifest.pricing ?? { model: 'free' },
         signature: signatureStatus(row),

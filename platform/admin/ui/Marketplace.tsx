@@ -11,6 +11,7 @@ interface Listing {
   version: string;
   description: string;
   capabilities: string[];
+  network: string[];
   tags: string[];
   pricing: { model: string; amount?: number; currency?: string; interval?: string; trialDays?: number };
   signature: string;
@@ -97,6 +98,7 @@ const Marketplace: React.FC = () => {
             <Text variant="sm">
               Price: {price(module.pricing)} · Signature: {module.signature}
               {module.dependencies.length > 0 && ` · Needs: ${module.dependencies.join(', ')}`}
+              {module.network.length > 0 && ` · Reaches: ${module.network.join(', ')}`}
             </Text>
             <Box flex style={{ gap: 6, flexWrap: 'wrap' }} mt="sm">
               {module.capabilities.map((c) => (

@@ -38,6 +38,10 @@ const ALLOW_DOWNGRADE = [
   'go back to a version older than the installed one (or than one installed before); recorded as plinth.module_downgraded',
 ] as const;
 
+/** What an operator must know of a module's reach before it runs anywhere. */
+const reach = (manifest: PluginManifest): string =>
+  manifest.network ? `\n  its code may reach these hosts over HTTPS: ${manifest.network.hosts.join(', ')}` : '';
+
 function parseSpec(spec: string): { id: string; version?: string } {
   const [id, version] = spec.split('@');
   return { id, version };
@@ -145,7 +149,8 @@ export function pluginCommand(program: Command): void {
         const { id, version } = parseSpec(spec);
         const row = await marketplace.lifecycle.install(id, version, CLI_ACTOR, { allowDowngrade: options.allowDowngrade });
         console.log(
-          `installed ${row.moduleId}@${row.version}${row.downgradedFrom ? ` (downgraded from ${row.downgradedFrom})` : ''}`,
+          `installed ${row.moduleId}@${row.version}${row.downgradedFrom ? ` (downgraded from ${row.downgradedFrom})` : ''}` +
+            reach(row.manifest),
         );
       }),
     );
@@ -198,9 +203,9 @@ export function pluginCommand(program: Command): void {
       withPlatform(async ({ marketplace }) => {
         const row = await marketplace.lifecycle.upgrade(id, version, CLI_ACTOR, { allowDowngrade: options.allowDowngrade });
         console.log(
-          row.downgradedFrom
+          (row.downgradedFrom
             ? `downgraded ${id} from ${row.downgradedFrom} to ${row.version}`
-            : `upgraded ${id} to ${row.version}`,
+            : `upgraded ${id} to ${row.version}`) + reach(row.manifest),
         );
       }),
     );
