@@ -231,6 +231,19 @@ describe(`the admin in a browser (${onServer ? 'server' : 'embedded'} database)`
     await page.screenshot({ path: path.join(ARTIFACTS, 'alpha-contact-timeline.png') });
   });
 
+  it("signs out from AdminJS's top bar: its link only asks, and the page's button signs out", async () => {
+    const page = await signIn('owner@web-a.test');
+    await page.hover('[data-css="logged-in"]');
+    await Promise.all([page.waitForURL(`${base}/admin/logout`), page.click('[data-css="logged-in"] >> text=Log out')]);
+    // Asked, not signed out: the admin still opens.
+    await page.goto(`${base}/admin`);
+    await page.waitForSelector('[data-css="sidebar"]', { timeout: 20_000 });
+    await page.goto(`${base}/admin/logout`);
+    await Promise.all([page.waitForURL(`${base}/admin/login`), page.click('button[type=submit]')]);
+    await page.goto(`${base}/admin`);
+    await page.waitForURL(`${base}/admin/login`);
+  });
+
   it('asked no host but this server for anything', () => {
     assert.deepEqual([...foreign], []);
   });

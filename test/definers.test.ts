@@ -20,6 +20,7 @@ const SHELL_DEFINERS = [
   'plinth_memberships_changed',
   'plinth_module_workspace',
   'plinth_new_work',
+  'plinth_route_workspace',
   'plinth_user_memberships',
   'plinth_waiting_cursors',
   'plinth_workspace_lineage',

@@ -148,6 +148,10 @@ describe(`shell migrations and roles (${onServer ? 'server' : 'embedded'} databa
       '0014-safe-definers',
       '0015-module-publishers',
       '0016-module-identity',
+      '0017-route-workspace-lookup',
+      '0018-route-signatures',
+      '0019-sign-in-hardening',
+      '0020-two-factor',
     ]);
     await t.db.unit({ role: 'owner' }, () => t.db.exec('DROP TABLE billing_accounts'));
     assert.deepEqual(await migrateUp(t.db), [
@@ -162,6 +166,10 @@ describe(`shell migrations and roles (${onServer ? 'server' : 'embedded'} databa
       '0014-safe-definers',
       '0015-module-publishers',
       '0016-module-identity',
+      '0017-route-workspace-lookup',
+      '0018-route-signatures',
+      '0019-sign-in-hardening',
+      '0020-two-factor',
     ]);
   });
 });

@@ -5,6 +5,7 @@ import { freshDatabase, onServer, type TestDatabase } from './support/database.j
 import { expectRefused, routeServer } from './support/modules.js';
 import { actor, testPlatform, type TestPlatform } from './support/platform.js';
 import { pluginDir } from './support/plugins.js';
+import { statementsDuring } from './support/statements.js';
 
 const NOTE_HANDLER = `export default async function addNote(request, ctx) {
   const { title, email, refuse, crash, weird } = request.body;
@@ -20,6 +21,7 @@ const NOTE_HANDLER = `export default async function addNote(request, ctx) {
 `;
 const SIGNED_HANDLER = `export default async function signed(request, ctx) {
   await ctx.query('INSERT INTO notes (workspace_id, title) VALUES ($1, $2)', [ctx.workspace.id, request.body.title]);
+  if (request.body.refuse) return { status: 422, body: { error: 'refused after writing' } };
   return { status: 202, body: { accepted: true } };
 }
 `;
@@ -154,6 +156,29 @@ describe(`module routes under /m/<id>/ (${onServer ? 'server' : 'embedded'} data
     assert.equal(await answer('nowhere'), await answer('off'), 'a caller cannot tell which workspaces exist');
   });
 
+  it('sends the database the same statements for an unknown workspace as for one where the module is off', async () => {
+    /** What one 404 sends, each message with the slug written SLUG. */
+    const sentFor = async (slug: string) => {
+      const sent = await statementsDuring(async () =>
+        assert.equal((await post(`/m/inbox/${slug}/notes`, { title: 'x' })).status, 404),
+      );
+      // The rate limiter's purge of expired counts falls on one request in a hundred, whichever it is: its unit is left out.
+      const purge = sent.findIndex((s) => s.text.startsWith('DELETE FROM route_hits WHERE window_start'));
+      if (purge >= 0) sent.splice(purge - 1, 3);
+      return sent.map((s) => JSON.stringify(s).replaceAll(slug, 'SLUG'));
+    };
+    // Once each first: what only a first request does (a module's routes built) is not what is compared.
+    await sentFor('nowhere');
+    await sentFor('off');
+    const unknown = await sentFor('nowhere');
+    const off = await sentFor('off');
+    assert.ok(
+      unknown.some((s) => s.includes('plinth_route_workspace')),
+      unknown.join('\n'),
+    );
+    assert.deepEqual(off, unknown, 'the same statements, in as many round trips');
+  });
+
   it('refuses bodies that are not JSON, too large, compressed or against the schema, before any module code runs', async () => {
     await refused(
       () => post('/m/inbox/shop/notes', 'title=x', { 'content-type': 'application/x-www-form-urlencoded' }),
@@ -238,6 +263,72 @@ describe(`module routes under /m/<id>/ (${onServer ? 'server' : 'embedded'} data
     await refused(() => post('/m/inbox/shop/signed', body, signed(secret)), 401, /does not match/);
     assert.equal((await post('/m/inbox/shop/signed', body, signed(rotated))).status, 202);
     await assert.rejects(secrets.issue('knowledge', 'shop'), /no installed module "knowledge"/);
+  });
+
+  describe('a signed request is taken once', () => {
+    let secret: string;
+    /** The headers of `raw` signed now, or at `ts`. */
+    const signing = (raw: string, ts = String(Math.floor(Date.now() / 1000))) => ({
+      'x-plinth-timestamp': ts,
+      'x-plinth-signature': sign(secret, ts, raw),
+    });
+    const signatures = (signature: string) =>
+      t.db.unit({ role: 'connection' }, () =>
+        t.db.rows<{ signature: string }>('SELECT signature FROM route_signatures WHERE signature = $1', [signature]),
+      );
+    before(async () => {
+      secret = await secrets.issue('inbox', 'shop');
+    });
+
+    it('in this process and in any other over the same database, refused 401 naming X-Plinth-Signature', async () => {
+      const raw = JSON.stringify({ title: 'once' });
+      const headers = signing(raw);
+      assert.equal((await post('/m/inbox/shop/signed', raw, headers)).status, 202);
+      await refused(() => post('/m/inbox/shop/signed', raw, headers), 401, /^this signed request was already used/);
+      const elsewhere = await routeServer(t, p);
+      try {
+        const res = await elsewhere.post('/m/inbox/shop/signed', raw, headers);
+        const body = (await res.json()) as { error: string; code: string; path: string };
+        assert.equal(res.status, 401, body.error);
+        assert.deepEqual([body.code, body.path], ['bad_signature', 'X-Plinth-Signature']);
+      } finally {
+        elsewhere.close();
+      }
+      assert.equal(
+        (await post('/m/inbox/shop/signed', raw, signing(raw, String(Number(headers['x-plinth-timestamp']) - 1)))).status,
+        202,
+        'signed again, at another time, it is a new request',
+      );
+    });
+
+    it('once when sent twice at the same time: one is taken, the other refused', async () => {
+      const raw = JSON.stringify({ title: 'at once' });
+      const headers = signing(raw);
+      const before = await counts();
+      const answers = await Promise.all([post('/m/inbox/shop/signed', raw, headers), post('/m/inbox/shop/signed', raw, headers)]);
+      assert.deepEqual(answers.map((r) => r.status).sort(), [202, 401]);
+      assert.equal(Number((await counts()).notes), Number(before.notes) + 1);
+    });
+
+    it('again when its handler refused: nothing of it was kept, its signature neither', async () => {
+      const raw = JSON.stringify({ title: 'undone', refuse: true });
+      const headers = signing(raw);
+      await refused(() => post('/m/inbox/shop/signed', raw, headers), 422, /refused after writing/);
+      await refused(() => post('/m/inbox/shop/signed', raw, headers), 422, /refused after writing/);
+      assert.deepEqual(await signatures(headers['x-plinth-signature'].slice('sha256='.length)), []);
+    });
+
+    it('and its signature is dropped once it could no longer pass the timestamp check', async () => {
+      const expired = 'e'.repeat(64);
+      await t.db.unit({ role: 'connection' }, () =>
+        t.db.exec("INSERT INTO route_signatures (signature, signed_at) VALUES ($1, now() - interval '11 minutes')", [expired]),
+      );
+      const raw = JSON.stringify({ title: 'after a while' });
+      const headers = signing(raw);
+      assert.equal((await post('/m/inbox/shop/signed', raw, headers)).status, 202);
+      assert.deepEqual(await signatures(expired), []);
+      assert.equal((await signatures(headers['x-plinth-signature'].slice('sha256='.length))).length, 1);
+    });
   });
 
   it("refuses a flood past the route's rate limit per workspace and address, with when to retry", async () => {

@@ -265,11 +265,13 @@ describe(`the Voice module (${onServer ? 'server' : 'embedded'} database)`, () =
       durationSeconds: 61,
       transcript: 'Please call me back.',
     };
-    const first = await accepted(await call(a.slug, webhook));
+    const sent = now();
+    const first = await accepted(await call(a.slug, webhook, secret[a.slug], sent));
     const before = await counts();
     const provenance = (await t.entities.contacts.get(a.id, first.contactId)).provenance.length;
 
-    const retried = await accepted(await call(a.slug, webhook), 200);
+    // A provider's retry is a new signed request: the same one again would be refused as used.
+    const retried = await accepted(await call(a.slug, webhook, secret[a.slug], String(Number(sent) - 1)), 200);
     assert.deepEqual(retried, { ...first, duplicate: true });
     const late = await accepted(await call(a.slug, { event: 'call.started', callId: 'CA-retry', from: '+14155550122' }), 200);
     assert.deepEqual(late, { ...first, duplicate: true });
@@ -397,7 +399,11 @@ describe(`the Voice module (${onServer ? 'server' : 'embedded'} database)`, () =
       durationSeconds: 12,
       transcript: 'Are you open on Saturday?',
     };
-    const [one, two] = await Promise.all([call(a.slug, webhook), call(a.slug, webhook)]);
+    const sent = now();
+    const [one, two] = await Promise.all([
+      call(a.slug, webhook, secret[a.slug], sent),
+      call(a.slug, webhook, secret[a.slug], String(Number(sent) - 1)),
+    ]);
     const replies = [await one.json(), await two.json()] as Accepted[];
     assert.deepEqual([one.status, two.status].sort(), [200, 202], JSON.stringify(replies));
     assert.equal(replies[0].callId, replies[1].callId);

@@ -114,7 +114,7 @@ describe(`workspaces and users (${onServer ? 'server' : 'embedded'} database)`, 
       t,
       () => t.entities.users.create({ email: `x${email}`, password: 'short' }),
       ValidationError,
-      /^password: must be at least 10 characters/,
+      /^password: too short: needs at least 12 characters/,
     );
     await refusedWithoutWrites(
       t,

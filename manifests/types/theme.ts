@@ -10,9 +10,12 @@ export interface Theme {
   branding: {
     companyName: string;
     /**
-     * A path served by Plinth, or a data: URL.
+     * An https: URL or a data:image/… URL: nothing a browser would run.
      */
     logo?: string;
+    /**
+     * An https: URL or a data:image/… URL.
+     */
     favicon?: string;
     withMadeWithLove?: boolean;
   };

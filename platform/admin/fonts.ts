@@ -6,14 +6,8 @@ import express, { type Router } from 'express';
 const WEIGHTS = ['300', '400', '500', '700'];
 const FONT_DIR = path.dirname(createRequire(import.meta.url).resolve('@fontsource/roboto/400.css'));
 
-/** The stylesheet the admin's pages link instead of Google Fonts. */
+/** The stylesheet the admin's pages link (AdminJS's own templates link Google Fonts). */
 export const FONT_CSS_PATH = '/admin/fonts/roboto.css';
-const GOOGLE_FONTS = /<link[^>]+fonts\.googleapis\.com[^>]*>/g;
-
-/** AdminJS's pages link Roboto from Google; ours link the same font, served from here. */
-export function withLocalFonts(html: string): string {
-  return html.replace(GOOGLE_FONTS, `<link rel="stylesheet" href="${FONT_CSS_PATH}" type="text/css">`);
-}
 
 /** Roboto in the weights AdminJS uses, from the @fontsource package: no request leaves the machine. */
 export function fontRoutes(): Router {

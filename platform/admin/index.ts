@@ -1,4 +1,5 @@
 import { componentsBundle } from './environment.js';
+import { randomBytes } from 'node:crypto';
 import AdminJS, { ForbiddenError, NotFoundError, Router as AdminRouter } from 'adminjs';
 import compression from 'compression';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
@@ -12,13 +13,16 @@ import type { ModuleRuntime } from '../gateway/index.js';
 import { log } from '../log/index.js';
 import type { Marketplace } from '../registry/index.js';
 import { assumedSessions } from './assumed-session.js';
-import { fontRoutes, withLocalFonts } from './fonts.js';
+import { fontRoutes } from './fonts.js';
+import { loginPage } from './page.js';
 import { DEFAULT_LIMITS, LoginLimiter, type LimiterOptions } from './login-limiter.js';
 import { sameOrigin } from './same-origin.js';
 import { AdminScreens, type AdminUser, type Built } from './screens.js';
 import { studioApi } from './studio/index.js';
 import { DatabaseSessionStore } from './session-store.js';
 import { saved } from './saved.js';
+import { signOut, signOutPage } from './sign-out.js';
+import { codeStep, requireTwoFactor, securityPages } from './two-factor.js';
 import { workspaceChooser } from './workspace-chooser.js';
 
 export { AdminScreens, type AdminUser } from './screens.js';
@@ -41,14 +45,18 @@ export interface AdminDeps {
 
 const SESSION_TTL_MS = 12 * 3_600_000;
 
-/** AdminJS's pages run inline scripts and styles; everything else comes from this server. */
+/**
+ * Scripts from this server, and the inline ones the page templates write with this response's
+ * nonce: a script an admin managed to store in a page runs nowhere. Styles stay inline (AdminJS's
+ * components style themselves at run time).
+ */
 const CONTENT_SECURITY = helmet({
   // helmet's default (no-referrer) makes Chromium send `Origin: null` on form posts, which the same-origin check refuses.
   referrerPolicy: { policy: 'same-origin' },
   contentSecurityPolicy: {
     useDefaults: true,
     directives: {
-      'script-src': ["'self'", "'unsafe-inline'"],
+      'script-src': ["'self'", (_req, res) => `'nonce-${(res as Response).locals.nonce as string}'`],
       'style-src': ["'self'", "'unsafe-inline'"],
       'img-src': ["'self'", 'data:'],
       'font-src': ["'self'", 'data:'],
@@ -65,11 +73,11 @@ export function createAdmin(deps: AdminDeps): Router {
   const { db, entities, config } = deps;
   const screens = new AdminScreens(db, entities, deps.marketplace, deps.runtime);
   const limiter = new LoginLimiter(db, deps.limits ?? DEFAULT_LIMITS);
-  const loginPage = new AdminJS({ rootPath: '/admin', branding: { companyName: 'Plinth', withMadeWithLove: false } });
+  const loginAdmin = new AdminJS({ rootPath: '/admin', branding: { companyName: 'Plinth', withMadeWithLove: false } });
   const router = express.Router();
 
   // Below 4 kB a response costs more to compress (each gzip stream allocates its window) than it saves on the wire.
-  router.use(CONTENT_SECURITY, compression({ threshold: '4kb' }));
+  router.use(withNonce, CONTENT_SECURITY, compression({ threshold: '4kb' }));
   router.use(fontRoutes());
   const bundle = componentsBundle();
   // Revalidated on every load (its ETag answers 304), so a new build's screens show at once.
@@ -94,14 +102,13 @@ export function createAdmin(deps: AdminDeps): Router {
     }),
   );
   router.use(sameOrigin);
-  router.use(htmlWithLocalFonts);
 
   const form = express.urlencoded({ extended: false, limit: '8kb' });
   const renderLogin = async (res: Response, status: number, errorMessage?: string) =>
     res
       .status(status)
       .type('html')
-      .send(await loginPage.renderLogin({ action: '/admin/login', errorMessage }));
+      .send(await loginPage(loginAdmin, { action: '/admin/login', errorMessage }, res.locals.nonce as string));
 
   router.get('/login', (_req, res, next) => renderLogin(res, 200).catch(next));
   router.post('/login', form, async (req, res, next) => {
@@ -110,33 +117,47 @@ export function createAdmin(deps: AdminDeps): Router {
       const password = String(req.body?.password ?? '');
       const address = req.ip ?? 'unknown';
       if (!email || !password) return await renderLogin(res, 400, 'Give an email address and a password.');
-      const refused = await limiter.refusal(email, address);
+      const refused = await limiter.attempt(email, address);
       if (refused) return await renderLogin(res, 429, refused);
       const user = await entities.users.verifyPassword(email, password);
-      const memberships = user ? await entities.users.memberships(user.id) : [];
-      if (!user || memberships.length === 0) {
-        await limiter.failed(email, address);
-        return await renderLogin(res, 401, user ? 'This account belongs to no workspace.' : 'Wrong email or password.');
+      if (!user) return await renderLogin(res, 401, 'Wrong email or password.');
+      if (await entities.twoFactor.enabled(user.id)) {
+        // The password was right; the attempt stays counted until the code is too.
+        await regenerate(req);
+        req.session.pendingSignIn = { userId: user.id, email: user.email, since: Date.now() };
+        await saved(req);
+        return res.redirect(303, '/admin/login/code');
       }
       await limiter.succeeded(email, address);
-      const first = memberships[0];
-      await regenerate(req);
-      req.session.adminUser = {
-        id: user.id,
-        email: user.email,
-        workspaceId: first.workspaceId,
-        workspaceSlug: first.slug,
-        role: first.role,
-      };
-      await saved(req);
-      res.redirect(303, memberships.length > 1 ? '/admin/workspaces' : '/admin');
+      await startSession(req, res, user, false);
     } catch (err) {
       next(err);
     }
   });
-  const logout = (req: Request, res: Response) => req.session.destroy(() => res.redirect(303, '/admin/login'));
-  router.get('/logout', logout);
-  router.post('/logout', logout);
+  /** A new session for the user, in their first workspace; those with several choose next. */
+  const startSession = async (req: Request, res: Response, user: { id: string; email: string }, twoFactor: boolean) => {
+    const memberships = await entities.users.memberships(user.id);
+    if (memberships.length === 0) return void (await renderLogin(res, 401, 'This account belongs to no workspace.'));
+    const first = memberships[0];
+    await regenerate(req);
+    req.session.adminUser = {
+      id: user.id,
+      email: user.email,
+      workspaceId: first.workspaceId,
+      workspaceSlug: first.slug,
+      role: first.role,
+      twoFactor,
+    };
+    await saved(req);
+    res.redirect(303, memberships.length > 1 ? '/admin/workspaces' : '/admin');
+  };
+  router.use(
+    '/login/code',
+    form,
+    codeStep(entities, limiter, (req, res, who) => startSession(req, res, { id: who.userId, email: who.email }, true)),
+  );
+  router.get('/logout', signOutPage);
+  router.post('/logout', signOut);
 
   router.use(requireSignIn);
   router.use('/workspaces', form, workspaceChooser(entities));
@@ -148,7 +169,8 @@ export function createAdmin(deps: AdminDeps): Router {
         sessions.checkFor(req.sessionID, user.id, user.workspaceId) ?? undefined,
       );
       if (!role) {
-        req.session.destroy(() => res.redirect(303, '/admin/login'));
+        // Access ended (membership revoked, user disabled): this session ends with it.
+        req.session.destroy(() => askToSignIn(req, res));
         return;
       }
       if (role !== user.role) req.session.adminUser = { ...user, role };
@@ -158,6 +180,9 @@ export function createAdmin(deps: AdminDeps): Router {
       next(err);
     }
   });
+  // Reachable without two-factor sign-in, where it is required: it is where one turns it on.
+  router.use('/security', form, securityPages(entities));
+  router.use((req, res, next) => requireTwoFactor((res.locals.screens as Built).twoFactorRequired, req, res, next));
   router.use('/studio/api', studioApi({ db, entities, marketplace: deps.marketplace }));
   router.use((req, res, next) => (res.locals.screens as Built).router(req, res, next));
   router.use((err: Error, _req: Request, res: Response, _next: NextFunction) => {
@@ -191,6 +216,11 @@ function regenerate(req: Request): Promise<void> {
 
 function requireSignIn(req: Request, res: Response, next: NextFunction): void {
   if (req.session.adminUser) return next();
+  askToSignIn(req, res);
+}
+
+/** A 401 for the API and any write; the sign-in page for a page. */
+function askToSignIn(req: Request, res: Response): void {
   if (req.path.startsWith('/api/') || req.path.startsWith('/studio/api/') || req.method !== 'GET') {
     res.status(401).json({ error: 'sign in first: /admin/login' });
     return;
@@ -198,12 +228,8 @@ function requireSignIn(req: Request, res: Response, next: NextFunction): void {
   res.redirect(303, '/admin/login');
 }
 
-/** Every HTML page the admin sends links the local font instead of Google's (JSON is not searched). */
-function htmlWithLocalFonts(_req: Request, res: Response, next: NextFunction): void {
-  const send = res.send.bind(res);
-  res.send = (body?: unknown) => {
-    const html = typeof body === 'string' && !/json/.test(String(res.getHeader('content-type') ?? ''));
-    return send(html && body.includes('fonts.googleapis.com') ? withLocalFonts(body) : body);
-  };
+/** A fresh nonce for each response's inline scripts. */
+function withNonce(_req: Request, res: Response, next: NextFunction): void {
+  res.locals.nonce = randomBytes(16).toString('base64');
   next();
 }

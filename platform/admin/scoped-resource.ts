@@ -10,7 +10,9 @@ import {
 import { Model, type ModelStatic } from 'sequelize';
 import { quoteIdent, type Database, type Scope } from '../db/index.js';
 import { UUID } from '../entities/index.js';
-import { DatabaseUnavailableError } from '../errors/index.js';
+import { DatabaseUnavailableError, ValidationError } from '../errors/index.js';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from '../http/json-depth.js';
+import { filterCondition, FilterError, type AttributeType } from './filter-conditions.js';
 import type { TableChange } from '../gateway/index.js';
 
 export type AnyModel = ModelStatic<Model<Record<string, unknown>, Record<string, unknown>>>;
@@ -39,8 +41,6 @@ const TOTALS = '__plinth_total_';
 /** Up to this many rows a list's total is counted; past it, estimated. */
 export const COUNT_EXACT_UP_TO = 1000;
 
-const likeEscape = (value: string): string => value.replace(/[\\%_]/g, (c) => `\\${c}`);
-
 /**
  * A Sequelize resource bound to one workspace. Every read and write names the workspace in its
  * WHERE clause and runs in a unit of that workspace (and role), so neither a crafted URL, a
@@ -66,13 +66,19 @@ export class ScopedResource extends SequelizeResource {
     return (this.modelProperties ??= super.properties().filter((p) => !this.isHidden(p.name())));
   }
 
+  /** The adapter's, but for a name every object has (`constructor`), which it takes for an attribute and fails on. */
+  override property(path: string): ReturnType<SequelizeResource['property']> {
+    return Object.hasOwn(this.model.getAttributes(), path.split('.')[0]) ? super.property(path) : null;
+  }
+
   private isHidden(attribute: string): boolean {
     return this.scope.hidden?.includes(attribute) ?? false;
   }
 
-  /** The model's definition of an attribute the admin may use: none for an unknown or hidden one. */
+  /** The model's definition of an attribute the admin may use: none for an unknown or hidden one (or `constructor`). */
   private attribute(name: string) {
-    return this.isHidden(name) ? undefined : this.model.getAttributes()[name];
+    const attributes = this.model.getAttributes();
+    return this.isHidden(name) || !Object.hasOwn(attributes, name) ? undefined : attributes[name];
   }
 
   private within<T>(fn: () => Promise<T>): Promise<T> {
@@ -95,61 +101,35 @@ export class ScopedResource extends SequelizeResource {
 
   /**
    * The WHERE clause of a filter, the workspace's condition first; `$n` values are appended to
-   * `values`. Null when the filter can match nothing: another workspace, or a value that cannot
-   * be of its column's type.
+   * `values`. Null when the filter can match nothing: another workspace, or a hidden column. A
+   * filter naming an unknown property, or a value its column cannot hold, is refused (a
+   * FilterError) — unless `searching`: a search's free text that cannot be of its property's type
+   * finds nothing.
    */
-  private where(filter: Filter | undefined, values: unknown[]): string | null {
+  private where(filter: Filter | undefined, values: unknown[], searching = false): string | null {
     values.push(this.scope.unit.workspaceId);
     const conditions = [`${this.column(this.scope.workspaceKey)} = $${values.length}`];
+    const bind = (v: unknown) => `$${values.push(v)}`;
     for (const element of Object.values(filter?.filters ?? {})) {
-      const attribute = element.path.split('.')[0];
+      const [attribute, ...parts] = element.path.split('.');
       if (attribute === this.scope.workspaceKey) {
         // Asking for this workspace changes nothing; asking for another finds nothing.
         if (String(element.value) !== this.scope.unit.workspaceId) return null;
         continue;
       }
-      const condition = this.condition(attribute, element.value as unknown, values);
-      if (condition === null) return null;
-      conditions.push(condition);
+      if (this.isHidden(attribute)) return null;
+      try {
+        const definition = this.attribute(attribute);
+        if (!definition || parts.length > 0) throw new FilterError(`filters.${element.path}`, 'no such property');
+        const type = definition.type as AttributeType;
+        const condition = filterCondition(element.path, this.column(attribute), type, element.value, bind);
+        if (condition) conditions.push(condition);
+      } catch (err) {
+        if (searching && err instanceof FilterError) return null;
+        throw err;
+      }
     }
     return conditions.join(' AND ');
-  }
-
-  /** One filter element as a condition on its column's type; null when the value cannot match that type. */
-  private condition(attribute: string, value: unknown, values: unknown[]): string | null {
-    const definition = this.attribute(attribute);
-    if (!definition) return null;
-    const column = this.column(attribute);
-    const bind = (v: unknown) => `$${values.push(v)}`;
-    const type = (definition.type as { key?: string }).key ?? '';
-    if (value && typeof value === 'object') {
-      const { from, to } = value as { from?: string; to?: string };
-      const bounds = [from && `${column} >= ${bind(from)}`, to && `${column} <= ${bind(to)}`].filter(Boolean);
-      return bounds.length > 0 ? bounds.join(' AND ') : null;
-    }
-    const text = String(value);
-    switch (type) {
-      case 'STRING':
-      case 'TEXT':
-      case 'CITEXT':
-        return `${column} ILIKE ${bind(`%${likeEscape(text)}%`)}`;
-      case 'UUID':
-        return UUID.test(text) ? `${column} = ${bind(text)}` : null;
-      case 'ARRAY':
-        return `${bind(text)} = ANY(${column})`;
-      case 'INTEGER':
-      case 'BIGINT':
-      case 'DOUBLE':
-      case 'DECIMAL':
-        return /^-?\d+(\.\d+)?$/.test(text) ? `${column} = ${bind(Number(text))}` : null;
-      case 'BOOLEAN':
-        return text === 'true' || text === 'false' ? `${column} = ${bind(text === 'true')}` : null;
-      case 'DATE':
-      case 'DATEONLY':
-        return Number.isNaN(Date.parse(text)) ? null : `${column} = ${bind(text)}`;
-      default:
-        return null; // JSON and the like: no condition says what the search meant, so nothing matches
-    }
   }
 
   /** Attributes under their own names (every one by default): rows read by hand look like Sequelize's. */
@@ -184,13 +164,7 @@ export class ScopedResource extends SequelizeResource {
     );
     for (const column of this.scope.jsonText ?? []) {
       const text = values[column];
-      if (typeof text !== 'string') continue;
-      try {
-        values[column] = text.trim() === '' ? null : JSON.parse(text);
-      } catch (err) {
-        const message = `is not valid JSON: ${(err as Error).message}`;
-        throw new AdminValidationError({ [column]: { message } }, { message: `${column} ${message}` });
-      }
+      if (typeof text === 'string') values[column] = jsonText(column, text);
     }
     return values;
   }
@@ -259,8 +233,11 @@ export class ScopedResource extends SequelizeResource {
     }: { limit?: number; offset?: number; sort?: { sortBy?: string; direction?: 'asc' | 'desc' } },
     context?: ActionContext,
   ): Promise<BaseRecord[]> {
+    // AdminJS passes `perPage=abc` (and a search's `page=abc`) on as NaN: in the statement, a syntax error.
+    if (!Number.isFinite(Number(limit))) throw new ValidationError('perPage', 'must be a number');
+    if (!Number.isFinite(Number(offset))) throw new ValidationError('page', 'must be a number');
     const values: unknown[] = [];
-    const where = this.where(filter, values);
+    const where = this.where(filter, values, context?.action?.name === 'search');
     if (where === null) return [];
     const sortBy = sort.sortBy && this.attribute(sort.sortBy) ? sort.sortBy : this.scope.sort.sortBy;
     const direction = (sort.direction ?? this.scope.sort.direction) === 'asc' ? 'ASC' : 'DESC';
@@ -368,6 +345,18 @@ export class ScopedResource extends SequelizeResource {
       // A field error too: AdminJS reports a write with only a base error as done.
       throw new AdminValidationError({ record: { message } }, { message });
     }
+  }
+}
+
+/** A JSON-text column's value from its form field; a form error naming the column when it is not JSON or nests too deep. */
+function jsonText(column: string, text: string): unknown {
+  const refused = (problem: string) =>
+    new AdminValidationError({ [column]: { message: problem } }, { message: `${column} ${problem}` });
+  if (nestedDeeperThan(text)) throw refused(`nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`);
+  try {
+    return text.trim() === '' ? null : JSON.parse(text);
+  } catch (err) {
+    throw refused(`is not valid JSON: ${(err as Error).message}`);
   }
 }
 

@@ -18,6 +18,8 @@ export interface AdminUser {
   workspaceId: string;
   workspaceSlug: string;
   role: MembershipRole;
+  /** Whether the user signed in with a second factor (or turned it on since). */
+  twoFactor?: boolean;
 }
 
 /** One resource of a workspace's screens, as the studio (layout editor, dashboard) needs it. */
@@ -33,6 +35,8 @@ export interface CatalogEntry {
 
 export interface Built {
   version: string;
+  /** Whether this workspace or one above it requires two-factor sign-in. */
+  twoFactorRequired: boolean;
   router: Router;
   admin: AdminJS;
   catalog: Map<string, CatalogEntry>;
@@ -74,7 +78,7 @@ export class AdminScreens {
 
   /**
    * What each request needs to know first: the user's role in the session's workspace now
-   * (memberships change) and the configuration version. `seen` holds the versions read with the
+   * (memberships change; a disabled user has none) and the configuration version. `seen` holds the versions read with the
    * session: while the memberships version has not moved, the role this process read last still
    * holds; otherwise (and without `seen`) one query reads all of it again.
    */
@@ -87,7 +91,8 @@ export class AdminScreens {
     if (seen && known?.membershipsVersion === seen.membershipsVersion) return { role: known.role, version: seen.version };
     const [row] = await this.db.read<{ role: MembershipRole | null; version: string; membershipsVersion: string }>(
       { role: 'app' },
-      `SELECT (SELECT role FROM plinth_user_memberships($1) WHERE workspace_id = $2) AS role,
+      `SELECT (SELECT m.role FROM plinth_user_memberships($1) AS m
+                 WHERE m.workspace_id = $2 AND EXISTS (SELECT 1 FROM users WHERE id = $1 AND status = 'active')) AS role,
               version::text AS version, memberships_version::text AS "membershipsVersion"
          FROM admin_config`,
       [user.id, user.workspaceId],
@@ -102,8 +107,8 @@ export class AdminScreens {
     const key = `${user.workspaceId}:${user.role}`;
     const cached = this.built.get(key);
     if (cached?.version === version) return cached;
-    const { admin, catalog } = await this.build(user.workspaceId, user.role);
-    const next = { version, admin, catalog, router: adminRoutes(admin) };
+    const { admin, catalog, twoFactorRequired } = await this.build(user.workspaceId, user.role);
+    const next = { version, admin, catalog, twoFactorRequired, router: adminRoutes(admin, canEdit(user.role)) };
     this.built.set(key, next);
     return next;
   }
@@ -111,8 +116,8 @@ export class AdminScreens {
   private async build(
     workspaceId: string,
     role: MembershipRole,
-  ): Promise<{ admin: AdminJS; catalog: Map<string, CatalogEntry> }> {
-    const { theme, layouts, modules } = await this.records(workspaceId);
+  ): Promise<{ admin: AdminJS; catalog: Map<string, CatalogEntry>; twoFactorRequired: boolean }> {
+    const { theme, layouts, modules, twoFactorRequired } = await this.records(workspaceId);
     const editor = canEdit(role);
     const resources: ResourceWithOptions[] = [];
     const catalog = new Map<string, CatalogEntry>();
@@ -267,22 +272,25 @@ export class AdminScreens {
         },
       },
     });
-    return { admin, catalog };
+    return { admin, catalog, twoFactorRequired };
   }
 
   /** The records a workspace's screens come from, read in that workspace (policies decide what it inherits). */
   private async records(workspaceId: string): Promise<{
     theme: Theme | null;
+    twoFactorRequired: boolean;
     layouts: Map<string, LayoutDefinition>;
     modules: { row: Awaited<ReturnType<Marketplace['registry']['rows']>>[number]; name: string }[];
   }> {
     const installed = await this.marketplace.registry.rows();
     return this.db.app(workspaceId, async () => {
-      const lineage = await this.db.rows<{ id: string; theme: Theme | null }>(
-        `WITH RECURSIVE up(id, parent_id, theme_id, depth) AS (
-           SELECT id, parent_id, theme_id, 0 FROM workspaces WHERE id = $1
-           UNION ALL SELECT w.id, w.parent_id, w.theme_id, up.depth + 1 FROM workspaces w JOIN up ON w.id = up.parent_id)
-         SELECT up.id, t.definition AS theme FROM up LEFT JOIN themes t ON t.id = up.theme_id ORDER BY up.depth`,
+      const lineage = await this.db.rows<{ id: string; theme: Theme | null; requires2fa: boolean }>(
+        `WITH RECURSIVE up(id, parent_id, theme_id, requires2fa, depth) AS (
+           SELECT id, parent_id, theme_id, require_two_factor, 0 FROM workspaces WHERE id = $1
+           UNION ALL SELECT w.id, w.parent_id, w.theme_id, w.require_two_factor, up.depth + 1
+             FROM workspaces w JOIN up ON w.id = up.parent_id)
+         SELECT up.id, t.definition AS theme, up.requires2fa AS "requires2fa"
+           FROM up LEFT JOIN themes t ON t.id = up.theme_id ORDER BY up.depth`,
         [workspaceId],
       );
       const [fallback] = await this.db.rows<{ definition: Theme }>(
@@ -309,7 +317,7 @@ export class AdminScreens {
         .map((e) => installed.find((r) => r.id === e.registry_id))
         .filter((r): r is NonNullable<typeof r> => !!r)
         .map((row) => ({ row, name: row.manifest.name }));
-      return { theme, layouts, modules };
+      return { theme, layouts, modules, twoFactorRequired: lineage.some((w) => w.requires2fa) };
     });
   }
 }

@@ -1,9 +1,8 @@
 import express, { type Router } from 'express';
 import type { Entities } from '../entities/index.js';
+import { escapeHtml as escape } from './markup.js';
+import { plainPage, postButton } from './plain-page.js';
 import { saved } from './saved.js';
-
-const escape = (s: string): string =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /** For users with several memberships: which workspace the admin shows, switchable at any time. */
 export function workspaceChooser(entities: Entities): Router {
@@ -20,12 +19,13 @@ export function workspaceChooser(entities: Entities): Router {
             <span>${escape(m.slug)} · ${m.role}</span></form></li>`,
         )
         .join('\n');
-      res.type('html').send(`<!doctype html><html lang="en"><meta charset="utf-8"><title>Choose a workspace</title>
-<link rel="stylesheet" href="/admin/fonts/roboto.css">
-<style>body{font-family:Roboto,sans-serif;max-width:36rem;margin:4rem auto}li{list-style:none;margin:.5rem 0}
-button{font:inherit;padding:.4rem .8rem;margin-right:.6rem}button[aria-current]{font-weight:700}</style>
-<h1>Choose a workspace</h1><p>Signed in as ${escape(user.email)}. <a href="/admin/logout">Sign out</a></p>
-<ul>${items}</ul></html>`);
+      res.type('html').send(
+        plainPage(
+          'Choose a workspace',
+          `<p>Signed in as ${escape(user.email)}. <a href="/admin/security">Security</a></p>
+<ul>${items}</ul>${postButton('/admin/logout', 'Sign out')}`,
+        ),
+      );
     } catch (err) {
       next(err);
     }

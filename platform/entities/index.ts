@@ -2,6 +2,7 @@ import type { Database } from '../db/index.js';
 import { Billing } from './billing.js';
 import { Contacts } from './contacts.js';
 import { defineModels, type ShellModels } from './models.js';
+import { TwoFactor } from './two-factor.js';
 import { Users } from './users.js';
 import { Workspaces } from './workspaces.js';
 
@@ -11,7 +12,7 @@ export type * from './models.js';
 export type { CreateUserInput, PublicUser } from './users.js';
 export type { CreateWorkspaceInput } from './workspaces.js';
 export { normalizeEmail, normalizePhone, UUID } from './normalize.js';
-export { Billing, Contacts, Users, Workspaces };
+export { Billing, Contacts, TwoFactor, Users, Workspaces };
 
 /** The shell's entities API over one database. */
 export interface Entities {
@@ -20,6 +21,7 @@ export interface Entities {
   users: Users;
   contacts: Contacts;
   billing: Billing;
+  twoFactor: TwoFactor;
 }
 
 export function createEntities(db: Database): Entities {
@@ -31,5 +33,6 @@ export function createEntities(db: Database): Entities {
     users: new Users(db, models, workspaces),
     contacts: new Contacts(db),
     billing: new Billing(db, models, workspaces),
+    twoFactor: new TwoFactor(db),
   };
 }

@@ -3,6 +3,7 @@ import type { Database } from '../db/index.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors/index.js';
 import type { MembershipRole, MembershipRow, ShellModels, UserRow } from './models.js';
 import { checkText, normalizeEmail } from './normalize.js';
+import { checkPasswordStrength } from './password-policy.js';
 import { isUniqueViolation } from './pg-errors.js';
 import type { Workspaces } from './workspaces.js';
 
@@ -19,11 +20,10 @@ export interface CreateUserInput {
   password: string;
 }
 
-function checkPassword(password: unknown): string {
+/** The password to hash, once the policy accepts it; the email and its local part are what a guesser tries first. */
+async function checkPassword(password: unknown, email: string): Promise<string> {
   if (typeof password !== 'string') throw new ValidationError('password', 'must be a string');
-  if (password.length < 10) throw new ValidationError('password', 'must be at least 10 characters');
-  if (Buffer.byteLength(password) > 72)
-    throw new ValidationError('password', 'must be at most 72 bytes (bcrypt reads no further)');
+  await checkPasswordStrength(password, [email, email.split('@')[0]]);
   return password;
 }
 
@@ -40,7 +40,7 @@ export class Users {
   async create(input: CreateUserInput): Promise<PublicUser> {
     const email = normalizeEmail(input.email, 'email');
     const name = checkText(input.name ?? '', 'name', 200, false) ?? '';
-    const passwordHash = await bcrypt.hash(checkPassword(input.password), BCRYPT_COST);
+    const passwordHash = await bcrypt.hash(await checkPassword(input.password, email), BCRYPT_COST);
     try {
       const row = await this.db.app(null, () => this.models.User.create({ email, name, passwordHash }));
       return publicUser(row.get({ plain: true }));
@@ -59,8 +59,61 @@ export class Users {
 
   async setPassword(rawEmail: string, password: string): Promise<void> {
     const user = await this.byEmail(rawEmail);
-    const passwordHash = await bcrypt.hash(checkPassword(password), BCRYPT_COST);
-    await this.db.app(null, () => this.models.User.update({ passwordHash }, { where: { id: user.id } }));
+    const passwordHash = await bcrypt.hash(await checkPassword(password, user.email), BCRYPT_COST);
+    // Whoever signed in with the old password is signed out with it.
+    await this.db.app(null, async () => {
+      await this.models.User.update({ passwordHash }, { where: { id: user.id } });
+      await this.endSessionsOf(user.id);
+    });
+  }
+
+  /** Stops a user signing in, and ends every session they have. */
+  async disable(rawEmail: string): Promise<PublicUser> {
+    const user = await this.byEmail(rawEmail);
+    await this.db.app(null, async () => {
+      await this.models.User.update({ status: 'disabled' }, { where: { id: user.id } });
+      await this.endSessionsOf(user.id);
+    });
+    return { ...user, status: 'disabled' };
+  }
+
+  async enable(rawEmail: string): Promise<PublicUser> {
+    const user = await this.byEmail(rawEmail);
+    await this.db.app(null, () => this.models.User.update({ status: 'active' }, { where: { id: user.id } }));
+    return { ...user, status: 'active' };
+  }
+
+  /** Takes a user's role in a workspace away; their sessions there end on their next request, in every web process. */
+  async revoke(input: { email: string; workspace: string }): Promise<void> {
+    const user = await this.byEmail(input.email);
+    const workspace = await this.workspaces.bySlug(input.workspace);
+    const removed = await this.db.app(workspace.id, () =>
+      this.models.Membership.destroy({ where: { userId: user.id, workspaceId: workspace.id } }),
+    );
+    if (removed === 0) throw new NotFoundError('membership', `${user.email} in ${workspace.slug}`);
+  }
+
+  /** The user's signed-in sessions in the admin: the workspace each shows, and when each expires. */
+  async sessions(rawEmail: string): Promise<{ id: string; workspace: string; expiresAt: Date }[]> {
+    const user = await this.byEmail(rawEmail);
+    return this.db.app(null, () =>
+      this.db.rows(
+        `SELECT left(sid, 8) AS id, data -> 'adminUser' ->> 'workspaceSlug' AS workspace, expires_at AS "expiresAt"
+           FROM admin_sessions WHERE data -> 'adminUser' ->> 'id' = $1 AND expires_at > now() ORDER BY expires_at`,
+        [user.id],
+      ),
+    );
+  }
+
+  /** Ends every session of the user; how many there were. */
+  async endSessions(rawEmail: string): Promise<number> {
+    const user = await this.byEmail(rawEmail);
+    return this.db.app(null, () => this.endSessionsOf(user.id));
+  }
+
+  private async endSessionsOf(userId: string): Promise<number> {
+    const ended = await this.db.rows("DELETE FROM admin_sessions WHERE data -> 'adminUser' ->> 'id' = $1 RETURNING 1", [userId]);
+    return ended.length;
   }
 
   /** The active user with this email and password, or null; as slow for an unknown email as for a wrong password. */

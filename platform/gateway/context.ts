@@ -59,6 +59,11 @@ export interface RunOptions {
    * then, so a later disable does not drop it.
    */
   delivery?: boolean;
+  /**
+   * Platform work in the run's transaction, before the module's code: what must commit with the
+   * module's writes or not at all (a signed request's signature, spent only if its handler's work is kept).
+   */
+  before?: () => Promise<void>;
 }
 
 /** A file of the module's package and the arguments its default export is called with (before `ctx`), or their JSON text. */
@@ -194,7 +199,10 @@ export class ModuleRuntime {
     try {
       return await this.db.unit(
         { role: { name: names.runtimeRole }, workspaceId: found.id, schema: names.schema, moduleTimeoutMs: timeoutMs },
-        () => fn(this.context(row, { id: found.id, slug: found.slug, name: found.name }, contact, found.settings ?? {}), row),
+        async () => {
+          await options.before?.();
+          return fn(this.context(row, { id: found.id, slug: found.slug, name: found.name }, contact, found.settings ?? {}), row);
+        },
       );
     } finally {
       release();

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import ajvErrors from 'ajv-errors';
 import addFormats from 'ajv-formats';
 
 /** The contracts Plinth publishes as JSON Schema in `manifests/`. */
@@ -21,6 +22,8 @@ export function contractValidator(name: ContractName): ValidateFunction {
   if (!validators) {
     const ajv = new Ajv2020({ allErrors: true, strict: true });
     addFormats.default(ajv);
+    // `errorMessage` in a schema says in words what a pattern means, where the pattern itself would be the message.
+    ajvErrors.default(ajv);
     validators = new Map(CONTRACTS.map((c) => [c, ajv.compile(contractSchema(c))]));
   }
   return validators.get(name)!;

@@ -2,7 +2,7 @@ export type { PluginManifest } from '../../manifests/types/plugin-manifest.js';
 export type { LayoutDefinition } from '../../manifests/types/layout.js';
 export type { Theme } from '../../manifests/types/theme.js';
 export type { EventEnvelope } from '../../manifests/types/event-envelope.js';
-export { contractValidator, CONTRACTS, MANIFESTS_DIR, type ContractName } from './contracts.js';
+export { contractSchema, contractValidator, CONTRACTS, MANIFESTS_DIR, type ContractName } from './contracts.js';
 export { ManifestError, type ManifestProblem } from './errors.js';
 export { packageFromBytes, packageFromDir, packageFromTarball, sha256, type PluginPackage } from './package.js';
 export { jsonDepth, parseManifestText, MAX_JSON_DEPTH, MAX_MANIFEST_BYTES } from './parse.js';

@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from '../http/json-depth.js';
 import { describeErrors, type VendorSchemas } from '../manifests/index.js';
 import { RouteError } from './errors.js';
 
@@ -44,10 +45,18 @@ export async function readBody(req: Request): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** The body as JSON, checked against the route's schema when it declares one. */
+/** The body as JSON (refused unparsed when nested too deep), checked against the route's schema when it declares one. */
 export function parseBody(raw: Buffer, schema: object | undefined, schemas: VendorSchemas): unknown {
   let body: unknown;
   if (raw.length > 0) {
+    if (nestedDeeperThan(raw)) {
+      throw new RouteError(
+        400,
+        'body_too_deep',
+        `body: arrays and objects are nested deeper than ${MAX_JSON_DEPTH} levels, the most a module route accepts`,
+        'body',
+      );
+    }
     try {
       body = JSON.parse(raw.toString('utf8'));
     } catch (err) {

@@ -12,6 +12,7 @@ import { SandboxError } from '../sandbox/index.js';
 import { RouteError } from './errors.js';
 import { RouteLimiter, type RateLimit } from './rate-limit.js';
 import { checkSignature } from './signature-check.js';
+import { takeSignedRequest } from './signature-replays.js';
 
 type Route = NonNullable<PluginManifest['routes']>[number];
 
@@ -65,8 +66,8 @@ class Refusal extends Error {
  * `/m/<module id>/`, in the workspace their `:workspace` parameter names. The shell refuses
  * what it can before any module code runs: unknown module, workspace or route; a module not
  * enabled there; a flood past the rate limit; a body that is not JSON, too large or against the
- * route's schema; a bad, stale or missing signature. The handler runs as its module, in one
- * transaction, which a refusal rolls back.
+ * route's schema; a bad, stale or missing signature, or one already used. The handler runs as its
+ * module, in one transaction, which a refusal rolls back.
  */
 export function createModuleRoutes(deps: ModuleRoutesDeps): express.Router {
   const routes = new ModuleRoutes(deps);
@@ -143,20 +144,7 @@ class ModuleRoutes {
       await this.limiter.hit(`${row.moduleId}:${index}:${slug.slice(0, 100)}:${req.ip}`, limit);
       const workspace = await this.workspace(row.moduleId, slug);
       const raw = await readBody(req);
-      if (route.auth === 'hmac') {
-        if (!workspace.secret) {
-          throw new RouteError(
-            401,
-            'bad_signature',
-            `no signing secret has been issued for "${row.moduleId}" in workspace "${slug}" (plinth plugin secret ${row.moduleId} --workspace ${slug})`,
-          );
-        }
-        checkSignature(
-          workspace.secret,
-          { timestamp: req.get('x-plinth-timestamp'), signature: req.get('x-plinth-signature') },
-          raw,
-        );
-      }
+      const spendSignature = route.auth === 'hmac' ? this.checkSigned(row.moduleId, slug, workspace, req, raw) : undefined;
       const body = parseBody(raw, route.body, this.deps.runtime.schemasOf(row));
       const { cookie: _cookie, authorization: _authorization, ...headers } = req.headers;
       const request: RouteRequest = {
@@ -170,7 +158,7 @@ class ModuleRoutes {
       };
       const answer = await this.deps.runtime.invoke(
         row.moduleId,
-        { workspaceId: workspace.id },
+        { workspaceId: workspace.id, before: spendSignature },
         [[route.handler, [request]]],
         ([reply]) => {
           if (reply !== null && typeof reply !== 'object')
@@ -191,27 +179,47 @@ class ModuleRoutes {
   }
 
   /**
+   * Checks a signed request; what takes its signature, in the handler's transaction (so that a
+   * request whose work is undone may be sent again), and as the application, which alone may.
+   */
+  private checkSigned(
+    moduleId: string,
+    slug: string,
+    workspace: { id: string; secret: string | null },
+    req: Request,
+    raw: Buffer,
+  ): () => Promise<void> {
+    if (!workspace.secret) {
+      throw new RouteError(
+        401,
+        'bad_signature',
+        `no signing secret has been issued for "${moduleId}" in workspace "${slug}" (plinth plugin secret ${moduleId} --workspace ${slug})`,
+      );
+    }
+    const checked = checkSignature(
+      workspace.secret,
+      { timestamp: req.get('x-plinth-timestamp'), signature: req.get('x-plinth-signature') },
+      raw,
+    );
+    const { db } = this.deps;
+    return () => db.app(workspace.id, () => takeSignedRequest(db, checked));
+  }
+
+  /**
    * The workspace a route names, if the module is enabled there; with the module's signing secret
    * in it. A workspace that does not exist and one that has not enabled the module get the same
-   * answer: anyone may call a public route, and it must not tell them which workspaces exist.
+   * answer from the same one statement (0017-route-workspace-lookup): anyone may call a public
+   * route, and neither its answer nor its time may tell them which workspaces exist.
    */
   private async workspace(moduleId: string, slug: string): Promise<{ id: string; secret: string | null }> {
-    const { db, entities } = this.deps;
-    const unavailable = () =>
-      new RouteError(404, 'not_found', `module "${moduleId}" is not available in workspace "${slug}"`, 'workspace');
-    const ws = await entities.workspaces.bySlug(slug).catch((err: unknown) => {
-      throw err instanceof NotFoundError ? unavailable() : err;
-    });
-    const [found] = await db.app(ws.id, () =>
-      db.rows<{ enabled: boolean | null; secret: string | null }>(
-        `SELECT mi.enabled, s.secret FROM (SELECT 1) AS one
-           LEFT JOIN module_installations mi ON mi.workspace_id = $1 AND mi.module_id = $2
-           LEFT JOIN route_secrets s ON s.workspace_id = $1 AND s.module_id = $2`,
-        [ws.id, moduleId],
-      ),
+    const [found] = await this.deps.db.read<{ id: string; secret: string | null }>(
+      { role: 'app' },
+      'SELECT id, secret FROM plinth_route_workspace($1, $2)',
+      [slug, moduleId],
     );
-    if (!found.enabled) throw unavailable();
-    return { id: ws.id, secret: found.secret };
+    if (!found)
+      throw new RouteError(404, 'not_found', `module "${moduleId}" is not available in workspace "${slug}"`, 'workspace');
+    return found;
   }
 }
 

@@ -4,19 +4,25 @@ import { RouteError } from './errors.js';
 /** How far a signed request's timestamp may be from the server's clock. */
 export const SIGNATURE_TOLERANCE_MS = 5 * 60_000;
 
+/** The headers of a request whose signature checkSignature passed: `signature` is `sha256=` and 64 hex digits. */
+export interface CheckedSignature {
+  timestamp: string;
+  signature: string;
+}
+
 const refuse = (message: string, path: string) => new RouteError(401, 'bad_signature', message, path);
 
 /**
  * Checks `X-Plinth-Timestamp` (Unix seconds, within ±5 minutes) and `X-Plinth-Signature`
- * (`sha256=<hex HMAC of timestamp + "." + raw body>`), comparing in constant time. A signed
- * request may be replayed within the tolerance: handlers of signed routes are idempotent.
+ * (`sha256=<hex HMAC of timestamp + "." + raw body>`), comparing in constant time, and returns
+ * them. That a request passing here is taken only once is signature-replays.ts's part.
  */
 export function checkSignature(
   secret: string,
   headers: { timestamp?: string; signature?: string },
   body: Buffer,
   now = Date.now(),
-): void {
+): CheckedSignature {
   const { timestamp, signature } = headers;
   if (!timestamp) throw refuse('the X-Plinth-Timestamp header is missing', 'X-Plinth-Timestamp');
   if (!/^[0-9]{1,12}$/.test(timestamp)) throw refuse('X-Plinth-Timestamp must be the time in Unix seconds', 'X-Plinth-Timestamp');
@@ -30,6 +36,7 @@ export function checkSignature(
     throw refuse('X-Plinth-Signature must be "sha256=" and 64 hex digits', 'X-Plinth-Signature');
   if (!crypto.timingSafeEqual(Buffer.from(signature), Buffer.from(sign(secret, timestamp, body))))
     throw refuse('X-Plinth-Signature does not match the timestamp and body', 'X-Plinth-Signature');
+  return { timestamp, signature };
 }
 
 /** What a sender puts in X-Plinth-Signature: `sha256=` and the hex HMAC-SHA256 of `timestamp + "." + raw body`. */

@@ -1,5 +1,6 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { NotFoundError, PlinthError } from '../../errors/index.js';
+import { refuseDeepJson } from '../../http/json-depth.js';
 import { studioRequest, type StudioDeps, type StudioRequest } from './context.js';
 import { dashboard } from './dashboard.js';
 import { RoleError } from './errors.js';
@@ -28,7 +29,7 @@ export function studioApi(deps: StudioDeps): Router {
     }
     next();
   });
-  router.use(express.json({ limit: '256kb', strict: true }));
+  router.use(express.json({ limit: '256kb', strict: true, verify: refuseDeepJson }));
   const answer =
     (handler: Handler, status = 200) =>
     async (req: Request, res: Response, next: NextFunction) => {

@@ -49,7 +49,11 @@ const Series: React.FC<{ series: NonNullable<Widget['series']> }> = ({ series })
               <Box
                 key={s.label}
                 title={`${d.day} · ${s.label}: ${s.days[i].count}`}
-                style={{ flex: 1, height: `${Math.max(2, (s.days[i].count / top) * 100)}%`, background: COLOURS[k % COLOURS.length] }}
+                style={{
+                  flex: 1,
+                  height: `${Math.max(2, (s.days[i].count / top) * 100)}%`,
+                  background: COLOURS[k % COLOURS.length],
+                }}
               />
             ))}
           </Box>
@@ -88,6 +92,8 @@ const Dashboard: React.FC = () => {
             <a href={`${ADMIN}/workspaces`}>Switch workspace</a>
           </>
         )}
+        {' · '}
+        <a href={`${ADMIN}/security`}>Security and two-factor sign-in</a>
       </Text>
       <Box flex style={{ gap: 24, flexWrap: 'wrap' }}>
         {data.widgets.map((widget, i) => (

@@ -24,4 +24,15 @@ export function workspaceCommand(program: Command): void {
         for (const r of rows) console.log(`${r.slug}\t${r.name}${r.parentId ? `\t(client of ${slugOf.get(r.parentId)})` : ''}`);
       }),
     );
+  workspace
+    .command('require-2fa <slug>')
+    .description('require two-factor sign-in of the members of a workspace and of its client workspaces (--off: stop)')
+    .option('--off', 'stop requiring it')
+    .action((slug: string, options: { off?: boolean }) =>
+      withPlatform(async ({ entities }) => {
+        const row = await entities.workspaces.bySlug(slug);
+        await entities.twoFactor.require(row.id, !options.off);
+        console.log(`${slug} ${options.off ? 'no longer requires' : 'requires'} two-factor sign-in`);
+      }),
+    );
 }

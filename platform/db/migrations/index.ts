@@ -13,6 +13,10 @@ import { moduleRoutes } from './0013-module-routes.js';
 import { safeDefiners } from './0014-safe-definers.js';
 import { modulePublishers } from './0015-module-publishers.js';
 import { moduleIdentity } from './0016-module-identity.js';
+import { routeWorkspaceLookup } from './0017-route-workspace-lookup.js';
+import { routeSignatures } from './0018-route-signatures.js';
+import { signInHardening } from './0019-sign-in-hardening.js';
+import { twoFactor } from './0020-two-factor.js';
 import { workspacesUsers } from './0001-workspaces-users.js';
 import type { ShellMigration } from './context.js';
 
@@ -36,4 +40,8 @@ export const shellMigrations: ShellMigration[] = [
   safeDefiners,
   modulePublishers,
   moduleIdentity,
+  routeWorkspaceLookup,
+  routeSignatures,
+  signInHardening,
+  twoFactor,
 ];
