@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import type { Server } from 'node:http';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { escapeHtml } from '../platform/admin/markup.js';
 import { adminApp, AdminClient, giveTheme, serveLocally } from './support/admin.js';
 import { freshDatabase, onServer, type TestDatabase } from './support/database.js';
 import { testPlatform, type TestPlatform } from './support/platform.js';
@@ -123,6 +124,8 @@ describe(`stored scripts in the admin (${onServer ? 'server' : 'embedded'} datab
       assert.match(scripts, /'nonce-[A-Za-z0-9+/=]{20,}'/, path);
       assert.doesNotMatch(scripts, /unsafe-inline/, path);
       const html = await res.text();
+      if (path === '/admin')
+        assert.ok(html.includes(`<title>${escapeHtml(PAYLOAD)}</title>`), 'the company name, escaped, in the page as sent');
       const nonce = /'nonce-([^']+)'/.exec(scripts)![1];
       for (const tag of html.match(/<script(?![^>]*\bsrc=)[^>]*>/g) ?? []) assert.ok(tag.includes(`nonce="${nonce}"`), tag);
     }
@@ -155,7 +158,8 @@ describe(`stored scripts in the admin (${onServer ? 'server' : 'embedded'} datab
     assert.match(await page.locator('body').innerText(), new RegExp(PAYLOAD.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
     await Promise.all([page.waitForURL(`${base}/admin`), page.locator('form:has(input[value=client]) button').click()]);
     await visit(page, '/admin');
-    assert.equal(await page.title(), PAYLOAD, 'the company name is shown as the text it is');
+    // The workspace's name is the payload too: the tab shows it as the text it is.
+    await page.waitForFunction((text) => document.title === `Dashboard – ${text}`, PAYLOAD);
     const resources = await page.evaluate(() =>
       (window as unknown as { REDUX_STATE: { resources: { id: string; href: string }[] } }).REDUX_STATE.resources.map(
         (r) => r.id,

@@ -162,6 +162,10 @@ export interface Column {
    * The column's label on admin screens; a layout's labels win.
    */
   'x-plinth-label'?: string;
+  /**
+   * On an object column: its value is itself a JSON Schema (draft 2020-12) of an object with properties, such as a form's fields. The admin refuses a value that does not compile or describes anything else.
+   */
+  'x-plinth-json-schema'?: boolean;
 }
 export interface EmittedEvent {
   name: EventName;

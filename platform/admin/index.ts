@@ -1,6 +1,6 @@
 import { componentsBundle } from './environment.js';
 import { randomBytes } from 'node:crypto';
-import AdminJS, { ForbiddenError, NotFoundError, Router as AdminRouter } from 'adminjs';
+import { ForbiddenError, NotFoundError, Router as AdminRouter } from 'adminjs';
 import compression from 'compression';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import session from 'express-session';
@@ -21,6 +21,7 @@ import { AdminScreens, type AdminUser, type Built } from './screens.js';
 import { studioApi } from './studio/index.js';
 import { DatabaseSessionStore } from './session-store.js';
 import { saved } from './saved.js';
+import { SignInScreen } from './sign-in-screen.js';
 import { signOut, signOutPage } from './sign-out.js';
 import { codeStep, requireTwoFactor, securityPages } from './two-factor.js';
 import { workspaceChooser } from './workspace-chooser.js';
@@ -73,7 +74,7 @@ export function createAdmin(deps: AdminDeps): Router {
   const { db, entities, config } = deps;
   const screens = new AdminScreens(db, entities, deps.marketplace, deps.runtime);
   const limiter = new LoginLimiter(db, deps.limits ?? DEFAULT_LIMITS);
-  const loginAdmin = new AdminJS({ rootPath: '/admin', branding: { companyName: 'Plinth', withMadeWithLove: false } });
+  const signInScreen = new SignInScreen(db);
   const router = express.Router();
 
   // Below 4 kB a response costs more to compress (each gzip stream allocates its window) than it saves on the wire.
@@ -108,7 +109,7 @@ export function createAdmin(deps: AdminDeps): Router {
     res
       .status(status)
       .type('html')
-      .send(await loginPage(loginAdmin, { action: '/admin/login', errorMessage }, res.locals.nonce as string));
+      .send(await loginPage(await signInScreen.admin(), { action: '/admin/login', errorMessage }, res.locals.nonce as string));
 
   router.get('/login', (_req, res, next) => renderLogin(res, 200).catch(next));
   router.post('/login', form, async (req, res, next) => {
@@ -145,6 +146,7 @@ export function createAdmin(deps: AdminDeps): Router {
       email: user.email,
       workspaceId: first.workspaceId,
       workspaceSlug: first.slug,
+      workspaceName: first.name,
       role: first.role,
       twoFactor,
     };

@@ -13,6 +13,7 @@ import { UUID } from '../entities/index.js';
 import { DatabaseUnavailableError, ValidationError } from '../errors/index.js';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from '../http/json-depth.js';
 import { filterCondition, FilterError, type AttributeType } from './filter-conditions.js';
+import { ModuleRows, type RowSchema } from './module-rows.js';
 import type { TableChange } from '../gateway/index.js';
 
 export type AnyModel = ModelStatic<Model<Record<string, unknown>, Record<string, unknown>>>;
@@ -33,6 +34,8 @@ export interface ResourceScope {
   jsonText?: string[];
   /** Columns the admin never reads, shows, filters, sorts on or writes (`x-plinth-hidden`). */
   hidden?: string[];
+  /** A module table's row as its manifest declares it: what the admin writes is held to it. */
+  rowSchema?: RowSchema;
 }
 
 /** A prefix no attribute has: the page statement's extra columns. */
@@ -48,11 +51,14 @@ export const COUNT_EXACT_UP_TO = 1000;
  * rows: the query says so, and row-level security says so again.
  */
 export class ScopedResource extends SequelizeResource {
+  private readonly rows?: ModuleRows;
+
   constructor(
     private readonly model: AnyModel,
     private readonly scope: ResourceScope,
   ) {
     super(model as unknown as typeof Model);
+    if (scope.rowSchema) this.rows = new ModuleRows(scope.rowSchema, scope.hidden ?? []);
   }
 
   override id(): string {
@@ -156,12 +162,13 @@ export class ScopedResource extends SequelizeResource {
   /** Form values without the workspace or the key: those are the scope's, never the caller's. */
   private values(params: Record<string, unknown>): Record<string, unknown> {
     const parsed = this.parseParams(params) as Record<string, unknown>;
-    const values = Object.fromEntries(
+    const own = Object.fromEntries(
       Object.entries(parsed).filter(([k]) => {
         const attribute = k.split('.')[0];
         return k !== 'id' && attribute !== this.scope.workspaceKey && !this.isHidden(attribute);
       }),
     );
+    const values = this.rows ? this.rows.values(own) : own;
     for (const column of this.scope.jsonText ?? []) {
       const text = values[column];
       if (typeof text === 'string') values[column] = jsonText(column, text);
@@ -266,9 +273,14 @@ export class ScopedResource extends SequelizeResource {
     return this.model.findOne({ where: { id, ...this.workspace } });
   }
 
+  /** A record, with what breaks its table's declared schema shown beside the fields (a row written before the checks, or by SQL). */
   override async findOne(id: string): Promise<BaseRecord | null> {
     const [row] = await this.findRows([id]);
-    return row ? new BaseRecord(this.asText(row), this) : null;
+    if (!row) return null;
+    const problems = this.rows?.problems(row);
+    const record = new BaseRecord(this.asText(row), this);
+    if (problems) record.errors = problems;
+    return record;
   }
 
   override async findMany(ids: (string | number)[]): Promise<BaseRecord[]> {
@@ -291,7 +303,9 @@ export class ScopedResource extends SequelizeResource {
   override async create(params: Record<string, unknown>): Promise<Record<string, unknown>> {
     return this.within(async () => {
       try {
-        const row = await this.model.create({ ...this.values(params), ...this.workspace });
+        const values = this.values(params);
+        this.rows?.check(values);
+        const row = await this.model.create({ ...values, ...this.workspace });
         await this.changed('created', row);
         return this.asText(row.toJSON());
       } catch (err) {
@@ -305,7 +319,9 @@ export class ScopedResource extends SequelizeResource {
       const row = await this.one(id);
       if (!row) throw new AdminNotFound(`no record ${id} here`, 'update');
       try {
-        await row.update(this.values(params));
+        const values = this.values(params);
+        this.rows?.check({ ...row.get(), ...values });
+        await row.update(values);
         await this.changed('updated', row);
       } catch (err) {
         throw refusal(err);

@@ -17,6 +17,8 @@ export interface AdminUser {
   email: string;
   workspaceId: string;
   workspaceSlug: string;
+  /** What the top bar and the page titles call the workspace (sessions from before it was kept show the slug). */
+  workspaceName?: string;
   role: MembershipRole;
   /** Whether the user signed in with a second factor (or turned it on since). */
   twoFactor?: boolean;
@@ -139,6 +141,7 @@ export class AdminScreens {
         onChange?: ResourceScope['onChange'];
         jsonText?: string[];
         hidden?: string[];
+        rowSchema?: ResourceScope['rowSchema'];
         /** Property labels the manifest gives (`x-plinth-label`); a layout's labels win. */
         labels?: Record<string, string>;
       },
@@ -157,6 +160,7 @@ export class AdminScreens {
         onChange: defaults.onChange,
         jsonText: defaults.jsonText,
         hidden: defaults.hidden,
+        rowSchema: defaults.rowSchema,
       });
       const offMenu = layout?.navigation?.hidden === true;
       resources.push({
@@ -234,6 +238,7 @@ export class AdminScreens {
               'created_at',
             ],
             hidden,
+            rowSchema: table.schema,
             labels: Object.fromEntries(
               columns.flatMap(([name, column]) => (column['x-plinth-label'] ? [[name, column['x-plinth-label']]] : [])),
             ),

@@ -9,6 +9,9 @@ export const componentLoader = new ComponentLoader();
 
 const add = (name: string): string => componentLoader.add(name, fileURLToPath(new URL(`${name}.tsx`, SOURCES)));
 
+// The top bar's user menu becomes the workspace bar: which workspace, switching, security, sign-out.
+componentLoader.override('LoggedIn', fileURLToPath(new URL('WorkspaceBar.tsx', SOURCES)));
+
 export const UI = {
   Dashboard: add('Dashboard'),
   LayoutEditor: add('LayoutEditor'),

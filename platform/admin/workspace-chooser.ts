@@ -39,7 +39,13 @@ export function workspaceChooser(entities: Entities): Router {
         res.status(403).type('text').send(`You are not a member of workspace "${slug}".`);
         return;
       }
-      req.session.adminUser = { ...user, workspaceId: membership.workspaceId, workspaceSlug: slug, role: membership.role };
+      req.session.adminUser = {
+        ...user,
+        workspaceId: membership.workspaceId,
+        workspaceSlug: slug,
+        workspaceName: membership.name,
+        role: membership.role,
+      };
       await saved(req);
       res.redirect(303, '/admin');
     } catch (err) {

@@ -110,6 +110,12 @@ function semanticProblems(m: PluginManifest, context: ValidationContext, schemas
     for (const c of columns) {
       if (SHELL_COLUMNS.includes(c))
         add(`${path}/schema/properties/${c}`, `"${c}" is a column the shell adds to every module table`);
+      const column = t.schema.properties[c];
+      if (column['x-plinth-json-schema'] === true && column.type !== 'object')
+        add(
+          `${path}/schema/properties/${c}/x-plinth-json-schema`,
+          `a JSON Schema is an object: the column's type must be "object", not "${column.type}"`,
+        );
     }
     (t.schema.required ?? []).forEach((r, k) => {
       if (!columns.includes(r)) add(`${path}/schema/required/${k}`, `"${r}" is not a column of table "${t.name}"`);

@@ -2,7 +2,13 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.
 import addFormats from 'ajv-formats';
 
 /** Annotations a vendor may put in its schemas; any other `x-plinth-*` is a typo, refused. */
-export const PLINTH_KEYWORDS = ['x-plinth-references', 'x-plinth-label', 'x-plinth-widget', 'x-plinth-hidden'];
+export const PLINTH_KEYWORDS = [
+  'x-plinth-references',
+  'x-plinth-label',
+  'x-plinth-widget',
+  'x-plinth-hidden',
+  'x-plinth-json-schema',
+];
 
 /**
  * The schemas one module supplies (payloads, settings, tables, gateway and route bodies),
@@ -49,8 +55,8 @@ export class DataSchemas {
   private vendor = new VendorSchemas({ keepIds: false });
   private readonly byText = new Map<string, object>();
 
-  /** The value's problems under the schema, each with its JSON path; none when it holds. Throws when the schema is not one. */
-  check(schema: object, value: unknown, prefix = ''): { path: string; message: string }[] {
+  /** Compiles a schema kept as data, or says why it is not one. */
+  compile(schema: object): { validate: ValidateFunction } | { error: string } {
     const text = JSON.stringify(schema);
     let known = this.byText.get(text);
     if (!known) {
@@ -60,7 +66,12 @@ export class DataSchemas {
       }
       this.byText.set(text, (known = schema));
     }
-    const compiled = this.vendor.compile(known);
+    return this.vendor.compile(known);
+  }
+
+  /** The value's problems under the schema, each with its JSON path; none when it holds. Throws when the schema is not one. */
+  check(schema: object, value: unknown, prefix = ''): { path: string; message: string }[] {
+    const compiled = this.compile(schema);
     // The module's own data is at fault, not the value: its caller must not be told the value is wrong.
     if ('error' in compiled) throw new Error(`the schema ${compiled.error}`);
     return compiled.validate(value) ? [] : describeErrors(compiled.validate.errors, prefix);

@@ -197,8 +197,9 @@ export class Lifecycle {
     const compiled = new VendorSchemas().compile(manifest.settings);
     if ('error' in compiled) throw new ValidationError('settings', compiled.error);
     if (!compiled.validate(value)) {
-      const problems = describeErrors(compiled.validate.errors, 'settings');
-      throw new ValidationError(problems[0].path, problems.map((p) => `${p.path}: ${p.message}`).join('; '));
+      const [first, ...more] = describeErrors(compiled.validate.errors, 'settings');
+      // ValidationError puts the first path before the message itself.
+      throw new ValidationError(first.path, [first.message, ...more.map((p) => `${p.path}: ${p.message}`)].join('; '));
     }
     return value as Record<string, unknown>;
   }

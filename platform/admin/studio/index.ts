@@ -6,6 +6,7 @@ import { dashboard } from './dashboard.js';
 import { RoleError } from './errors.js';
 import { contactTimeline, eventLog, replayDelivery } from './events.js';
 import { layoutCatalog, layoutSample, publishLayout, revertLayout } from './layouts.js';
+import { reach } from './reach.js';
 import { disableModule, enableModule, marketplaceListing } from './marketplace.js';
 import { currentTheme, publishTheme, revertTheme } from './theme.js';
 
@@ -62,6 +63,10 @@ export function studioApi(deps: StudioDeps): Router {
   router.delete(
     '/layouts/:resource',
     answer((d, r, req) => revertLayout(d, r, param(req, 'resource'))),
+  );
+  router.get(
+    '/reach',
+    answer((d, r) => reach(d, r)),
   );
   router.get(
     '/theme',

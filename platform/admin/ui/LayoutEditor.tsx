@@ -13,7 +13,7 @@ import {
   TableRow,
   Text,
 } from '@adminjs/design-system';
-import { studio, useStudio } from './api';
+import { confirmReach, studio, useStudio } from './api';
 import Notice, { useActions } from './Notice';
 
 type Screen = 'list' | 'show' | 'edit' | 'filter';
@@ -83,6 +83,9 @@ const LayoutEditor: React.FC = () => {
   const available = resource.properties.filter((p) => !chosen.includes(p));
 
   const publish = async () => {
+    if (chosen.length === 0 && !window.confirm(`This ${screen} screen would show no properties at all. Publish it anyway?`))
+      return;
+    if (!(await confirmReach(`Publishing the layout of ${resource.label}`))) return;
     const own: Layout = { ...(resource.own ?? {}) };
     delete own.resource;
     const named = Object.fromEntries(Object.entries(labels).filter(([, v]) => v.trim() !== ''));
@@ -92,6 +95,7 @@ const LayoutEditor: React.FC = () => {
     );
   };
   const revert = () =>
+    window.confirm(`Revert ${resource.label} to the inherited layout? This workspace's own layout of it is deleted.`) &&
     run(
       () => studio(`layouts/${encodeURIComponent(resource.id)}`, 'DELETE'),
       `Reverted: ${resource.label} uses the inherited layout again.`,

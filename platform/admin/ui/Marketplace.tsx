@@ -48,9 +48,7 @@ const Marketplace: React.FC = () => {
         studio(`marketplace/${encodeURIComponent(module.id)}/${action}`, 'POST', action === 'enable' ? { settings } : undefined),
       action === 'disable'
         ? `${module.name} is disabled here: its screens leave the menu on the next page load.`
-        : module.enabled
-          ? `${module.name}'s settings are saved.`
-          : `${module.name} is enabled here: its screens are in the menu from the next page load.`,
+        : `${module.name} is enabled here: its screens are in the menu from the next page load.`,
     );
 
   return (
@@ -61,8 +59,9 @@ const Marketplace: React.FC = () => {
         {data.length === 0 && <Text>The registry is empty: an operator publishes and installs modules with the plinth CLI.</Text>}
         {data.map((module) => (
           <Box key={module.id} data-testid={`module-${module.id}`} mb="xl" pb="lg" style={{ borderBottom: '1px solid #eee' }}>
-            <Box flex justifyContent="space-between" alignItems="center">
-              <Box>
+            {/* On a narrow screen the buttons go below the description rather than off the edge. */}
+            <Box flex justifyContent="space-between" alignItems="center" style={{ flexWrap: 'wrap', columnGap: 16 }}>
+              <Box style={{ flex: '1 1 280px', minWidth: 0 }}>
                 <H4 mb="sm">
                   {module.name}{' '}
                   <Text as="span" variant="sm">
@@ -71,7 +70,7 @@ const Marketplace: React.FC = () => {
                 </H4>
                 <Text mb="sm">{module.description}</Text>
               </Box>
-              <Box flex style={{ gap: 8 }} alignItems="center">
+              <Box flex style={{ gap: 8, flexWrap: 'wrap' }} alignItems="center">
                 {module.enabled && <Badge variant="success">Enabled</Badge>}
                 {!module.installed && <Badge>Not installed on this platform</Badge>}
                 {module.installed && !module.enabled && (
@@ -89,7 +88,13 @@ const Marketplace: React.FC = () => {
                   </Button>
                 )}
                 {module.settingsSchema && module.installed && (
-                  <Button variant="text" onClick={() => setOpen(open === module.id ? null : module.id)}>
+                  <Button
+                    variant="text"
+                    aria-expanded={open === module.id}
+                    aria-label={`${module.name} settings`}
+                    data-testid={`settings-toggle-${module.id}`}
+                    onClick={() => setOpen(open === module.id ? null : module.id)}
+                  >
                     Settings
                   </Button>
                 )}
@@ -117,7 +122,13 @@ const Marketplace: React.FC = () => {
                 moduleId={module.id}
                 schema={module.settingsSchema}
                 value={module.settings}
-                onSave={(settings) => act(module, 'enable', settings)}
+                save={(settings) => studio(`marketplace/${encodeURIComponent(module.id)}/enable`, 'POST', { settings })}
+                savedMessage={
+                  module.enabled
+                    ? `${module.name}'s settings are saved.`
+                    : `${module.name} is enabled here with these settings: its screens are in the menu from the next page load.`
+                }
+                onSaved={reload}
               />
             )}
           </Box>

@@ -1,125 +1,125 @@
-import React, { useState } from 'react';
-import { Box, Button, CheckBox, Input, Label, Text } from '@adminjs/design-system';
+import React, { useMemo, useState } from 'react';
+import { Box, Button, Text } from '@adminjs/design-system';
+// Not the package's index, which also exports a test registry importing rjsf's ajv validator (not installed: ajv needs eval).
+import Form from '@rjsf/core/lib/components/Form.js';
+import type { ErrorSchema, RJSFSchema, RJSFValidationError } from '@rjsf/utils';
+import { placeOf, settingsUiSchema } from './settings-labels';
+import { removalQuestion } from './settings-removals';
+import { serverErrors } from './settings-server-errors';
+import { settingsTemplates } from './settings-templates';
+import { asSent, SettingsValidator } from './settings-validator';
 
-interface Schema {
-  type?: string | string[];
-  title?: string;
-  description?: string;
-  enum?: unknown[];
-  items?: Schema;
-  properties?: Record<string, Schema>;
-  required?: string[];
+type Settings = Record<string, unknown>;
+
+interface Outcome {
+  variant: 'success' | 'danger' | 'info';
+  message: string;
+  problems?: string[];
 }
 
-const typeOf = (schema: Schema): string => (Array.isArray(schema.type) ? schema.type[0] : (schema.type ?? 'string'));
+const validator = new SettingsValidator();
+/** How many of the problems the line beside the Save button lists; the rest are beside their fields anyway. */
+const LISTED = 5;
 
-/** A form value as the schema's type wants it; what cannot be read is sent as typed, for the server to refuse by name. */
-function coerce(schema: Schema, raw: string): unknown {
-  const type = typeOf(schema);
-  if (type === 'integer' || type === 'number') return raw.trim() === '' ? undefined : Number(raw);
-  if (type === 'array')
-    return raw
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean)
-      .map((s) => (schema.items && ['integer', 'number'].includes(typeOf(schema.items)) ? Number(s) : s));
-  if (type === 'object') {
-    try {
-      return JSON.parse(raw || '{}');
-    } catch {
-      return raw;
-    }
-  }
-  return raw === '' ? undefined : raw;
-}
-
-const shown = (schema: Schema, value: unknown): string => {
-  const type = typeOf(schema);
-  if (value === undefined || value === null) return '';
-  if (type === 'array') return (value as unknown[]).join(', ');
-  if (type === 'object') return JSON.stringify(value);
-  return String(value);
-};
+const OUTCOME_COLOR: Record<Outcome['variant'], string> = { success: 'success', danger: 'error', info: 'grey80' };
 
 /**
- * A module's settings form, generated from the JSON Schema its manifest declares: text, numbers,
- * choices, switches, lists (comma-separated) and objects (JSON). The server validates again.
+ * A module's settings form, rendered by rjsf from the settings schema its manifest declares:
+ * nested objects, lists of objects and of values, choices, numbers. Problems show beside their
+ * fields, whether this page found them or the server (which checks again, and decides); the
+ * outcome of a save shows beside the Save button. A save that would remove entries or values
+ * asks first.
  */
 const SettingsForm: React.FC<{
   moduleId: string;
-  schema: Schema;
-  value: Record<string, unknown> | null;
-  onSave: (settings: Record<string, unknown>) => void;
-}> = ({ moduleId, schema, value, onSave }) => {
-  const properties = Object.entries(schema.properties ?? {});
-  const [texts, setTexts] = useState<Record<string, string>>(
-    Object.fromEntries(properties.map(([name, s]) => [name, shown(s, value?.[name])])),
-  );
-  const [flags, setFlags] = useState<Record<string, boolean>>(
-    Object.fromEntries(properties.filter(([, s]) => typeOf(s) === 'boolean').map(([name]) => [name, value?.[name] === true])),
-  );
-  const submit = () => {
-    const settings: Record<string, unknown> = {};
-    for (const [name, s] of properties) {
-      const v = typeOf(s) === 'boolean' ? flags[name] : coerce(s, texts[name] ?? '');
-      if (v !== undefined) settings[name] = v;
+  schema: Settings;
+  /** The settings as stored: what a save is compared with. */
+  value: Settings | null;
+  save: (settings: Settings) => Promise<unknown>;
+  savedMessage: string;
+  onSaved: () => void;
+}> = ({ moduleId, schema, value, save, savedMessage, onSaved }) => {
+  const rjsfSchema = schema as RJSFSchema;
+  const uiSchema = useMemo(() => settingsUiSchema(rjsfSchema), [rjsfSchema]);
+  const [formData, setFormData] = useState<Settings>(value ?? {});
+  const [refusal, setRefusal] = useState<ErrorSchema | undefined>();
+  const [outcome, setOutcome] = useState<Outcome | null>(null);
+  const [saving, setSaving] = useState(false);
+  const [tried, setTried] = useState(false);
+
+  if (Object.keys(rjsfSchema.properties ?? {}).length === 0) return <Text>This module has no settings.</Text>;
+
+  const submit = async (settings: Settings) => {
+    const question = removalQuestion(value, settings, rjsfSchema);
+    if (question && !window.confirm(question)) {
+      setOutcome({ variant: 'info', message: 'Nothing was saved.' });
+      return;
     }
-    onSave(settings);
+    setSaving(true);
+    try {
+      await save(asSent(settings) as Settings);
+      setOutcome({ variant: 'success', message: savedMessage });
+      onSaved();
+    } catch (err) {
+      setRefusal(serverErrors((err as Error).message) ?? undefined);
+      setOutcome({ variant: 'danger', message: `Not saved: ${(err as Error).message}` });
+    } finally {
+      setSaving(false);
+    }
   };
-  if (properties.length === 0) return <Text>This module has no settings.</Text>;
+
+  const refused = (errors: RJSFValidationError[]) => {
+    setTried(true);
+    setOutcome({
+      variant: 'danger',
+      message: `Not saved: ${errors.length === 1 ? 'one problem, marked at its field' : `${errors.length} problems, marked at their fields`}.`,
+      problems: errors.slice(0, LISTED).map((e) => `${placeOf(e.params?.path ?? [], rjsfSchema)}: ${e.message}`),
+    });
+  };
+
   return (
-    <Box data-testid={`settings-${moduleId}`} mt="default">
-      {properties.map(([name, s]) => {
-        const id = `${moduleId}-${name}`;
-        const label = `${s.title ?? name}${schema.required?.includes(name) ? ' *' : ''}`;
-        if (typeOf(s) === 'boolean') {
-          return (
-            <Box key={name} mb="default" flex alignItems="center" style={{ gap: 8 }}>
-              <CheckBox id={id} checked={flags[name]} onChange={() => setFlags({ ...flags, [name]: !flags[name] })} />
-              <Label inline htmlFor={id}>
-                {label}
-              </Label>
+    <Box data-testid={`settings-${moduleId}`} mt="lg" style={{ maxWidth: 720, minWidth: 0 }}>
+      <Form<Settings>
+        schema={rjsfSchema}
+        uiSchema={uiSchema}
+        validator={validator}
+        templates={settingsTemplates}
+        formData={formData}
+        idPrefix={`settings-${moduleId}`}
+        extraErrors={refusal}
+        showErrorList={false}
+        noHtml5Validate
+        focusOnFirstError
+        liveValidate={tried ? 'onChange' : undefined}
+        onChange={(e) => {
+          setFormData(e.formData ?? {});
+          // What was said of the last save is about other settings now.
+          setRefusal(undefined);
+          setOutcome(null);
+        }}
+        onError={refused}
+        onSubmit={(e) => submit(e.formData ?? {})}
+      >
+        <Box flex alignItems="baseline" mt="lg" style={{ gap: 12, flexWrap: 'wrap' }}>
+          <Button type="submit" size="sm" variant="contained" disabled={saving} data-testid={`save-settings-${moduleId}`}>
+            Save settings
+          </Button>
+          {outcome && (
+            <Box
+              role={outcome.variant === 'danger' ? 'alert' : 'status'}
+              data-testid={`settings-outcome-${moduleId}`}
+              style={{ flex: '1 1 240px', minWidth: 0 }}
+            >
+              <Text color={OUTCOME_COLOR[outcome.variant]}>{outcome.message}</Text>
+              {outcome.problems?.map((p) => (
+                <Text key={p} variant="sm" color="error">
+                  {p}
+                </Text>
+              ))}
             </Box>
-          );
-        }
-        return (
-          <Box key={name} mb="default">
-            <Label htmlFor={id}>{label}</Label>
-            {s.enum ? (
-              <select
-                id={id}
-                value={texts[name]}
-                onChange={(e) => setTexts({ ...texts, [name]: e.target.value })}
-                style={{ padding: 8 }}
-              >
-                <option value="" />
-                {s.enum.map((option) => (
-                  <option key={String(option)} value={String(option)}>
-                    {String(option)}
-                  </option>
-                ))}
-              </select>
-            ) : (
-              <Input
-                id={id}
-                width={1}
-                type={['integer', 'number'].includes(typeOf(s)) ? 'number' : 'text'}
-                value={texts[name]}
-                onChange={(e: React.ChangeEvent<HTMLInputElement>) => setTexts({ ...texts, [name]: e.target.value })}
-              />
-            )}
-            {(s.description || typeOf(s) === 'array') && (
-              <Text variant="sm">
-                {s.description ?? ''}
-                {typeOf(s) === 'array' ? ' (separate entries with commas)' : ''}
-              </Text>
-            )}
-          </Box>
-        );
-      })}
-      <Button size="sm" variant="contained" data-testid={`save-settings-${moduleId}`} onClick={submit}>
-        Save settings
-      </Button>
+          )}
+        </Box>
+      </Form>
     </Box>
   );
 };

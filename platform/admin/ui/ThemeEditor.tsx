@@ -1,6 +1,6 @@
 import React, { useEffect, useState } from 'react';
 import { Box, Button, H2, H4, Input, Label, Text } from '@adminjs/design-system';
-import { studio, useStudio } from './api';
+import { confirmReach, studio, useStudio } from './api';
 import Notice, { useActions } from './Notice';
 
 interface Theme {
@@ -48,11 +48,14 @@ const ThemeEditor: React.FC = () => {
     if (file) setBranding({ [field]: await asDataUrl(file) });
   };
 
-  const publish = () => {
+  const publish = async () => {
+    if (!(await confirmReach('Publishing this theme'))) return;
     const { key: _key, ...body } = draft;
     return run(() => studio('theme', 'PUT', body), 'Published: reload the page to see the new branding.');
   };
-  const revert = () => run(() => studio('theme', 'DELETE'), 'Reverted: the inherited theme applies from the next page load.');
+  const revert = () =>
+    window.confirm("Revert to the inherited theme? This workspace's own theme is deleted.") &&
+    run(() => studio('theme', 'DELETE'), 'Reverted: the inherited theme applies from the next page load.');
 
   return (
     <Box variant="grey">

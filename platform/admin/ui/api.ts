@@ -17,6 +17,16 @@ export async function studio<T>(path: string, method = 'GET', body?: unknown): P
   return data as T;
 }
 
+/**
+ * Asks before publishing what client workspaces inherit: true when there are none, or the
+ * person agreed to change them too.
+ */
+export async function confirmReach(what: string): Promise<boolean> {
+  const { clients } = await studio<{ clients: number }>('reach');
+  if (clients === 0) return true;
+  return window.confirm(`${what} changes ${clients} client workspace${clients === 1 ? '' : 's'} too, which inherit it. Go on?`);
+}
+
 /** Loads one studio resource; `reload` fetches it again after a change. */
 export function useStudio<T>(path: string): { data: T | null; error: string | null; reload: () => void } {
   const [data, setData] = useState<T | null>(null);

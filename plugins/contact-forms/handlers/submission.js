@@ -3,6 +3,17 @@ const IDENTITY_FIELDS = new Set(['name', 'first_name', 'last_name', 'email', 'ph
 
 const text = (value) => (typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined);
 
+/**
+ * Why a form's fields cannot check a submission, or undefined: they must be a JSON Schema of an
+ * object with properties. The admin refuses any other; a form written before that, or by SQL,
+ * may still hold one.
+ */
+export function fieldsProblem(schema) {
+  if (schema?.type !== 'object') return `its "type" is ${JSON.stringify(schema?.type ?? null)}, not "object"`;
+  const { properties } = schema;
+  if (typeof properties !== 'object' || properties === null || Array.isArray(properties)) return 'it has no "properties" object';
+}
+
 /** Who submitted: what the shell's contact upsert takes, read from the conventional field names. */
 export function person(fields) {
   const name = text(fields.name) ?? [text(fields.first_name), text(fields.last_name)].filter(Boolean).join(' ');

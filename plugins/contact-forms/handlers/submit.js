@@ -1,6 +1,18 @@
-import { consentRecord, freeText, person } from './submission.js';
+import { consentRecord, fieldsProblem, freeText, person } from './submission.js';
 
 const refuse = (status, error) => ({ status, body: { error } });
+
+/**
+ * A form whose fields are not a usable schema is the workspace's fault, not the sender's: the
+ * sender is told to come back later, and the log says what to fix.
+ */
+function broken(form, problem, ctx) {
+  ctx.log.error(
+    { form: form.slug, problem },
+    'form cannot take submissions: its fields are not a usable JSON Schema of an object',
+  );
+  return refuse(503, `form "${form.slug}" cannot take submissions until this workspace fixes it; try again later`);
+}
 
 /**
  * POST /m/contact-forms/<workspace>/<form>: checks the submission against the form's own schema
@@ -21,7 +33,14 @@ export default async function submit(request, ctx) {
     ctx.log.info({ form: form.slug }, 'submission dropped: honeypot filled');
     return thanks;
   }
-  const problems = ctx.validate(form.fields, fields);
+  const unusable = fieldsProblem(form.fields);
+  if (unusable) return broken(form, unusable, ctx);
+  let problems;
+  try {
+    problems = ctx.validate(form.fields, fields);
+  } catch (err) {
+    return broken(form, err.message, ctx);
+  }
   if (problems.length > 0) return refuse(400, problems.map((p) => `fields${p.path}: ${p.message}`).join('; '));
   if (form.consent_text && consent !== true) return refuse(400, `consent: this form needs consent to "${form.consent_text}"`);
   const who = person(fields);

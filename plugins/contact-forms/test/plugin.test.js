@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import test from 'node:test';
-import { consentRecord, freeText, person } from '../handlers/submission.js';
+import { consentRecord, fieldsProblem, freeText, person } from '../handlers/submission.js';
 
 const manifest = JSON.parse(readFileSync(new URL('../manifest.json', import.meta.url), 'utf8'));
 
@@ -43,4 +43,12 @@ test('every route names a handler file of this package, and every example payloa
   for (const r of manifest.routes) assert.ok(existsSync(new URL(`../${r.handler}`, import.meta.url)), r.handler);
   for (const e of manifest.events.emits)
     for (const ex of e.payload.examples) for (const key of e.payload.required) assert.ok(key in ex, `${e.name}: ${key}`);
+});
+
+test("a form's fields must be a schema of an object with properties, or the form cannot take submissions", () => {
+  assert.equal(fieldsProblem({ type: 'object', properties: { email: { type: 'string' } } }), undefined);
+  assert.equal(fieldsProblem({ name: 'text' }), 'its "type" is null, not "object"');
+  assert.equal(fieldsProblem({ type: 'text' }), 'its "type" is "text", not "object"');
+  assert.equal(fieldsProblem({ type: 'object' }), 'it has no "properties" object');
+  assert.equal(fieldsProblem(null), 'its "type" is null, not "object"');
 });

@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import type { Server } from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { adminApp, giveTheme, serveLocally } from './support/admin.js';
+import { freshDatabase, onServer, type TestDatabase } from './support/database.js';
+import { testPlatform, type TestPlatform } from './support/platform.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const PASSWORD = 'a long enough test password';
+const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/screenshots/', import.meta.url));
+
+/**
+ * Where am I, and what will this change: in a client workspace that wears its agency's brand,
+ * the top bar and the tab say which workspace this is; the sign-in page is the platform's own;
+ * publishing what clients inherit, and reverting, ask first.
+ */
+describe(`where the admin says you are (${onServer ? 'server' : 'embedded'} database)`, function () {
+  let t: TestDatabase;
+  let p: TestPlatform;
+  let server: Server;
+  let base: string;
+  let browser: Browser;
+  let agencyId: string;
+
+  before(async function () {
+    if (!fs.existsSync(CHROMIUM)) {
+      console.warn(`    ${CHROMIUM} is missing: browser tests skipped (apt-get install chromium; .ci/run does)`);
+      this.skip();
+    }
+    t = await freshDatabase();
+    p = testPlatform(t);
+    agencyId = (await t.entities.workspaces.create({ slug: 'north', name: 'North Agency' })).id;
+    await t.entities.workspaces.create({ slug: 'north-dental', name: 'Harbour Dental', parent: 'north' });
+    await giveTheme(t, agencyId, { branding: { companyName: 'North Agency Brand' } });
+    for (const [email, workspace] of [
+      ['owner@north.test', 'north'],
+      ['desk@dental.test', 'north-dental'],
+    ]) {
+      await t.entities.users.create({ email, password: PASSWORD });
+      await t.entities.users.grant({ email, workspace, role: 'owner' });
+    }
+    ({ server, base } = await serveLocally(adminApp(t, p)));
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+    });
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+  });
+  after(async () => {
+    await browser?.close();
+    server?.close();
+    await t?.drop();
+  });
+
+  async function signIn(email: string): Promise<Page> {
+    const page = await (await browser.newContext({ viewport: { width: 1366, height: 900 } })).newPage();
+    await page.goto(`${base}/admin/login`);
+    await page.fill('input[name=email]', email);
+    await page.fill('input[name=password]', PASSWORD);
+    await Promise.all([page.waitForURL(`${base}/admin`), page.press('input[name=password]', 'Enter')]);
+    await page.waitForSelector('[data-css="workspace-bar"]', { timeout: 20_000 });
+    return page;
+  }
+
+  it("signs in on the platform's own page, not AdminJS's", async () => {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${base}/admin/login`);
+    await page.waitForSelector('input[name=email]');
+    const text = await page.locator('body').innerText();
+    assert.doesNotMatch(text, /AdminJS/);
+    assert.match(text, /Sign in/);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'sign-in.png') });
+  });
+
+  it("names the client workspace in the top bar and the tab, though it wears its agency's brand", async () => {
+    const page = await signIn('desk@dental.test');
+    const bar = await page.locator('[data-css="workspace-bar"]').innerText();
+    assert.match(bar, /Harbour Dental/);
+    assert.equal(await page.locator('[data-css="workspace-bar"] a[aria-label="Switch workspace"]').count(), 1);
+    assert.match(await page.locator('[data-css="sidebar"]').innerText(), /North Agency Brand/, 'the brand is the agency’s');
+    await page.waitForFunction(() => document.title === 'Dashboard – Harbour Dental');
+    await page.goto(`${base}/admin/resources/contacts`);
+    await page.waitForFunction(() => document.title === 'Contacts – Harbour Dental');
+    // Moving within the application (no page load) keeps the title in step.
+    await page.locator('[data-css="sidebar"]').getByText('Event log', { exact: true }).click();
+    await page.waitForFunction(() => document.title === 'Event log – Harbour Dental');
+    assert.equal(new URL(page.url()).pathname, '/admin/pages/events');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'client-top-bar.png') });
+    await page.setViewportSize({ width: 390, height: 800 });
+    await page.goto(`${base}/admin`);
+    await page.waitForSelector('[data-css="workspace-bar"]');
+    const widths = await page.evaluate(() =>
+      [...document.querySelectorAll('[data-css="workspace-bar"], [data-css="topbar"]')].map((e) => [
+        e.scrollWidth,
+        e.clientWidth,
+      ]),
+    );
+    for (const [scroll, client] of widths) assert.ok(scroll <= client, `the top bar fits 390 px (${scroll} > ${client})`);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'client-top-bar-390.png') });
+  });
+
+  /** The agency's own layout of contacts, as stored. */
+  const agencyLayout = async () =>
+    (
+      await t.db.unit({ role: 'connection' }, () =>
+        t.db.rows<{ definition: { list?: string[] } }>(
+          "SELECT definition FROM layout_definitions WHERE workspace_id = $1 AND resource = 'contacts'",
+          [agencyId],
+        ),
+      )
+    )[0]?.definition ?? null;
+
+  it('asks before publishing a layout its client workspaces inherit, and before reverting it', async () => {
+    const page = await signIn('owner@north.test');
+    await page.goto(`${base}/admin/pages/layouts`);
+    await page.waitForSelector('[data-testid="layout-publish"]');
+    const asked: string[] = [];
+    let accept = false;
+    page.on('dialog', (dialog) => {
+      asked.push(dialog.message());
+      void (accept ? dialog.accept() : dialog.dismiss());
+    });
+    await page.click('[data-testid="layout-publish"]');
+    await expectEventually(() => asked.length === 1);
+    assert.match(asked[0], /Publishing the layout of Contacts changes 1 client workspace too/);
+    assert.equal(await agencyLayout(), null, 'declined: nothing published');
+    accept = true;
+    await page.click('[data-testid="layout-publish"]');
+    await expectEventually(async () => (await agencyLayout()) !== null);
+    accept = false;
+    await page.reload();
+    await page.click('[data-testid="layout-revert"]');
+    await expectEventually(() => asked.some((m) => /Revert Contacts to the inherited layout\?/.test(m)));
+    assert.notEqual(await agencyLayout(), null, 'declined: the layout stays');
+  });
+});
+
+async function expectEventually(check: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error(`not so within ${ms} ms: ${check.toString()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
