@@ -7,6 +7,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { adminApp, giveTheme, serveLocally } from './support/admin.js';
 import { freshDatabase, onServer, type TestDatabase } from './support/database.js';
 import { testPlatform, type TestPlatform } from './support/platform.js';
+import { pluginDir } from './support/plugins.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const PASSWORD = 'a long enough test password';
@@ -135,6 +136,35 @@ describe(`where the admin says you are (${onServer ? 'server' : 'embedded'} data
     await page.click('[data-testid="layout-revert"]');
     await expectEventually(() => asked.some((m) => /Revert Contacts to the inherited layout\?/.test(m)));
     assert.notEqual(await agencyLayout(), null, 'declined: the layout stays');
+  });
+
+  it('asks before disabling a module, and disables nothing when declined', async () => {
+    await p.add(pluginDir('ledger'), 'ledger', ['north']);
+    const enabled = async () =>
+      (
+        await t.db.unit({ role: 'connection' }, () =>
+          t.db.rows<{ enabled: boolean }>(
+            "SELECT enabled FROM module_installations WHERE module_id = 'ledger' AND workspace_id = $1",
+            [agencyId],
+          ),
+        )
+      )[0].enabled;
+    const page = await signIn('owner@north.test');
+    await page.goto(`${base}/admin/pages/marketplace`);
+    await page.waitForSelector('[data-testid="disable-ledger"]');
+    const asked: string[] = [];
+    let accept = false;
+    page.on('dialog', (dialog) => {
+      asked.push(dialog.message());
+      void (accept ? dialog.accept() : dialog.dismiss());
+    });
+    await page.click('[data-testid="disable-ledger"]');
+    await expectEventually(() => asked.length === 1);
+    assert.match(asked[0], /Disable Ledger in this workspace\? .*its data stays/);
+    assert.equal(await enabled(), true, 'declined: still enabled');
+    accept = true;
+    await page.click('[data-testid="disable-ledger"]');
+    await expectEventually(async () => (await enabled()) === false);
   });
 });
 

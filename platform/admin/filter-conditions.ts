@@ -100,6 +100,26 @@ const quoted = (text: string) => JSON.stringify(text.length > 60 ? `${text.slice
  * A value the column's type cannot hold is refused here: sent to PostgreSQL, it would fail the
  * whole statement instead.
  */
+/**
+ * The condition of a column that holds one of a closed set of values (a status): the value itself,
+ * never a part of it (`qualified` must not find `disqualified`), and only a value of the set.
+ */
+export function choiceCondition(
+  path: string,
+  column: string,
+  choices: readonly string[],
+  value: unknown,
+  bind: Bind,
+): string | null {
+  const name = `filters.${path}`;
+  if (value !== null && typeof value === 'object')
+    throw new FilterError(name, 'this property takes a value, not a range (from, to)');
+  const text = String(value ?? '');
+  if (text === '') return null;
+  if (!choices.includes(text)) throw new FilterError(name, `${quoted(text)} is not one of ${choices.join(', ')}`);
+  return `${column} = ${bind(text)}`;
+}
+
 export function filterCondition(path: string, column: string, type: AttributeType, value: unknown, bind: Bind): string | null {
   const array = type.key === 'ARRAY';
   const kind = KINDS[(array ? type.type?.key : type.key) ?? ''];

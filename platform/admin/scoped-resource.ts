@@ -12,7 +12,7 @@ import { quoteIdent, type Database, type Scope } from '../db/index.js';
 import { UUID } from '../entities/index.js';
 import { DatabaseUnavailableError, ValidationError } from '../errors/index.js';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from '../http/json-depth.js';
-import { filterCondition, FilterError, type AttributeType } from './filter-conditions.js';
+import { choiceCondition, filterCondition, FilterError, type AttributeType } from './filter-conditions.js';
 import { ModuleRows, type RowSchema } from './module-rows.js';
 import type { TableChange } from '../gateway/index.js';
 
@@ -36,6 +36,8 @@ export interface ResourceScope {
   hidden?: string[];
   /** A module table's row as its manifest declares it: what the admin writes is held to it. */
   rowSchema?: RowSchema;
+  /** Columns that hold one of a closed set of values: shown as selects, filtered by the exact value. */
+  choices?: Record<string, readonly string[]>;
 }
 
 /** A prefix no attribute has: the page statement's extra columns. */
@@ -128,7 +130,10 @@ export class ScopedResource extends SequelizeResource {
         const definition = this.attribute(attribute);
         if (!definition || parts.length > 0) throw new FilterError(`filters.${element.path}`, 'no such property');
         const type = definition.type as AttributeType;
-        const condition = filterCondition(element.path, this.column(attribute), type, element.value, bind);
+        const choices = this.scope.choices?.[attribute];
+        const condition = choices
+          ? choiceCondition(element.path, this.column(attribute), choices, element.value, bind)
+          : filterCondition(element.path, this.column(attribute), type, element.value, bind);
         if (condition) conditions.push(condition);
       } catch (err) {
         if (searching && err instanceof FilterError) return null;

@@ -2,7 +2,7 @@ import './environment.js';
 import AdminJS, { type ActionContext, type ResourceWithOptions } from 'adminjs';
 import type { Router } from 'express';
 import type { Database } from '../db/index.js';
-import type { Entities, MembershipRole } from '../entities/index.js';
+import { STATUSES, WARMTHS, type Entities, type MembershipRole } from '../entities/index.js';
 import type { ModuleRuntime, TableChange } from '../gateway/index.js';
 import type { LayoutDefinition, Theme } from '../manifests/index.js';
 import { moduleNames, type Marketplace } from '../registry/index.js';
@@ -42,6 +42,14 @@ export interface Built {
   router: Router;
   admin: AdminJS;
   catalog: Map<string, CatalogEntry>;
+}
+
+/** The values a string column may hold, when its schema lists them (`enum`). */
+function choicesOf(column: object): string[] | undefined {
+  const values = (column as { type?: string; enum?: unknown[] }).enum;
+  return (column as { type?: string }).type === 'string' && values?.every((v) => typeof v === 'string')
+    ? (values as string[])
+    : undefined;
 }
 
 export const canEdit = (role: MembershipRole): boolean => role === 'owner' || role === 'admin';
@@ -142,6 +150,7 @@ export class AdminScreens {
         jsonText?: string[];
         hidden?: string[];
         rowSchema?: ResourceScope['rowSchema'];
+        choices?: ResourceScope['choices'];
         /** Property labels the manifest gives (`x-plinth-label`); a layout's labels win. */
         labels?: Record<string, string>;
       },
@@ -161,6 +170,7 @@ export class AdminScreens {
         jsonText: defaults.jsonText,
         hidden: defaults.hidden,
         rowSchema: defaults.rowSchema,
+        choices: defaults.choices,
       });
       const offMenu = layout?.navigation?.hidden === true;
       resources.push({
@@ -176,6 +186,12 @@ export class AdminScreens {
           properties: {
             [workspaceKey]: { isVisible: false },
             ...Object.fromEntries((defaults.jsonText ?? []).map((column) => [column, { type: 'textarea' }])),
+            ...Object.fromEntries(
+              Object.entries(defaults.choices ?? {}).map(([column, values]) => [
+                column,
+                { availableValues: values.map((value) => ({ value, label: value })) },
+              ]),
+            ),
           },
           actions: {
             new: { isAccessible: editor && defaults.creatable },
@@ -201,6 +217,7 @@ export class AdminScreens {
       label: 'Contacts',
       created: 'createdAt',
       creatable: false, // contacts are made through the shell's upsert, which keeps identities in step
+      choices: { qualificationStatus: STATUSES, warmth: WARMTHS },
       actions: {
         timeline: {
           actionType: 'record',
@@ -239,6 +256,12 @@ export class AdminScreens {
             ],
             hidden,
             rowSchema: table.schema,
+            choices: Object.fromEntries(
+              columns.flatMap(([name, column]): [string, string[]][] => {
+                const values = choicesOf(column);
+                return values ? [[name, values]] : [];
+              }),
+            ),
             labels: Object.fromEntries(
               columns.flatMap(([name, column]) => (column['x-plinth-label'] ? [[name, column['x-plinth-label']]] : [])),
             ),

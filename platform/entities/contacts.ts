@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/index.js';
 import { NotFoundError, ValidationError } from '../errors/index.js';
+import { STATUSES, WARMTHS, type QualificationStatus } from './contact-values.js';
 import { checkText, checkUuid, normalizeEmail, normalizePhone } from './normalize.js';
 
-export type QualificationStatus = 'new' | 'engaged' | 'qualified' | 'disqualified' | 'customer';
-const STATUSES: readonly QualificationStatus[] = ['new', 'engaged', 'qualified', 'disqualified', 'customer'];
+export type { QualificationStatus };
 const CONSENT_STATUSES = ['granted', 'denied', 'withdrawn'] as const;
 const MODULE_ID = /^[a-z][a-z0-9-]{1,30}$/;
 const CHANNEL = /^[a-z][a-z0-9_-]{0,39}$/;
@@ -53,7 +53,7 @@ export interface Contact {
   provenance: { module: string; channel?: string; ref?: string; at: string }[];
   qualificationStatus: QualificationStatus;
   leadScore: number;
-  warmth: 'cold' | 'warm' | 'hot' | null;
+  warmth: (typeof WARMTHS)[number] | null;
   consent: Record<string, { status: string; source: string; at: string }>;
   preferredChannel: string | null;
   metadata: Record<string, string>;

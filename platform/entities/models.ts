@@ -1,4 +1,5 @@
 import { DataTypes, Model, type ModelStatic, type Sequelize } from 'sequelize';
+import { LEAD_SCORE, STATUSES, WARMTHS } from './contact-values.js';
 
 /**
  * Sequelize models over the tables the shell's migrations create (the migrations are the
@@ -120,9 +121,24 @@ export function defineModels(sequelize: Sequelize): ShellModels {
     emails: { type: ARRAY(TEXT), allowNull: false, defaultValue: [] },
     phones: { type: ARRAY(TEXT), allowNull: false, defaultValue: [] },
     provenance: json([]),
-    qualificationStatus: { type: TEXT, allowNull: false, defaultValue: 'new' },
-    leadScore: { type: INTEGER, allowNull: false, defaultValue: 0 },
-    warmth: { type: TEXT },
+    // The admin writes through these models: its refusals name the field, in words, before the table's checks would.
+    qualificationStatus: {
+      type: TEXT,
+      allowNull: false,
+      defaultValue: 'new',
+      validate: { isIn: { args: [STATUSES], msg: `Status must be one of ${STATUSES.join(', ')}` } },
+    },
+    leadScore: {
+      type: INTEGER,
+      allowNull: false,
+      defaultValue: 0,
+      validate: {
+        isInt: { msg: `Lead score must be a whole number from ${LEAD_SCORE.min} to ${LEAD_SCORE.max}` },
+        min: { args: [LEAD_SCORE.min], msg: `Lead score must be ${LEAD_SCORE.min}–${LEAD_SCORE.max}` },
+        max: { args: [LEAD_SCORE.max], msg: `Lead score must be ${LEAD_SCORE.min}–${LEAD_SCORE.max}` },
+      },
+    },
+    warmth: { type: TEXT, validate: { isIn: { args: [WARMTHS], msg: `Warmth must be one of ${WARMTHS.join(', ')}` } } },
     consent: json({}),
     preferredChannel: { type: TEXT },
     metadata: json({}),

@@ -51,6 +51,11 @@ const Marketplace: React.FC = () => {
         : `${module.name} is enabled here: its screens are in the menu from the next page load.`,
     );
 
+  const confirmDisable = (module: Listing) =>
+    window.confirm(
+      `Disable ${module.name} in this workspace? Its screens leave the menu and it stops working here; its data stays.`,
+    );
+
   return (
     <Box variant="grey">
       <Box variant="white">
@@ -83,7 +88,11 @@ const Marketplace: React.FC = () => {
                   </Button>
                 )}
                 {module.enabled && (
-                  <Button variant="outlined" data-testid={`disable-${module.id}`} onClick={() => act(module, 'disable')}>
+                  <Button
+                    variant="outlined"
+                    data-testid={`disable-${module.id}`}
+                    onClick={() => confirmDisable(module) && act(module, 'disable')}
+                  >
                     Disable
                   </Button>
                 )}
