@@ -103,6 +103,24 @@ describe(`where the admin says you are (${onServer ? 'server' : 'embedded'} data
     await page.screenshot({ path: path.join(ARTIFACTS, 'client-top-bar-390.png') });
   });
 
+  it("shows a contact's emails and phones in the list as the values they are", async () => {
+    const dental = await t.entities.workspaces.bySlug('north-dental');
+    await t.entities.contacts.upsert(dental.id, {
+      name: 'Mira Molar',
+      emails: ['mira@molar.test', 'm.molar@work.test'],
+      phones: ['+14155550100'],
+      source: { module: 'plinth' },
+    });
+    const page = await signIn('desk@dental.test');
+    await page.goto(`${base}/admin/resources/contacts`);
+    await page.waitForSelector('text=Mira Molar');
+    const row = await page.locator('tr', { hasText: 'Mira Molar' }).innerText();
+    assert.match(row, /mira@molar\.test, m\.molar@work\.test/);
+    assert.match(row, /\+14155550100/);
+    assert.doesNotMatch(row, /Length/);
+    assert.doesNotMatch(await page.locator('body').innerText(), /Javascript Error/, 'no list cell failed to render');
+  });
+
   /** The agency's own layout of contacts, as stored. */
   const agencyLayout = async () =>
     (

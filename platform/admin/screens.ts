@@ -218,6 +218,8 @@ export class AdminScreens {
       created: 'createdAt',
       creatable: false, // contacts are made through the shell's upsert, which keeps identities in step
       choices: { qualificationStatus: STATUSES, warmth: WARMTHS },
+      // Without a layout AdminJS would list the first columns, JSON objects among them, which a list cell cannot show.
+      list: ['name', 'organization', 'emails', 'phones', 'qualificationStatus', 'createdAt'],
       actions: {
         timeline: {
           actionType: 'record',

@@ -11,6 +11,8 @@ const add = (name: string): string => componentLoader.add(name, fileURLToPath(ne
 
 // The top bar's user menu becomes the workspace bar: which workspace, switching, security, sign-out.
 componentLoader.override('LoggedIn', fileURLToPath(new URL('WorkspaceBar.tsx', SOURCES)));
+// A list's cell shows a list's values (a contact's emails), not AdminJS's "Length: 2".
+componentLoader.override('DefaultArrayListProperty', fileURLToPath(new URL('ArrayValues.tsx', SOURCES)));
 
 export const UI = {
   Dashboard: add('Dashboard'),
