@@ -1,18 +1,14 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import type { Server } from 'node:http';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { adminApp, giveTheme, serveLocally } from './support/admin.js';
+import { ARTIFACTS, launchChromium, skipWithoutChromium } from './support/browser.js';
 import { freshDatabase, onServer, type TestDatabase } from './support/database.js';
 import { testPlatform, type TestPlatform } from './support/platform.js';
 import { pluginDir } from './support/plugins.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const PASSWORD = 'correct horse battery';
-/** Where screenshots go: kept by CI as artifacts, ignored by git. */
-export const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/screenshots/', import.meta.url));
 
 /**
  * The admin in a real browser: Debian's Chromium driven by playwright-core (never a downloaded
@@ -30,10 +26,7 @@ describe(`the admin in a browser (${onServer ? 'server' : 'embedded'} database)`
   const foreign = new Set<string>();
 
   before(async function () {
-    if (!fs.existsSync(CHROMIUM)) {
-      console.warn(`    ${CHROMIUM} is missing: browser tests skipped (apt-get install chromium; .ci/run does)`);
-      this.skip();
-    }
+    skipWithoutChromium(this);
     t = await freshDatabase();
     p = testPlatform(t);
     a = await t.entities.workspaces.create({ slug: 'web-a', name: 'Alpha' });
@@ -88,20 +81,7 @@ describe(`the admin in a browser (${onServer ? 'server' : 'embedded'} database)`
 
     ({ server, base } = await serveLocally(adminApp(t, p)));
     // Playwright gives every launch a fresh, empty user-data dir of its own.
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();

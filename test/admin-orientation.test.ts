@@ -1,17 +1,14 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import type { Server } from 'node:http';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { adminApp, giveTheme, serveLocally } from './support/admin.js';
+import { ARTIFACTS, launchChromium, skipWithoutChromium } from './support/browser.js';
 import { freshDatabase, onServer, type TestDatabase } from './support/database.js';
 import { testPlatform, type TestPlatform } from './support/platform.js';
 import { pluginDir } from './support/plugins.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const PASSWORD = 'a long enough test password';
-const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/screenshots/', import.meta.url));
 
 /**
  * Where am I, and what will this change: in a client workspace that wears its agency's brand,
@@ -27,10 +24,7 @@ describe(`where the admin says you are (${onServer ? 'server' : 'embedded'} data
   let agencyId: string;
 
   before(async function () {
-    if (!fs.existsSync(CHROMIUM)) {
-      console.warn(`    ${CHROMIUM} is missing: browser tests skipped (apt-get install chromium; .ci/run does)`);
-      this.skip();
-    }
+    skipWithoutChromium(this);
     t = await freshDatabase();
     p = testPlatform(t);
     agencyId = (await t.entities.workspaces.create({ slug: 'north', name: 'North Agency' })).id;
@@ -44,11 +38,7 @@ describe(`where the admin says you are (${onServer ? 'server' : 'embedded'} data
       await t.entities.users.grant({ email, workspace, role: 'owner' });
     }
     ({ server, base } = await serveLocally(adminApp(t, p)));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-    });
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();

@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import type { Server } from 'node:http';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { escapeHtml } from '../platform/admin/markup.js';
 import { adminApp, AdminClient, giveTheme, serveLocally } from './support/admin.js';
+import { launchChromium, skipWithoutChromium } from './support/browser.js';
 import { freshDatabase, onServer, type TestDatabase } from './support/database.js';
 import { testPlatform, type TestPlatform } from './support/platform.js';
 import { pluginDir } from './support/plugins.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const PASSWORD = 'correct horse battery staple';
 /** What a hostile client owner types into every field: it breaks out of an attribute, a title, a script, or is HTML. */
 const PAYLOAD = `"'></title></script><script>__xss=1</script><img src=x onerror=__xss=2>`;
@@ -29,10 +28,7 @@ describe(`stored scripts in the admin (${onServer ? 'server' : 'embedded'} datab
   let attacker: AdminClient;
 
   before(async function () {
-    if (!fs.existsSync(CHROMIUM)) {
-      console.warn(`    ${CHROMIUM} is missing: browser tests skipped (apt-get install chromium; .ci/run does)`);
-      this.skip();
-    }
+    skipWithoutChromium(this);
     t = await freshDatabase();
     p = testPlatform(t);
     await t.entities.workspaces.create({ slug: 'agency', name: 'Agency' });
@@ -88,10 +84,7 @@ describe(`stored scripts in the admin (${onServer ? 'server' : 'embedded'} datab
       );
     });
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();

@@ -1,20 +1,17 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import type { Server } from 'node:http';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { type Browser, type Locator, type Page } from 'playwright-core';
 import { adminApp, serveLocally } from './support/admin.js';
+import { ARTIFACTS, launchChromium, skipWithoutChromium } from './support/browser.js';
 import { freshDatabase, onServer, type TestDatabase } from './support/database.js';
 import { subscribe } from './support/modules.js';
 import { actor, testPlatform, type TestPlatform } from './support/platform.js';
 import { pluginDir } from './support/plugins.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const PASSWORD = 'correct horse battery';
 const OWNER = 'owner@firm.test';
 /** Where screenshots go, as in the other browser tests: kept by CI as artifacts, ignored by git. */
-const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/screenshots/', import.meta.url));
 
 const SETTINGS = {
   practiceAreas: [
@@ -83,10 +80,7 @@ describe(`the settings form of a module (${onServer ? 'server' : 'embedded'} dat
   const stored = async () => (await p.market.lifecycle.installations(firm.id)).find((i) => i.moduleId === 'logiclegal')!.settings;
 
   before(async function () {
-    if (!fs.existsSync(CHROMIUM)) {
-      console.warn(`    ${CHROMIUM} is missing: browser tests skipped (apt-get install chromium; .ci/run does)`);
-      this.skip();
-    }
+    skipWithoutChromium(this);
     t = await freshDatabase();
     p = testPlatform(t);
     firm = await t.entities.workspaces.create({ slug: 'firm', name: 'Alder & Finch' });
@@ -106,20 +100,7 @@ describe(`the settings form of a module (${onServer ? 'server' : 'embedded'} dat
     );
     await p.market.lifecycle.enable('almanac', firm.slug, ALMANAC_SETTINGS, actor);
     ({ server, base } = await serveLocally(adminApp(t, p)));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
