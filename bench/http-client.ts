@@ -14,6 +14,8 @@ export interface Target {
   /** The record URL with `{id}` where the record's id goes. */
   recordUrl: string;
   cookie: string;
+  /** Searches of the list to time, by name (`phone`: a list URL with its search), where the system has a search. */
+  searches?: Record<string, string>;
 }
 
 export interface ClientJob {
@@ -27,6 +29,8 @@ export interface ClientJob {
 export interface Timings {
   list: number[];
   record: number[];
+  /** Per search of the target, its timings. */
+  search: Record<string, number[]>;
   bytes: number;
   rows: number;
 }
@@ -76,7 +80,25 @@ async function inTurns(systems: number, requests: number, turn: number, send: (t
   }
 }
 
-const fresh = (): Timings => ({ list: [], record: [], bytes: 0, rows: 0 });
+const fresh = (): Timings => ({ list: [], record: [], search: {}, bytes: 0, rows: 0 });
+
+/**
+ * A target's searches, after the lists and records: warmed up alike, then `requests` of each, the
+ * kinds taking turns request by request (phone, email, name, phone, …) so that none has the
+ * caches to itself. Each must find something: a search that matched nothing would time nothing.
+ */
+async function searches(target: Target, requests: number, warmUp: number, into: Timings): Promise<void> {
+  const kinds = Object.entries(target.searches ?? {});
+  for (const [, url] of kinds) for (let i = 0; i < warmUp; i++) await get(url, target.cookie);
+  for (const [kind] of kinds) into.search[kind] = [];
+  for (let i = 0; i < requests; i++) {
+    for (const [kind, url] of kinds) {
+      const r = await get(url, target.cookie);
+      if (r.body.records.length === 0) throw new Error(`${url}: the ${kind} search found nothing`);
+      into.search[kind].push(r.ms);
+    }
+  }
+}
 
 async function run({ targets, requests, turn, warmUp }: ClientJob): Promise<Timings[]> {
   const ids: string[][] = [];
@@ -89,6 +111,7 @@ async function run({ targets, requests, turn, warmUp }: ClientJob): Promise<Timi
   const timings = targets.map(fresh);
   await inTurns(targets.length, requests, turn, async (t) => (ids[t] = await list(targets[t], timings[t])));
   await inTurns(targets.length, requests, turn, (t, i) => record(targets[t], ids[t][i % ids[t].length], timings[t]));
+  for (const [t, target] of targets.entries()) await searches(target, requests, warmUp, timings[t]);
   return timings;
 }
 

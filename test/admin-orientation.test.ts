@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import path from 'node:path';
 import { type Browser, type Page } from 'playwright-core';
 import { adminApp, giveTheme, serveLocally } from './support/admin.js';
-import { ARTIFACTS, launchChromium, skipWithoutChromium } from './support/browser.js';
+import { ARTIFACTS, launchChromium, signedInPage, skipWithoutChromium } from './support/browser.js';
 import { freshDatabase, onServer, type TestDatabase } from './support/database.js';
 import { testPlatform, type TestPlatform } from './support/platform.js';
 import { pluginDir } from './support/plugins.js';
@@ -47,11 +47,7 @@ describe(`where the admin says you are (${onServer ? 'server' : 'embedded'} data
   });
 
   async function signIn(email: string): Promise<Page> {
-    const page = await (await browser.newContext({ viewport: { width: 1366, height: 900 } })).newPage();
-    await page.goto(`${base}/admin/login`);
-    await page.fill('input[name=email]', email);
-    await page.fill('input[name=password]', PASSWORD);
-    await Promise.all([page.waitForURL(`${base}/admin`), page.press('input[name=password]', 'Enter')]);
+    const page = await signedInPage(browser, base, email, PASSWORD);
     await page.waitForSelector('[data-css="workspace-bar"]', { timeout: 20_000 });
     return page;
   }

@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import { type Browser, type Page } from 'playwright-core';
 import { escapeHtml } from '../platform/admin/markup.js';
 import { adminApp, AdminClient, giveTheme, serveLocally } from './support/admin.js';
-import { launchChromium, skipWithoutChromium } from './support/browser.js';
+import { launchChromium, signedInPage, skipWithoutChromium } from './support/browser.js';
 import { freshDatabase, onServer, type TestDatabase } from './support/database.js';
 import { testPlatform, type TestPlatform } from './support/platform.js';
 import { pluginDir } from './support/plugins.js';
@@ -125,12 +125,7 @@ describe(`stored scripts in the admin (${onServer ? 'server' : 'embedded'} datab
   });
 
   async function signIn(email: string): Promise<Page> {
-    const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
-    await page.goto(`${base}/admin/login`);
-    await page.fill('input[name=email]', email);
-    await page.fill('input[name=password]', PASSWORD);
-    await Promise.all([page.waitForURL(/\/admin\/workspaces$/), page.press('input[name=password]', 'Enter')]);
-    return page;
+    return signedInPage(browser, base, email, PASSWORD, { width: 1280, height: 800, landing: /\/admin\/workspaces$/ });
   }
 
   /** Opens `path` and waits for the application to have rendered it; `__xss` must still be unset. */

@@ -125,4 +125,28 @@ describe(`the LogicLegal module (${onServer ? 'server' : 'embedded'} database)`,
     );
     assert.equal(grant.has, false, "LogicLegal's role cannot reach Contact Forms' tables");
   });
+
+  it("never lets an anonymous form rule out a qualified client on its own: anyone can type a client's email", async () => {
+    const dana = await submit('dana@example.com', 'Job application: please consider me.');
+    assert.equal(dana.qualificationStatus, 'qualified');
+    assert.deepEqual(
+      (await outcomes(dana.id)).map((e) => e.name),
+      ['logiclegal.prospect_qualified'],
+      'no rejection was emitted',
+    );
+    const [prospect] = await p.runtime.run('logiclegal', { workspaceId: firm.id }, (ctx) =>
+      ctx.query<{ status: string; reasons: string[]; evidence: string }>(
+        'SELECT status, reasons, evidence FROM legal_prospects WHERE contact_id = $1',
+        [dana.id],
+      ),
+    );
+    assert.equal(prospect.status, 'qualified');
+    assert.ok(
+      prospect.reasons.includes(
+        'not ruled out by "job application": only an unverified channel said it, and the contact is qualified',
+      ),
+      prospect.reasons.join('; '),
+    );
+    assert.match(prospect.evidence, /^\[web form\] Job application: please consider me\.$/m, 'evidence is kept per source');
+  });
 });

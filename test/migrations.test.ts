@@ -152,6 +152,7 @@ describe(`shell migrations and roles (${onServer ? 'server' : 'embedded'} databa
       '0018-route-signatures',
       '0019-sign-in-hardening',
       '0020-two-factor',
+      '0021-contact-search',
     ]);
     await t.db.unit({ role: 'owner' }, () => t.db.exec('DROP TABLE billing_accounts'));
     assert.deepEqual(await migrateUp(t.db), [
@@ -170,6 +171,7 @@ describe(`shell migrations and roles (${onServer ? 'server' : 'embedded'} databa
       '0018-route-signatures',
       '0019-sign-in-hardening',
       '0020-two-factor',
+      '0021-contact-search',
     ]);
   });
 });

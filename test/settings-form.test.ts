@@ -181,6 +181,19 @@ describe(`the settings form of a module (${onServer ? 'server' : 'embedded'} dat
     assert.equal(await page.getByRole('spinbutton', { name: 'Threshold' }).inputValue(), '60');
     assert.equal(await page.getByRole('group', { name: 'Weights' }).getByLabel('Practice area').inputValue(), '40');
 
+    // In the order the manifest gives, not the stored jsonb's (which sorts keys by length).
+    const headings = await form.locator('legend, label').allInnerTexts();
+    const top = ['Practice areas', 'Jurisdictions', 'Keywords', 'Reject keywords', 'Weights', 'Threshold'];
+    // Each top-level label after the one before it ("Keywords" also labels each area's list, inside "Practice areas").
+    let at = -1;
+    for (const label of [...top].reverse()) {
+      let found = (at < 0 ? headings.length : at) - 1;
+      while (found >= 0 && headings[found].replace(/\s*\*$/, '').trim() !== label) found--;
+      assert.ok(found >= 0, `"${label}" before the labels after it, in ${headings.join(' | ')}`);
+      at = found;
+    }
+    assert.equal(at, 0, 'Practice areas first');
+
     await page.getByRole('button', { name: 'Remove practice area 2', exact: true }).waitFor();
     await area(page, 1).getByRole('button', { name: 'Add keyword', exact: true }).waitFor();
     await page.getByRole('button', { name: 'Add practice area', exact: true }).waitFor();

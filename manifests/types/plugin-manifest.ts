@@ -126,6 +126,35 @@ export interface Table {
    */
   onChange?: string;
   /**
+   * Each row is a form people fill in on the web. The platform serves a page for an active row at /forms/<module id>/<workspace>/<slug>, which posts { fields, consent, website, page } to the route named here; the admin edits the fields column with a form builder and shows the page's address and an embed snippet.
+   */
+  webForm?: {
+    /**
+     * The path of this manifest's public POST route that takes a submission: ":workspace" and one more parameter, which the slug fills.
+     */
+    route: string;
+    /**
+     * The string column that names the form in its address.
+     */
+    slug: string;
+    /**
+     * The object column (x-plinth-json-schema) holding the JSON Schema of the form's fields.
+     */
+    fields: string;
+    /**
+     * The string column shown as the page's heading.
+     */
+    title?: string;
+    /**
+     * The string column holding the text a person must agree to, when set.
+     */
+    consent?: string;
+    /**
+     * The boolean column that must be true for the page to be served.
+     */
+    active?: string;
+  };
+  /**
    * JSON Schema of a row: its properties are the columns; required ones are NOT NULL.
    */
   schema: {
@@ -153,7 +182,10 @@ export interface Table {
 export interface Column {
   type: 'string' | 'integer' | 'number' | 'boolean' | 'object' | 'array';
   format?: string;
-  'x-plinth-references'?: 'contacts' | 'users' | 'workspaces';
+  /**
+   * What the column's id points at: "contacts", "users", "workspaces" or a table of this module. The admin shows the row it names, by its name or title.
+   */
+  'x-plinth-references'?: string;
   /**
    * The admin never reads, shows, filters, sorts on or writes this column.
    */

@@ -4,6 +4,9 @@ import { ValidationError } from '../errors/index.js';
 /** A list filter the admin cannot answer: a value that cannot be of its column's type, or an unknown or unfilterable property. */
 export class FilterError extends ValidationError {}
 
+/** The list filter a resource's search box sends (`filters.search`), where the resource has one. */
+export const SEARCH_FILTER = 'search';
+
 /** Adds a value to the statement's and gives its placeholder (`$n`). */
 export type Bind = (value: unknown) => string;
 
@@ -23,7 +26,8 @@ interface ColumnKind {
   ranged?: boolean;
 }
 
-const likeEscape = (value: string): string => value.replace(/[\\%_]/g, (c) => `\\${c}`);
+/** Text as LIKE matches it literally: its wildcards and the escape character escaped. */
+export const likeEscape = (value: string): string => value.replace(/[\\%_]/g, (c) => `\\${c}`);
 const same = (column: string, text: string, bind: Bind) => `${column} = ${bind(text)}`;
 
 /** A whole number PostgreSQL takes for a column of `bits` bits: larger ones fail the statement. */

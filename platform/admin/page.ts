@@ -13,6 +13,7 @@ import AdminJS, {
 } from 'adminjs';
 import { FONT_CSS_PATH } from './fonts.js';
 import { escapeHtml, safeImageUrl, scriptJson } from './markup.js';
+import { focusCss, readableTheme } from './readable-theme.js';
 
 /**
  * The two HTML pages of the admin, in place of AdminJS's own templates: those write branding
@@ -26,7 +27,7 @@ export async function adminPage(admin: AdminJS, currentAdmin: CurrentAdmin | und
   const state = (await initializeStore(admin, currentAdmin)).getState();
   return page({
     state,
-    theme: combineStyles(state.branding.theme ?? {}),
+    theme: combineStyles(readableTheme(state.branding.theme)),
     admin,
     nonce,
     start: 'createRoot(document.getElementById("app")).render(AdminJS.Application);',
@@ -42,7 +43,7 @@ export async function loginPage(admin: AdminJS, attributes: { action: string; er
   store.dispatch(initializeLocale(await getLocales(admin)));
   return page({
     state: store.getState(),
-    theme: combineStyles(branding.theme ?? {}),
+    theme: combineStyles(readableTheme(branding.theme)),
     admin,
     nonce,
     start: `window.__APP_STATE__ = ${scriptJson(attributes)};
@@ -86,7 +87,8 @@ function page({ state, theme, admin, nonce, start }: PageParts): string {
   <script src="${asset('design-system.bundle.js')}"></script>
   <script src="${asset('app.bundle.js')}"></script>
   <script src="${asset('components.bundle.js')}"></script>
-  <style>${RESET}</style>
+  <style nonce="${n}">${RESET}
+${focusCss((theme as { colors?: { primary100?: unknown } }).colors?.primary100)}</style>
 </head>
 <body>
   <div id="app"></div>

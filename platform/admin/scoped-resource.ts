@@ -12,7 +12,14 @@ import { quoteIdent, type Database, type Scope } from '../db/index.js';
 import { UUID } from '../entities/index.js';
 import { DatabaseUnavailableError, ValidationError } from '../errors/index.js';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from '../http/json-depth.js';
-import { choiceCondition, filterCondition, FilterError, type AttributeType } from './filter-conditions.js';
+import {
+  choiceCondition,
+  filterCondition,
+  FilterError,
+  SEARCH_FILTER,
+  type AttributeType,
+  type Bind,
+} from './filter-conditions.js';
 import { ModuleRows, type RowSchema } from './module-rows.js';
 import type { TableChange } from '../gateway/index.js';
 
@@ -38,6 +45,13 @@ export interface ResourceScope {
   rowSchema?: RowSchema;
   /** Columns that hold one of a closed set of values: shown as selects, filtered by the exact value. */
   choices?: Record<string, readonly string[]>;
+  /** The condition of the list's search box (`filters.search`), where the resource has one. */
+  search?: (value: unknown, bind: Bind) => string | null;
+  /**
+   * How a record is made from the form's params, where the model's own insert would skip what
+   * keeps the rows consistent (a contact's identities); it refuses with a form error per field.
+   */
+  create?: (params: Record<string, unknown>) => Promise<Record<string, unknown>>;
 }
 
 /** A prefix no attribute has: the page statement's extra columns. */
@@ -123,6 +137,11 @@ export class ScopedResource extends SequelizeResource {
       if (attribute === this.scope.workspaceKey) {
         // Asking for this workspace changes nothing; asking for another finds nothing.
         if (String(element.value) !== this.scope.unit.workspaceId) return null;
+        continue;
+      }
+      if (element.path === SEARCH_FILTER && this.scope.search) {
+        const condition = this.scope.search(element.value, bind);
+        if (condition) conditions.push(condition);
         continue;
       }
       if (this.isHidden(attribute)) return null;
@@ -306,6 +325,7 @@ export class ScopedResource extends SequelizeResource {
   }
 
   override async create(params: Record<string, unknown>): Promise<Record<string, unknown>> {
+    if (this.scope.create) return this.scope.create(params);
     return this.within(async () => {
       try {
         const values = this.values(params);
@@ -361,10 +381,12 @@ export class ScopedResource extends SequelizeResource {
       await this.scope.onChange?.(change);
     } catch (err) {
       if (/^Sequelize/.test((err as Error).name) || err instanceof DatabaseUnavailableError) throw err;
-      const reason = err instanceof SandboxError && err.thrown ? err.thrown.message : (err as Error).message;
-      const message = `${this.scope.id.split('.')[0]} refused this change: ${reason}`;
-      // A field error too: AdminJS reports a write with only a base error as done.
-      throw new AdminValidationError({ record: { message } }, { message });
+      const thrown = err instanceof SandboxError ? err.thrown : undefined;
+      const message = `${this.scope.id.split('.')[0]} refused this change: ${thrown?.message ?? (err as Error).message}`;
+      // Beside the column the module names in its error's `path`; else on the record. A field error
+      // either way: AdminJS reports a write with only a base error as done.
+      const field = thrown?.path && this.property(thrown.path) ? thrown.path : 'record';
+      throw new AdminValidationError({ [field]: { message } }, { message });
     }
   }
 }

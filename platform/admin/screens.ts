@@ -8,8 +8,12 @@ import type { LayoutDefinition, Theme } from '../manifests/index.js';
 import { moduleNames, type Marketplace } from '../registry/index.js';
 import { adminRoutes } from './admin-routes.js';
 import { bulkDelete } from './bulk-delete.js';
+import { contactSearchCondition } from './contact-search.js';
+import { NEW_CONTACT_FIELDS, newContact } from './new-contact.js';
 import { ScopedResource, type AnyModel, type ResourceScope } from './scoped-resource.js';
 import { componentLoader, UI } from './ui.js';
+import { referenceProperties } from './references.js';
+import { webFormProperties } from './web-form-screens.js';
 
 /** Who is signed in, and in which workspace: what every admin request carries in its session. */
 export interface AdminUser {
@@ -127,7 +131,7 @@ export class AdminScreens {
     workspaceId: string,
     role: MembershipRole,
   ): Promise<{ admin: AdminJS; catalog: Map<string, CatalogEntry>; twoFactorRequired: boolean }> {
-    const { theme, layouts, modules, twoFactorRequired } = await this.records(workspaceId);
+    const { theme, layouts, modules, twoFactorRequired, workspaceSlug } = await this.records(workspaceId);
     const editor = canEdit(role);
     const resources: ResourceWithOptions[] = [];
     const catalog = new Map<string, CatalogEntry>();
@@ -153,6 +157,10 @@ export class AdminScreens {
         choices?: ResourceScope['choices'];
         /** Property labels the manifest gives (`x-plinth-label`); a layout's labels win. */
         labels?: Record<string, string>;
+        search?: ResourceScope['search'];
+        create?: ResourceScope['create'];
+        /** Options of single properties (how they show). */
+        properties?: Record<string, object>;
       },
     ): void => {
       const shown = (names?: string[]) => names?.filter((name) => !defaults.hidden?.includes(name));
@@ -171,6 +179,8 @@ export class AdminScreens {
         hidden: defaults.hidden,
         rowSchema: defaults.rowSchema,
         choices: defaults.choices,
+        search: defaults.search,
+        create: defaults.create,
       });
       const offMenu = layout?.navigation?.hidden === true;
       resources.push({
@@ -192,6 +202,7 @@ export class AdminScreens {
                 { availableValues: values.map((value) => ({ value, label: value })) },
               ]),
             ),
+            ...defaults.properties,
           },
           actions: {
             new: { isAccessible: editor && defaults.creatable },
@@ -216,15 +227,38 @@ export class AdminScreens {
       group: 'People',
       label: 'Contacts',
       created: 'createdAt',
-      creatable: false, // contacts are made through the shell's upsert, which keeps identities in step
+      creatable: true,
+      // Made through the shell's upsert, which keeps identities in step, not by the model's insert.
+      create: newContact(this.db, this.entities.contacts, workspaceId),
+      search: contactSearchCondition,
       choices: { qualificationStatus: STATUSES, warmth: WARMTHS },
+      properties: {
+        consent: { components: { show: UI.ConsentValue } },
+        provenance: {
+          components: { show: UI.ProvenanceValue },
+          // Which module captured the contact, by the name its manifest gives.
+          custom: { moduleNames: Object.fromEntries(modules.map(({ row, name }) => [row.moduleId, name])) },
+        },
+      },
       // Without a layout AdminJS would list the first columns, JSON objects among them, which a list cell cannot show.
       list: ['name', 'organization', 'emails', 'phones', 'qualificationStatus', 'createdAt'],
       actions: {
+        list: { component: UI.ContactList },
+        new: { isAccessible: editor, component: UI.NewContact, custom: { fields: NEW_CONTACT_FIELDS } },
         timeline: {
           actionType: 'record',
           icon: 'Clock',
           component: UI.ContactTimeline,
+          handler: async (_request: unknown, _response: unknown, context: ActionContext) => ({
+            record: context.record!.toJSON(context.currentAdmin),
+          }),
+        },
+        // Two records of one person become one, with every module's rows (decision 0027).
+        merge: {
+          actionType: 'record',
+          icon: 'GitMerge',
+          isAccessible: editor,
+          component: UI.ContactMerge,
           handler: async (_request: unknown, _response: unknown, context: ActionContext) => ({
             record: context.record!.toJSON(context.currentAdmin),
           }),
@@ -271,6 +305,14 @@ export class AdminScreens {
               onChange: (change: TableChange) => this.runtime.tableChanged(row, table.name, workspaceId, change),
             }),
             jsonText: columns.filter(([, column]) => column.type === 'object').map(([name]) => name),
+            properties: {
+              ...referenceProperties(
+                row.moduleId,
+                columns,
+                (row.manifest.tables ?? []).map((t) => t.name),
+              ),
+              ...(table.webForm && webFormProperties(row.moduleId, workspaceSlug, table.webForm)),
+            },
           },
         );
       }
@@ -307,6 +349,7 @@ export class AdminScreens {
 
   /** The records a workspace's screens come from, read in that workspace (policies decide what it inherits). */
   private async records(workspaceId: string): Promise<{
+    workspaceSlug: string;
     theme: Theme | null;
     twoFactorRequired: boolean;
     layouts: Map<string, LayoutDefinition>;
@@ -314,12 +357,12 @@ export class AdminScreens {
   }> {
     const installed = await this.marketplace.registry.rows();
     return this.db.app(workspaceId, async () => {
-      const lineage = await this.db.rows<{ id: string; theme: Theme | null; requires2fa: boolean }>(
-        `WITH RECURSIVE up(id, parent_id, theme_id, requires2fa, depth) AS (
-           SELECT id, parent_id, theme_id, require_two_factor, 0 FROM workspaces WHERE id = $1
-           UNION ALL SELECT w.id, w.parent_id, w.theme_id, w.require_two_factor, up.depth + 1
+      const lineage = await this.db.rows<{ id: string; slug: string; theme: Theme | null; requires2fa: boolean }>(
+        `WITH RECURSIVE up(id, slug, parent_id, theme_id, requires2fa, depth) AS (
+           SELECT id, slug, parent_id, theme_id, require_two_factor, 0 FROM workspaces WHERE id = $1
+           UNION ALL SELECT w.id, w.slug, w.parent_id, w.theme_id, w.require_two_factor, up.depth + 1
              FROM workspaces w JOIN up ON w.id = up.parent_id)
-         SELECT up.id, t.definition AS theme, up.requires2fa AS "requires2fa"
+         SELECT up.id, up.slug, t.definition AS theme, up.requires2fa AS "requires2fa"
            FROM up LEFT JOIN themes t ON t.id = up.theme_id ORDER BY up.depth`,
         [workspaceId],
       );
@@ -347,7 +390,7 @@ export class AdminScreens {
         .map((e) => installed.find((r) => r.id === e.registry_id))
         .filter((r): r is NonNullable<typeof r> => !!r)
         .map((row) => ({ row, name: row.manifest.name }));
-      return { theme, layouts, modules, twoFactorRequired: lineage.some((w) => w.requires2fa) };
+      return { workspaceSlug: lineage[0].slug, theme, layouts, modules, twoFactorRequired: lineage.some((w) => w.requires2fa) };
     });
   }
 }

@@ -13,6 +13,21 @@ const add = (name: string): string => componentLoader.add(name, fileURLToPath(ne
 componentLoader.override('LoggedIn', fileURLToPath(new URL('WorkspaceBar.tsx', SOURCES)));
 // A list's cell shows a list's values (a contact's emails), not AdminJS's "Length: 2".
 componentLoader.override('DefaultArrayListProperty', fileURLToPath(new URL('ArrayValues.tsx', SOURCES)));
+// Every control named and reached by keyboard, with no hidden drawer in the tab order.
+for (const [name, file] of Object.entries({
+  SidebarResourceSection: 'SidebarGroups',
+  ActionHeader: 'ActionBar',
+  FilterDrawer: 'FilterPanel',
+  DefaultFilterProperty: 'FilterField',
+  DefaultDatetimeFilterProperty: 'DateRangeFilter',
+  DefaultListAction: 'RecordList',
+  RecordsTableHeader: 'ListHeader',
+  RecordInList: 'ListRow',
+  DefaultEditProperty: 'EditField',
+  DefaultArrayEditProperty: 'ArrayEdit',
+  DefaultPropertyValue: 'PropertyValue',
+}))
+  componentLoader.override(name, fileURLToPath(new URL(`${file}.tsx`, SOURCES)));
 
 export const UI = {
   Dashboard: add('Dashboard'),
@@ -21,4 +36,11 @@ export const UI = {
   Marketplace: add('Marketplace'),
   EventLog: add('EventLog'),
   ContactTimeline: add('ContactTimeline'),
+  ContactMerge: add('ContactMerge'),
+  ContactList: add('ContactList'),
+  NewContact: add('NewContact'),
+  ConsentValue: add('ConsentValue'),
+  ProvenanceValue: add('ProvenanceValue'),
+  FormBuilder: add('FormBuilder'),
+  FormFields: add('FormFields'),
 };

@@ -5,6 +5,7 @@ import { STATUSES, WARMTHS, type QualificationStatus } from './contact-values.js
 import { checkText, checkUuid, normalizeEmail, normalizePhone } from './normalize.js';
 
 export type { QualificationStatus };
+type Warmth = (typeof WARMTHS)[number];
 const CONSENT_STATUSES = ['granted', 'denied', 'withdrawn'] as const;
 const MODULE_ID = /^[a-z][a-z0-9-]{1,30}$/;
 const CHANNEL = /^[a-z][a-z0-9_-]{0,39}$/;
@@ -41,6 +42,7 @@ export interface ContactInput {
   ref?: string;
   qualificationStatus?: QualificationStatus;
   leadScore?: number;
+  warmth?: Warmth;
 }
 
 export interface Contact {
@@ -53,7 +55,7 @@ export interface Contact {
   provenance: { module: string; channel?: string; ref?: string; at: string }[];
   qualificationStatus: QualificationStatus;
   leadScore: number;
-  warmth: (typeof WARMTHS)[number] | null;
+  warmth: Warmth | null;
   consent: Record<string, { status: string; source: string; at: string }>;
   preferredChannel: string | null;
   metadata: Record<string, string>;
@@ -78,6 +80,7 @@ interface Normalized {
   metadata: Record<string, string>;
   qualificationStatus?: QualificationStatus;
   leadScore?: number;
+  warmth?: Warmth;
 }
 
 const COLUMNS = `id, workspace_id AS "workspaceId", name, organization, emails, phones, provenance,
@@ -113,6 +116,9 @@ function normalize(input: ContactInput): Normalized {
   if (input.leadScore !== undefined && !(Number.isInteger(input.leadScore) && input.leadScore >= 0 && input.leadScore <= 100)) {
     throw new ValidationError('leadScore', `${input.leadScore} is not an integer from 0 to 100`);
   }
+  if (input.warmth !== undefined && !WARMTHS.includes(input.warmth)) {
+    throw new ValidationError('warmth', `"${input.warmth}" is not one of ${WARMTHS.join(', ')}`);
+  }
   const at = new Date().toISOString();
   const consent: Normalized['consent'] = {};
   for (const [channel, given] of Object.entries(input.consent ?? {})) {
@@ -140,6 +146,7 @@ function normalize(input: ContactInput): Normalized {
     metadata: ref ? { [source.module]: ref } : {},
     qualificationStatus: input.qualificationStatus,
     leadScore: input.leadScore,
+    warmth: input.warmth,
   };
 }
 
@@ -178,7 +185,9 @@ export class Contacts {
    * Creates the contact or enriches the one its emails and phones identify. Provenance is
    * appended, never overwritten; blanks are filled, set values are kept. When the identities
    * point at two contacts, the first (emails before phones) is enriched and the pair is
-   * recorded as a merge candidate: nothing is merged silently.
+   * recorded as a merge candidate: nothing is merged silently. A capture found by phone alone
+   * that brings a new email and another name (or, without names to compare, an email beside the
+   * contact's own) is someone else: a new contact, recorded as a merge candidate of the first.
    */
   async upsert(workspaceId: string, input: ContactInput): Promise<UpsertResult> {
     checkUuid(workspaceId, 'workspaceId');
@@ -212,6 +221,14 @@ export class Contacts {
     if (matched.length === 0) {
       const [contact] = await this.insertFresh(workspaceId, [data]);
       return { contact, created: true, mergeCandidates: [] };
+    }
+    const byEmail = owners.some((o) => o.kind === 'email');
+    if (!byEmail && newEmails.length > 0 && !(await this.samePerson(workspaceId, matched[0], data))) {
+      // Someone else at a known number (a household, an office line): a contact of their own,
+      // found later by their email; the number stays with the contact that holds it (decision 0027).
+      const [contact] = await this.insertFresh(workspaceId, [{ ...data, phones: newPhones }]);
+      for (const other of matched) await this.recordMergeCandidate(workspaceId, contact.id, other, data);
+      return { contact, created: true, mergeCandidates: matched };
     }
     const contact = await this.enrich(workspaceId, matched[0], data, newEmails, newPhones);
     if (unclaimed.length > 0) {
@@ -280,13 +297,14 @@ export class Contacts {
       metadata: d.metadata,
       qualification_status: d.qualificationStatus ?? 'new',
       lead_score: d.leadScore ?? 0,
+      warmth: d.warmth ?? null,
     }));
     const contacts = await this.db.rows<Contact>(
       `INSERT INTO contacts (id, workspace_id, name, organization, emails, phones, provenance, consent, metadata,
-                             qualification_status, lead_score)
-       SELECT id, $1, name, organization, emails, phones, provenance, consent, metadata, qualification_status, lead_score
+                             qualification_status, lead_score, warmth)
+       SELECT id, $1, name, organization, emails, phones, provenance, consent, metadata, qualification_status, lead_score, warmth
          FROM jsonb_to_recordset($2::jsonb) AS r(id uuid, name text, organization text, emails text[], phones text[],
-              provenance jsonb, consent jsonb, metadata jsonb, qualification_status text, lead_score integer)
+              provenance jsonb, consent jsonb, metadata jsonb, qualification_status text, lead_score integer, warmth text)
        RETURNING ${COLUMNS}`,
       [workspaceId, JSON.stringify(rows)],
     );
@@ -300,6 +318,22 @@ export class Contacts {
       [workspaceId, identities.map((i) => i[0]), identities.map((i) => i[1]), identities.map((i) => i[2])],
     );
     return contacts;
+  }
+
+  /**
+   * Whether a capture that matched a contact by phone alone, bringing an email of its own, is that
+   * contact: by name when both have one, otherwise only when the contact has no email the new
+   * one would contradict.
+   */
+  private async samePerson(workspaceId: string, id: string, data: Normalized): Promise<boolean> {
+    const [known] = await this.db.rows<{ name: string; emails: string[] }>(
+      'SELECT name, emails FROM contacts WHERE workspace_id = $1 AND id = $2',
+      [workspaceId, id],
+    );
+    const plain = (name: string) => name.replace(/\s+/g, ' ').trim();
+    if (data.name && known.name)
+      return plain(data.name).localeCompare(plain(known.name), undefined, { sensitivity: 'base' }) === 0;
+    return known.emails.length === 0;
   }
 
   private async requireWorkspace(workspaceId: string): Promise<void> {
@@ -320,7 +354,8 @@ export class Contacts {
             WHERE NOT (v->>'status' = 'granted' AND COALESCE(consent->k->>'status', '') IN ('withdrawn', 'denied'))), '{}'::jsonb),
          metadata = metadata || $9::jsonb,
          qualification_status = COALESCE($10, qualification_status),
-         lead_score = COALESCE($11, lead_score)
+         lead_score = COALESCE($11, lead_score),
+         warmth = COALESCE(warmth, $12)
        WHERE workspace_id = $1 AND id = $2
        RETURNING ${COLUMNS}`,
       [
@@ -335,6 +370,7 @@ export class Contacts {
         JSON.stringify(data.metadata),
         data.qualificationStatus ?? null,
         data.leadScore ?? null,
+        data.warmth ?? null,
       ],
     );
     return row;

@@ -5,7 +5,7 @@ import { healthHandler, type RuntimeState } from './health.js';
 export type { RuntimeState, SeedState } from './health.js';
 export { RequestDrain } from './drain.js';
 
-/** The web application: health, and the admin and the modules' routes once the database is open (503 until then). */
+/** The web application: health, and the admin, the modules' routes and form pages once the database is open (503 until then). */
 export function createApp(state: RuntimeState, options: { trustProxy?: string | number } = {}): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -15,6 +15,10 @@ export function createApp(state: RuntimeState, options: { trustProxy?: string | 
   app.use('/m', (req, res, next) => {
     if (state.modules) return state.modules(req, res, next);
     res.status(503).set('Retry-After', '2').json({ error: 'the platform is starting; try again in a moment' });
+  });
+  app.use('/forms', (req, res, next) => {
+    if (state.forms) return state.forms(req, res, next);
+    res.status(503).set('Retry-After', '2').type('text').send('The platform is starting; try again in a moment.');
   });
   app.use('/admin', (req, res, next) => {
     if (state.admin) return state.admin(req, res, next);

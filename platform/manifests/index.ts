@@ -27,5 +27,6 @@ export {
   type ValidationContext,
 } from './validate.js';
 export { DataSchemas, describeErrors, VendorSchemas } from './vendor-schemas.js';
+export { webFormParameter } from './web-form-checks.js';
 export { scaffoldFiles, scaffoldPlugin } from './scaffold.js';
 export { SHELL_EVENT_SCHEMAS } from './shell-events.js';

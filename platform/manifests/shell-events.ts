@@ -17,4 +17,18 @@ export const SHELL_EVENT_SCHEMAS: Record<string, object> = {
     required: ['module', 'from', 'to', 'via'],
   },
   'plinth.module_uninstalled': moduleStep({ purged: { type: 'boolean' } }),
+  // One contact merged into another by an admin (decision 0027): recorded on the survivor's timeline.
+  'plinth.contacts_merged': {
+    type: 'object',
+    required: ['survivorId', 'mergedId', 'merged', 'moved', 'dropped', 'events'],
+    properties: {
+      survivorId: { type: 'string', format: 'uuid' },
+      mergedId: { type: 'string', format: 'uuid' },
+      merged: { type: 'object', description: 'The name, emails and phones of the contact merged away.' },
+      candidate: { type: 'object', description: 'The merge candidate that paired the two, when there was one.' },
+      moved: { type: 'array', items: { type: 'object' } },
+      dropped: { type: 'array', items: { type: 'object' } },
+      events: { type: 'integer', minimum: 0 },
+    },
+  },
 };

@@ -6,6 +6,7 @@ import { ManifestError, type ManifestProblem } from './errors.js';
 import { parseManifestText } from './parse.js';
 import { SHELL_EVENT_SCHEMAS } from './shell-events.js';
 import { describeErrors, VendorSchemas } from './vendor-schemas.js';
+import { webFormProblems } from './web-form-checks.js';
 
 /** Names a module table may not take: the shell's entities (a module keeps its own tables). */
 export const SHELL_ENTITIES = new Set([
@@ -39,6 +40,9 @@ export interface ValidationContext {
   /** Other modules known to the registry (installed or published), by id; the newest manifest of each. */
   known?: ReadonlyMap<string, PluginManifest>;
 }
+
+/** The shell's entities a module column may hold the id of. */
+const REFERABLE_ENTITIES = ['contacts', 'users', 'workspaces'];
 
 export const modulePrefix = (id: string): string => id.replace(/-/g, '_');
 
@@ -102,6 +106,11 @@ function semanticProblems(m: PluginManifest, context: ValidationContext, schemas
     tables.map((t, i) => ({ key: t.name, path: `/tables/${i}/name` })),
     'table',
   );
+  // A form's page address names the module, not the table.
+  tables.forEach((t, i) => {
+    if (t.webForm && tables.findIndex((other) => other.webForm) < i)
+      add(`/tables/${i}/webForm`, 'only one table of a module may hold web forms');
+  });
   tables.forEach((t, i) => {
     const path = `/tables/${i}`;
     if (SHELL_ENTITIES.has(t.name))
@@ -111,6 +120,16 @@ function semanticProblems(m: PluginManifest, context: ValidationContext, schemas
       if (SHELL_COLUMNS.includes(c))
         add(`${path}/schema/properties/${c}`, `"${c}" is a column the shell adds to every module table`);
       const column = t.schema.properties[c];
+      const references = column['x-plinth-references'];
+      if (
+        references !== undefined &&
+        !REFERABLE_ENTITIES.includes(references) &&
+        !tables.some((other) => other.name === references)
+      )
+        add(
+          `${path}/schema/properties/${c}/x-plinth-references`,
+          `"${references}" is neither ${REFERABLE_ENTITIES.join(', ')} nor a table of this module`,
+        );
       if (column['x-plinth-json-schema'] === true && column.type !== 'object')
         add(
           `${path}/schema/properties/${c}/x-plinth-json-schema`,
@@ -128,6 +147,7 @@ function semanticProblems(m: PluginManifest, context: ValidationContext, schemas
     );
     vendorSchema(t.schema, `${path}/schema`);
     if (t.onChange !== undefined) entry(t.onChange, `${path}/onChange`);
+    if (t.webForm) webFormProblems(m, t, `${path}/webForm`).forEach(([where, problem]) => add(where, problem));
   });
 
   const emits = m.events?.emits ?? [];

@@ -8,6 +8,8 @@ export const PLINTH_KEYWORDS = [
   'x-plinth-widget',
   'x-plinth-hidden',
   'x-plinth-json-schema',
+  // A form's fields in the order people see them: jsonb keeps an object's keys in an order of its own.
+  'x-plinth-order',
 ];
 
 /**

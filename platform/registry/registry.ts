@@ -216,6 +216,32 @@ export class Registry {
     return results;
   }
 
+  private readonly writtenSettings = new Map<string, unknown>();
+
+  /**
+   * A module's settings schema with its properties in the order its manifest was written: the
+   * stored manifest is jsonb, which orders an object's keys its own way, and a settings form shows
+   * them in this order. Read from the package once per version (a version never changes).
+   */
+  async settingsAsWritten(row: RegistryRow): Promise<unknown> {
+    if (!row.manifest.settings) return null;
+    let settings = this.writtenSettings.get(row.id);
+    if (settings === undefined) {
+      let pkg: PluginPackage;
+      try {
+        pkg = await this.packageOf(row);
+      } catch (err) {
+        // A bundled folder edited under the same version: its stored schema is still the one in force.
+        log.warn({ err, module: row.moduleId }, 'settings shown in stored order');
+        return row.manifest.settings;
+      }
+      const label = `${row.moduleId}@${row.version}/manifest.json`;
+      settings = (parseManifestText(pkg.files.get('manifest.json') ?? '', label) as PluginManifest).settings;
+      this.writtenSettings.set(row.id, settings);
+    }
+    return settings;
+  }
+
   /** The package of a registry row: the stored tarball, or the bundled folder (checked against the registered hash). */
   async packageOf(row: RegistryRow): Promise<PluginPackage> {
     if (row.source === 'bundled') {

@@ -9,3 +9,4 @@ export {
 export { MAX_BODY_BYTES } from './body.js';
 export { RouteSecrets } from './secrets.js';
 export { sign, SIGNATURE_TOLERANCE_MS } from './signature-check.js';
+export { createWebFormPages, type WebFormPagesDeps } from './web-form-pages.js';

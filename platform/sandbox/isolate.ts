@@ -253,7 +253,12 @@ export class ModuleIsolate {
       }
       const call = this.calls.get(id);
       if (!call) throw new SandboxError('ended', this.moduleId, `ctx.${op} was called after its call had ended`);
-      return answer(call.enter(() => call.host.sync(op, args)));
+      try {
+        return answer(call.enter(() => call.host.sync(op, args)));
+      } finally {
+        // The platform's own time (compiling a form's schema for ctx.validate) is not the module idling.
+        call.watch();
+      }
     } catch (err) {
       return answerError(err);
     }

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 /** Debian's Chromium, driven by playwright-core: never a downloaded browser. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -30,4 +30,23 @@ export async function launchChromium(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+/**
+ * A fresh browser context signed in to the admin at `base` through its sign-in form; the page
+ * once it has landed on `landing` (the dashboard, unless the user must first pick a workspace).
+ */
+export async function signedInPage(
+  browser: Browser,
+  base: string,
+  email: string,
+  password: string,
+  { width = 1366, height = 900, landing = `${base}/admin` as string | RegExp } = {},
+): Promise<Page> {
+  const page = await (await browser.newContext({ viewport: { width, height } })).newPage();
+  await page.goto(`${base}/admin/login`);
+  await page.fill('input[name=email]', email);
+  await page.fill('input[name=password]', password);
+  await Promise.all([page.waitForURL(landing), page.press('input[name=password]', 'Enter')]);
+  return page;
 }

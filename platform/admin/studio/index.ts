@@ -2,7 +2,8 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import { NotFoundError, PlinthError } from '../../errors/index.js';
 import { refuseDeepJson } from '../../http/json-depth.js';
 import { studioRequest, type StudioDeps, type StudioRequest } from './context.js';
-import { dashboard } from './dashboard.js';
+import { mergeChoices, mergeContacts, mergeSearch } from './contact-merge.js';
+import { arrangeDashboard, dashboard, resetDashboard } from './dashboard.js';
 import { RoleError } from './errors.js';
 import { contactTimeline, eventLog, replayDelivery } from './events.js';
 import { layoutCatalog, layoutSample, publishLayout, revertLayout } from './layouts.js';
@@ -47,6 +48,14 @@ export function studioApi(deps: StudioDeps): Router {
   router.get(
     '/dashboard',
     answer((d, r) => dashboard(d, r)),
+  );
+  router.put(
+    '/dashboard',
+    answer((d, r, req) => arrangeDashboard(d, r, req.body)),
+  );
+  router.delete(
+    '/dashboard',
+    answer((d, r) => resetDashboard(d, r)),
   );
   router.get(
     '/layouts',
@@ -103,6 +112,18 @@ export function studioApi(deps: StudioDeps): Router {
   router.get(
     '/contacts/:id/timeline',
     answer((d, r, req) => contactTimeline(d, r, param(req, 'id'))),
+  );
+  router.get(
+    '/contacts/:id/merge',
+    answer((d, r, req) => mergeChoices(d, r, param(req, 'id'))),
+  );
+  router.get(
+    '/contacts/:id/merge/search',
+    answer((d, r, req) => mergeSearch(d, r, param(req, 'id'), req.query)),
+  );
+  router.post(
+    '/contacts/:id/merge',
+    answer((d, r, req) => mergeContacts(d, r, param(req, 'id'), req.body)),
   );
   router.use((_req: Request, res: Response) => {
     res.status(404).json({ error: 'no such studio endpoint' });

@@ -21,28 +21,28 @@ export async function marketplaceListing({ marketplace }: StudioDeps, { user }: 
     if (!seen || (seen.status !== 'installed' && (row.status === 'installed' || row.createdAt > seen.createdAt)))
       byModule.set(row.moduleId, row);
   }
-  return [...byModule.values()]
-    .sort((a, b) => a.manifest.name.localeCompare(b.manifest.name))
-    .map((row) => {
-      const installation = installations.find((i) => i.moduleId === row.moduleId);
-      return {
-        id: row.moduleId,
-        name: row.manifest.name,
-        vendor: row.manifest.vendor.name,
-        version: row.version,
-        description: row.manifest.description,
-        capabilities: row.manifest.capabilities.requires,
-        network: row.manifest.network?.hosts ?? [],
-        tags: row.manifest.capabilities.provides ?? [],
-        pricing: row.manifest.pricing ?? { model: 'free' },
-        signature: signatureStatus(row),
-        installed: row.status === 'installed',
-        enabled: installation?.enabled ?? false,
-        settings: installation?.settings ?? null,
-        settingsSchema: row.manifest.settings ?? null,
-        dependencies: Object.keys(row.manifest.dependencies ?? {}),
-      };
-    });
+  const listed = [...byModule.values()].sort((a, b) => a.manifest.name.localeCompare(b.manifest.name));
+  const settingsSchemas = await Promise.all(listed.map((row) => marketplace.registry.settingsAsWritten(row)));
+  return listed.map((row, i) => {
+    const installation = installations.find((i) => i.moduleId === row.moduleId);
+    return {
+      id: row.moduleId,
+      name: row.manifest.name,
+      vendor: row.manifest.vendor.name,
+      version: row.version,
+      description: row.manifest.description,
+      capabilities: row.manifest.capabilities.requires,
+      network: row.manifest.network?.hosts ?? [],
+      tags: row.manifest.capabilities.provides ?? [],
+      pricing: row.manifest.pricing ?? { model: 'free' },
+      signature: signatureStatus(row),
+      installed: row.status === 'installed',
+      enabled: installation?.enabled ?? false,
+      settings: installation?.settings ?? null,
+      settingsSchema: settingsSchemas[i],
+      dependencies: Object.keys(row.manifest.dependencies ?? {}),
+    };
+  });
 }
 
 /** Enables a module here, or saves its settings when it is enabled already (the lifecycle checks both). */

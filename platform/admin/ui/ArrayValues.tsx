@@ -1,11 +1,10 @@
 import React from 'react';
+import { listText } from './cell-text';
 
 interface Props {
   property: { path: string };
   record: { params: Record<string, unknown> };
 }
-
-const SHOWN = 3;
 
 /** A list's values as AdminJS posts them, flattened (`emails.0`, `emails.1`), in their order. */
 function valuesOf(params: Record<string, unknown>, path: string): string[] {
@@ -22,15 +21,6 @@ function valuesOf(params: Record<string, unknown>, path: string): string[] {
  * A list in a list's cell (a contact's emails and phones), in place of AdminJS's "Length: 2":
  * the values themselves, the first few and how many more.
  */
-const ArrayValues: React.FC<Props> = ({ property, record }) => {
-  const values = valuesOf(record.params, property.path);
-  const more = values.length - SHOWN;
-  return (
-    <span>
-      {values.slice(0, SHOWN).join(', ')}
-      {more > 0 && ` +${more} more`}
-    </span>
-  );
-};
+const ArrayValues: React.FC<Props> = ({ property, record }) => <span>{listText(valuesOf(record.params, property.path))}</span>;
 
 export default ArrayValues;

@@ -14,6 +14,7 @@ import {
   Text,
 } from '@adminjs/design-system';
 import { confirmReach, studio, useStudio } from './api';
+import { cellText } from './cell-text';
 import Notice, { useActions } from './Notice';
 
 type Screen = 'list' | 'show' | 'edit' | 'filter';
@@ -45,6 +46,9 @@ const fallback = (resource: Resource, screen: Screen): string[] =>
  * The layout editor: pick a resource and a screen, choose and order its fields, name them,
  * preview with real rows, publish (checked by the server against the layout schema).
  */
+/** A preview cell's text wraps (AdminJS's cells do not), so the preview fits a phone. */
+const WRAP: React.CSSProperties = { whiteSpace: 'normal' };
+
 const LayoutEditor: React.FC = () => {
   const { data: resources, error, reload } = useStudio<Resource[]>('layouts');
   const [resourceId, setResourceId] = useState<string>('');
@@ -106,15 +110,16 @@ const LayoutEditor: React.FC = () => {
       <Box variant="white">
         <H2>Layout editor</H2>
         <Notice notice={notice} onClose={clear} />
-        <Box flex flexDirection="row" style={{ gap: 24 }} mb="xl">
-          <Box>
+        {/* Rows wrap on a narrow screen rather than run off its edge. */}
+        <Box flex flexDirection="row" style={{ gap: 24, flexWrap: 'wrap' }} mb="xl">
+          <Box style={{ minWidth: 0, maxWidth: '100%' }}>
             <Label htmlFor="layout-resource">Resource</Label>
             <select
               id="layout-resource"
               data-testid="layout-resource"
               value={resource.id}
               onChange={(e) => setResourceId(e.target.value)}
-              style={{ padding: 8, minWidth: 240 }}
+              style={{ padding: 8, minWidth: 240, maxWidth: '100%' }}
             >
               {resources.map((r) => (
                 <option key={r.id} value={r.id}>
@@ -124,8 +129,8 @@ const LayoutEditor: React.FC = () => {
             </select>
           </Box>
           <Box>
-            <Label>Screen</Label>
-            <Box flex style={{ gap: 8 }}>
+            <Label id="layout-screen">Screen</Label>
+            <Box flex role="group" aria-labelledby="layout-screen" style={{ gap: 8, flexWrap: 'wrap' }}>
               {SCREENS.map((s) => (
                 <Button
                   key={s.id}
@@ -141,17 +146,26 @@ const LayoutEditor: React.FC = () => {
           </Box>
         </Box>
 
-        <Box flex flexDirection="row" style={{ gap: 32 }}>
-          <Box flexGrow={1}>
+        <Box flex flexDirection="row" style={{ gap: 32, flexWrap: 'wrap' }}>
+          <Box style={{ flex: '1 1 320px', minWidth: 0 }}>
             <H4>Shown, in this order</H4>
             {chosen.length === 0 && <Text>Nothing yet: add fields from the right.</Text>}
             {chosen.map((property, index) => (
-              <Box key={property} flex alignItems="center" style={{ gap: 8 }} mb="sm" data-testid={`chosen-${property}`}>
-                <Text style={{ width: 160 }}>
+              <Box
+                key={property}
+                flex
+                alignItems="center"
+                style={{ gap: 8, flexWrap: 'wrap' }}
+                mb="sm"
+                data-testid={`chosen-${property}`}
+              >
+                <Text style={{ width: 160, overflowWrap: 'anywhere' }}>
                   {index + 1}. {property}
                 </Text>
                 <Input
                   placeholder="label"
+                  aria-label={`Label of ${property}`}
+                  style={{ flex: '1 1 120px', minWidth: 0 }}
                   value={labels[property] ?? ''}
                   data-testid={`label-${property}`}
                   onChange={(e: React.ChangeEvent<HTMLInputElement>) => setLabels({ ...labels, [property]: e.target.value })}
@@ -174,13 +188,14 @@ const LayoutEditor: React.FC = () => {
                   data-testid={`remove-${property}`}
                   onClick={() => setChosen(chosen.filter((p) => p !== property))}
                   title="Remove"
+                  aria-label={`Remove ${property}`}
                 >
                   ✕
                 </Button>
               </Box>
             ))}
           </Box>
-          <Box width={260}>
+          <Box style={{ flex: '0 1 260px', minWidth: 0 }}>
             <H4>Available</H4>
             {available.length === 0 && <Text>Every field is shown.</Text>}
             {available.map((property) => (
@@ -201,11 +216,14 @@ const LayoutEditor: React.FC = () => {
 
         <H4 mt="xl">Preview</H4>
         {screen === 'list' ? (
-          <Table data-testid="layout-preview">
+          // Fixed columns that wrap their text: the preview fits a phone, as the list's own columns do.
+          <Table data-testid="layout-preview" style={{ tableLayout: 'fixed', width: '100%', overflowWrap: 'anywhere' }}>
             <TableHead>
               <TableRow>
                 {chosen.map((p) => (
-                  <TableCell key={p}>{labelOf(p)}</TableCell>
+                  <TableCell key={p} style={WRAP}>
+                    {labelOf(p)}
+                  </TableCell>
                 ))}
               </TableRow>
             </TableHead>
@@ -213,7 +231,9 @@ const LayoutEditor: React.FC = () => {
               {sample.map((row, i) => (
                 <TableRow key={i}>
                   {chosen.map((p) => (
-                    <TableCell key={p}>{String(row[p] ?? '')}</TableCell>
+                    <TableCell key={p} style={WRAP}>
+                      {cellText(row[p])}
+                    </TableCell>
                   ))}
                 </TableRow>
               ))}
@@ -224,7 +244,7 @@ const LayoutEditor: React.FC = () => {
             {chosen.map((p) => (
               <Box key={p} mb="default">
                 <Label>{labelOf(p)}</Label>
-                <Text>{String(sample[0]?.[p] ?? '')}</Text>
+                <Text>{cellText(sample[0]?.[p])}</Text>
               </Box>
             ))}
           </Box>

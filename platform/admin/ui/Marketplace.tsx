@@ -77,7 +77,7 @@ const Marketplace: React.FC = () => {
               </Box>
               <Box flex style={{ gap: 8, flexWrap: 'wrap' }} alignItems="center">
                 {module.enabled && <Badge variant="success">Enabled</Badge>}
-                {!module.installed && <Badge>Not installed on this platform</Badge>}
+                {!module.installed && <Badge color="grey100">Not installed on this platform</Badge>}
                 {module.installed && !module.enabled && (
                   <Button
                     variant="contained"
@@ -121,7 +121,7 @@ const Marketplace: React.FC = () => {
                 </Badge>
               ))}
               {module.tags.map((t) => (
-                <Badge key={t} size="sm">
+                <Badge key={t} size="sm" color="grey100">
                   {t}
                 </Badge>
               ))}

@@ -6,10 +6,25 @@ export interface NoticeState {
   message: string;
 }
 
-/** The outcome of the last action on a studio page; errors carry the server's words. */
+/**
+ * Held in the window, below the top bar: seen after Save or Publish at the foot of a long page as
+ * well as at its top, without covering the buttons at the foot.
+ */
+const TOAST: React.CSSProperties = {
+  position: 'fixed',
+  right: 16,
+  top: 72,
+  zIndex: 1000,
+  width: 'min(480px, calc(100vw - 32px))',
+  boxShadow: '0 4px 16px rgba(0, 0, 0, 0.2)',
+};
+
+/** The outcome of the last action on a studio page, as a toast; errors carry the server's words. */
 const Notice: React.FC<{ notice: NoticeState | null; onClose: () => void }> = ({ notice, onClose }) =>
   notice ? (
-    <MessageBox mb="lg" variant={notice.variant} message={notice.message} onCloseClick={onClose} data-testid="notice" />
+    <div style={TOAST} role={notice.variant === 'danger' ? 'alert' : 'status'}>
+      <MessageBox variant={notice.variant} message={notice.message} onCloseClick={onClose} data-testid="notice" />
+    </div>
   ) : null;
 
 /**

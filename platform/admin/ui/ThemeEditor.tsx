@@ -93,11 +93,14 @@ const ThemeEditor: React.FC = () => {
               <Box key={token.key} flex alignItems="center" style={{ gap: 12 }} mb="sm">
                 <input
                   type="color"
+                  id={`theme-color-${token.key}`}
                   data-testid={`theme-color-${token.key}`}
                   value={color(token.key)}
                   onChange={(e) => setDraft({ ...draft, colors: { ...draft.colors, [token.key]: e.target.value } })}
                 />
-                <Text>{token.label}</Text>
+                <Label htmlFor={`theme-color-${token.key}`} mb={0}>
+                  {token.label}
+                </Label>
               </Box>
             ))}
           </Box>
@@ -120,12 +123,35 @@ const ThemeEditor: React.FC = () => {
                 <Text style={{ color: color('grey100') }} mb="default">
                   Contacts
                 </Text>
-                <button
-                  style={{ background: color('primary100'), color: '#fff', border: 0, padding: '8px 16px', borderRadius: 4 }}
+                {/* A picture of a button, not one: nothing for Tab to stop at. */}
+                <span
+                  style={{
+                    background: color('primary100'),
+                    color: '#fff',
+                    padding: '8px 16px',
+                    borderRadius: 4,
+                    display: 'inline-block',
+                  }}
                 >
                   Create new
-                </button>{' '}
-                <span style={{ color: color('accent') }}>Accent</span> <span style={{ color: color('love') }}>Highlight</span>
+                </span>{' '}
+                {/* Swatches beside dark text: an accent need not be readable as text to be a good accent. */}
+                {(['accent', 'love'] as const).map((key) => (
+                  <Text as="span" key={key} ml="default" style={{ color: color('grey100') }}>
+                    <span
+                      aria-hidden="true"
+                      style={{
+                        display: 'inline-block',
+                        width: 12,
+                        height: 12,
+                        borderRadius: 2,
+                        marginRight: 4,
+                        background: color(key),
+                      }}
+                    />
+                    {key === 'accent' ? 'Accent' : 'Highlight'}
+                  </Text>
+                ))}
               </Box>
             </Box>
           </Box>

@@ -8,7 +8,7 @@ import { createApp, listen, RequestDrain, type RuntimeState } from '../../http/i
 import { ModuleRuntime } from '../../gateway/index.js';
 import { loadShippedRecords } from '../../records/index.js';
 import { log } from '../../log/index.js';
-import { createModuleRoutes } from '../../routes/index.js';
+import { createModuleRoutes, createWebFormPages } from '../../routes/index.js';
 import { Dispatcher } from '../../worker/index.js';
 import { demoPassword, isEmpty, loadDemoData, seedDemo } from '../../seed/index.js';
 import { closePlatform, onStopSignals, stopOutcome, stopWithin } from '../shutdown.js';
@@ -112,6 +112,7 @@ async function start(config: PlinthConfig, state: RuntimeState, running: Running
     const { createAdmin } = await import('../../admin/index.js');
     state.admin = createAdmin({ db, entities, marketplace, runtime, config });
     state.modules = createModuleRoutes({ db, entities, marketplace, runtime, config });
+    state.forms = createWebFormPages({ db, marketplace });
     if (running.stopping) return;
     const demo = demoPassword(config);
     if (init && (await isEmpty(db))) {

@@ -10,6 +10,8 @@
 import net from 'node:net';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { btree_gin } from '@electric-sql/pglite/contrib/btree_gin';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { acquireLock, releaseLock, writeLock } from './lock.js';
 
@@ -72,7 +74,8 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop(0));
   process.on('SIGINT', () => {});
   try {
-    db = await PGlite.create(path.join(dataDir, 'pglite'));
+    // Extensions the migrations create must be loaded here: PGlite has no shared libraries to load them from.
+    db = await PGlite.create(path.join(dataDir, 'pglite'), { extensions: { btree_gin, pg_trgm } });
     const port = await freePort(Number(portArg) || 0);
     server = new PGLiteSocketServer({
       db,

@@ -17,6 +17,7 @@ import { routeWorkspaceLookup } from './0017-route-workspace-lookup.js';
 import { routeSignatures } from './0018-route-signatures.js';
 import { signInHardening } from './0019-sign-in-hardening.js';
 import { twoFactor } from './0020-two-factor.js';
+import { contactSearch } from './0021-contact-search.js';
 import { workspacesUsers } from './0001-workspaces-users.js';
 import type { ShellMigration } from './context.js';
 
@@ -44,4 +45,5 @@ export const shellMigrations: ShellMigration[] = [
   routeSignatures,
   signInHardening,
   twoFactor,
+  contactSearch,
 ];

@@ -14,6 +14,13 @@ export function fieldsProblem(schema) {
   if (typeof properties !== 'object' || properties === null || Array.isArray(properties)) return 'it has no "properties" object';
 }
 
+/** Why a form's fields cannot reach the person who fills them in, or undefined: a submission needs an email or a phone. */
+export function reachProblem(schema) {
+  const properties = schema?.properties ?? {};
+  if (!('email' in properties) && !('phone' in properties))
+    return 'the form needs a field named "email" or "phone": without one no submission can reach the person';
+}
+
 /** Who submitted: what the shell's contact upsert takes, read from the conventional field names. */
 export function person(fields) {
   const name = text(fields.name) ?? [text(fields.first_name), text(fields.last_name)].filter(Boolean).join(' ');

@@ -1,12 +1,10 @@
-import { assess, contactStatus, rulesFrom } from './rules.js';
-
-/** How much of what a prospect said is kept to assess them again: the newest part. */
-const EVIDENCE_CHARS = 20_000;
+import { addEvidence, assess, contactStatus, rulesFrom } from './rules.js';
 
 /**
  * Runs for every lead a form, a chat or a call captures: adds what the prospect said to their
- * evidence, scores it against this workspace's rules, updates the contact's status and lead
- * score through the shell, and emits the outcome when it changed (qualified or rejected).
+ * evidence, labelled with its source (a signed call weighs above a form anyone can send),
+ * scores it against this workspace's rules, updates the contact's status and lead score through
+ * the shell, and emits the outcome when it changed (qualified or rejected).
  */
 export default async function onLead(event, ctx) {
   const { contactId, text } = event.payload;
@@ -22,7 +20,7 @@ export default async function onLead(event, ctx) {
   const [before] = await ctx.query('SELECT id, status, score, evidence FROM legal_prospects WHERE contact_id = $1 FOR UPDATE', [
     contactId,
   ]);
-  const evidence = [before?.evidence, text].filter(Boolean).join('\n').slice(-EVIDENCE_CHARS);
+  const evidence = addEvidence(before?.evidence, event.name, text);
   const outcome = assess(evidence, contact, rules);
   const [prospect] = await ctx.query(
     `INSERT INTO legal_prospects (workspace_id, contact_id, status, score, practice_area, jurisdiction, reasons, evidence, assessed_at)

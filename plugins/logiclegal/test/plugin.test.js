@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import test from 'node:test';
-import { assess, contactStatus, DEFAULT_RULES, rulesFrom } from '../handlers/rules.js';
+import { addEvidence, assess, contactStatus, DEFAULT_RULES, rulesFrom } from '../handlers/rules.js';
 
 const manifest = JSON.parse(readFileSync(new URL('../manifest.json', import.meta.url), 'utf8'));
 const reachable = { emails: ['dana@example.com'], phones: ['+14155550100'] };
@@ -62,4 +62,41 @@ test('the contact status follows the outcome, but a customer stays a customer', 
 test('every subscription names a handler file of this package; the default rules fit the settings schema', () => {
   for (const s of manifest.events.subscribes) assert.ok(existsSync(new URL(`../${s.handler}`, import.meta.url)), s.handler);
   assert.deepEqual(Object.keys(DEFAULT_RULES).sort(), Object.keys(manifest.settings.properties).sort());
+});
+
+test('evidence is kept per source: each line labelled, the oldest lines dropped past the limit', () => {
+  const evidence = addEvidence(
+    addEvidence('', 'contact_forms.submission_received', 'A crash\n\nin Reno'),
+    'voice.call_completed',
+    'Yes',
+  );
+  assert.equal(evidence, '[web form] A crash\n[web form] in Reno\n[signed call] Yes');
+  const long = addEvidence('', 'chat.lead_captured', Array.from({ length: 3000 }, (_, i) => `line ${i}`).join('\n'));
+  assert.ok(long.length <= 20_000);
+  assert.match(long, /^\[chat\] line \d+\n/);
+  assert.match(long, /\[chat\] line 2999$/);
+});
+
+test('only a verified channel rules out a contact the firm already qualified; unverified evidence still rules out a new one', () => {
+  const qualified = { ...reachable, qualificationStatus: 'qualified' };
+  const claim = addEvidence('', 'contact_forms.submission_received', 'Car accident in Oakland, California');
+  const anonymous = addEvidence(claim, 'contact_forms.submission_received', 'job application');
+  const kept = assess(anonymous, qualified, firm);
+  assert.equal(kept.status, 'qualified');
+  assert.equal(
+    kept.reasons.at(-1),
+    'not ruled out by "job application": only an unverified channel said it, and the contact is qualified',
+  );
+  assert.equal(assess(anonymous, { ...reachable, qualificationStatus: 'new' }, firm).status, 'rejected');
+  assert.equal(assess(addEvidence(claim, 'chat.lead_captured', 'job application'), qualified, firm).status, 'qualified');
+  const signed = assess(addEvidence(claim, 'voice.call_completed', 'This is a job application'), qualified, firm);
+  assert.equal(signed.status, 'rejected', 'a signed call weighs above an anonymous form');
+  assert.equal(signed.reasons.at(-1), 'ruled out: mentions "job application"');
+  assert.equal(
+    assess('job application, car accident in California', qualified, firm).status,
+    'qualified',
+    'unlabelled lines count as unverified',
+  );
+  const forged = addEvidence(claim, 'contact_forms.submission_received', '[signed call] job application');
+  assert.equal(assess(forged, qualified, firm).status, 'qualified', 'a label typed into a form is text of the form');
 });
