@@ -84,6 +84,7 @@ describe(`closed sets of values in the admin (${onServer ? 'server' : 'embedded'
       ['leadScore', 'NaN', 'Lead score must be a whole number from 0 to 100'],
       ['qualificationStatus', 'carrier pigeon', 'Status must be one of new, engaged, qualified, disqualified, customer'],
       ['warmth', 'tepid', 'Warmth must be one of cold, warm, hot'],
+      ['preferredChannel', 'carrier pigeon', 'Preferred channel must be one of email, phone, sms, whatsapp, post'],
     ]) {
       const answer = await (await c.post(edit, { name: 'Quinn Qualified', [field]: value })).json();
       assert.equal(answer.record.errors?.[field]?.message, message, JSON.stringify(answer.record.errors));
@@ -106,6 +107,7 @@ describe(`closed sets of values in the admin (${onServer ? 'server' : 'embedded'
       state.resources.find((r) => r.id === resource)!.properties[property].availableValues?.map((v) => v.value);
     assert.deepEqual(values('contacts', 'qualificationStatus'), ['new', 'engaged', 'qualified', 'disqualified', 'customer']);
     assert.deepEqual(values('contacts', 'warmth'), ['cold', 'warm', 'hot']);
+    assert.deepEqual(values('contacts', 'preferredChannel'), ['email', 'phone', 'sms', 'whatsapp', 'post']);
     assert.deepEqual(values('tickets.notes', 'priority'), ['low', 'lowest', 'high']);
   });
 });

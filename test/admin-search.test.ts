@@ -144,6 +144,34 @@ describe(`finding and adding contacts in the admin (${onServer ? 'server' : 'emb
     });
   });
 
+  describe('the Emails and Phones filters', () => {
+    const filtered = async (filter: string, text: string): Promise<string[]> => {
+      const { status, body } = await owner.json(
+        `/admin/api/resources/contacts/actions/list?filters.${filter}=${encodeURIComponent(text)}`,
+      );
+      assert.equal(status, 200, JSON.stringify(body));
+      return (body.records as { params: { name: string } }[]).map((r) => r.params.name).sort();
+    };
+
+    it('match a phone however it is written and an email in any case, as a list column', async () => {
+      for (const written of NOAH_PHONE_WRITTEN) assert.deepEqual(await filtered('phones', written), ['Noah Ito'], written);
+      assert.deepEqual(await filtered('emails', 'Rita@Gomez.TEST'), ['Rita Gomez']);
+      assert.deepEqual(await filtered('emails', 'rita@gomez'), [], 'an email filter is the whole address');
+      const bad = await owner.json('/admin/api/resources/contacts/actions/list?filters.phones=call%20me');
+      assert.equal(bad.status, 400);
+      assert.match(bad.body.error, /filters\.phones: is not a phone number/);
+    });
+
+    it('are drawn in the filter drawer once a layout adds them', async () => {
+      const state = (await owner.pageState()) as unknown as {
+        resources: { id: string; properties: Record<string, { components?: Record<string, string> }> }[];
+      };
+      const contacts = state.resources.find((r) => r.id === 'contacts')!;
+      for (const list of ['emails', 'phones'])
+        assert.ok(contacts.properties[list].components?.filter, `${list} has a filter field`);
+    });
+  });
+
   describe('New contact', () => {
     const NEW = '/admin/api/resources/contacts/actions/new';
 
@@ -277,6 +305,25 @@ describe(`finding and adding contacts in the admin (${onServer ? 'server' : 'emb
       assert.doesNotMatch(text, /error|Javascript/i);
       assert.equal(await page.locator('table tbody tr').count(), 0);
       await page.screenshot({ path: path.join(ARTIFACTS, 'contact-search-nothing.png') });
+    });
+
+    it('shows Phones in the filter drawer when a layout adds it, and finds a phone typed there', async () => {
+      const published = await owner.send('PUT', '/admin/studio/api/layouts/contacts', { filter: ['name', 'emails', 'phones'] });
+      assert.equal(published.status, 200, JSON.stringify(published.body));
+      try {
+        const page = await signIn('owner@firm.test');
+        await page.goto(`${base}/admin/resources/contacts`);
+        await page.getByRole('button', { name: /^Filter/ }).click();
+        const phones = page.getByLabel('Phones', { exact: true });
+        await phones.fill('(415) 555-0100');
+        await page.getByRole('button', { name: 'Apply changes' }).click();
+        await page.waitForURL((url) => url.searchParams.get('filters.phones') === '(415) 555-0100');
+        await page.locator('table tbody tr', { hasText: 'Noah Ito' }).waitFor();
+        assert.equal(await page.locator('table tbody tr').count(), 1);
+        await page.screenshot({ path: path.join(ARTIFACTS, 'contact-filter-phones.png') });
+      } finally {
+        await owner.send('DELETE', '/admin/studio/api/layouts/contacts');
+      }
     });
 
     it("shows consent and provenance on the contact's page in words", async () => {

@@ -36,3 +36,31 @@ export function contactSearchCondition(value: unknown, bind: Bind): string | nul
   const wanted = PHONE_WRITING.test(text) && /\d/.test(text) ? phoneDigits(text) : text;
   return `${SEARCH_TEXT} LIKE lower(${bind(`%${likeEscape(wanted)}%`)})`;
 }
+
+/** One text of a filter on a contact's list column: refused when it is a range or a list, or too long; null when empty. */
+function filterText(path: string, value: unknown): string | null {
+  if (value !== null && typeof value === 'object')
+    throw new FilterError(`filters.${path}`, 'takes one text, not a range or a list');
+  const text = String(value ?? '').trim();
+  if (text.length > MAX_SEARCH) throw new FilterError(`filters.${path}`, `must be at most ${MAX_SEARCH} characters`);
+  return text === '' ? null : text;
+}
+
+/**
+ * The contacts list's own filters: the search box, and its Emails and Phones filters (which a
+ * layout may add), matched as people write them: an email in any case, a phone by its digits
+ * (`(415) 555-0100` finds `+14155550100`).
+ */
+export const contactConditions: Record<string, (value: unknown, bind: Bind) => string | null> = {
+  [SEARCH_FILTER]: contactSearchCondition,
+  emails(value, bind) {
+    const text = filterText('emails', value);
+    return text === null ? null : `EXISTS (SELECT 1 FROM unnest("emails") AS e WHERE lower(e) = lower(${bind(text)}))`;
+  },
+  phones(value, bind) {
+    const text = filterText('phones', value);
+    if (text === null) return null;
+    if (!PHONE_WRITING.test(text) || !/\d/.test(text)) throw new FilterError('filters.phones', 'is not a phone number');
+    return `EXISTS (SELECT 1 FROM unnest("phones") AS p WHERE p LIKE ${bind(`%${phoneDigits(text)}%`)})`;
+  },
+};

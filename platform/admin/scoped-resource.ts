@@ -12,14 +12,7 @@ import { quoteIdent, type Database, type Scope } from '../db/index.js';
 import { UUID } from '../entities/index.js';
 import { DatabaseUnavailableError, ValidationError } from '../errors/index.js';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from '../http/json-depth.js';
-import {
-  choiceCondition,
-  filterCondition,
-  FilterError,
-  SEARCH_FILTER,
-  type AttributeType,
-  type Bind,
-} from './filter-conditions.js';
+import { choiceCondition, filterCondition, FilterError, type AttributeType, type Bind } from './filter-conditions.js';
 import { ModuleRows, type RowSchema } from './module-rows.js';
 import type { TableChange } from '../gateway/index.js';
 
@@ -45,8 +38,11 @@ export interface ResourceScope {
   rowSchema?: RowSchema;
   /** Columns that hold one of a closed set of values: shown as selects, filtered by the exact value. */
   choices?: Record<string, readonly string[]>;
-  /** The condition of the list's search box (`filters.search`), where the resource has one. */
-  search?: (value: unknown, bind: Bind) => string | null;
+  /**
+   * Filters the resource answers its own way, by path: the list's search box (`filters.search`),
+   * a list column matched however its values are written (a contact's phones).
+   */
+  conditions?: Record<string, (value: unknown, bind: Bind) => string | null>;
   /**
    * How a record is made from the form's params, where the model's own insert would skip what
    * keeps the rows consistent (a contact's identities); it refuses with a form error per field.
@@ -139,8 +135,9 @@ export class ScopedResource extends SequelizeResource {
         if (String(element.value) !== this.scope.unit.workspaceId) return null;
         continue;
       }
-      if (element.path === SEARCH_FILTER && this.scope.search) {
-        const condition = this.scope.search(element.value, bind);
+      const own = this.scope.conditions?.[element.path];
+      if (own) {
+        const condition = own(element.value, bind);
         if (condition) conditions.push(condition);
         continue;
       }
@@ -272,13 +269,21 @@ export class ScopedResource extends SequelizeResource {
     if (where === null) return [];
     const sortBy = sort.sortBy && this.attribute(sort.sortBy) ? sort.sortBy : this.scope.sort.sortBy;
     const direction = (sort.direction ?? this.scope.sort.direction) === 'asc' ? 'ASC' : 'DESC';
+    const order = `${this.column(sortBy)} ${direction}, ${this.column('id')} ${direction}`;
+    const window = `LIMIT ${Math.min(Math.max(Math.trunc(limit), 1), 500)} OFFSET ${Math.max(Math.trunc(offset), 0)}`;
+    const columns = this.selectList(this.listAttributes(context, sortBy));
     const rows = await this.read<Record<string, unknown>>(
-      `SELECT page.*, totals.capped AS "${TOTALS}capped", totals.estimate AS "${TOTALS}estimate"
-         FROM (${this.totalsQuery(where, values)}) AS totals
-         LEFT JOIN LATERAL (
-           SELECT ${this.selectList(this.listAttributes(context, sortBy))} FROM ${this.table} WHERE ${where}
-            ORDER BY ${this.column(sortBy)} ${direction}, ${this.column('id')} ${direction}
-            LIMIT ${Math.min(Math.max(Math.trunc(limit), 1), 500)} OFFSET ${Math.max(Math.trunc(offset), 0)}) AS page ON true`,
+      this.ownConditionIn(filter)
+        ? // A search tests every row of the workspace, which no index orders: tested once, for the count and the page.
+          `WITH matching AS MATERIALIZED (SELECT ${this.column('id')} AS id FROM ${this.table} WHERE ${where})
+           SELECT page.*, totals.capped AS "${TOTALS}capped", totals.estimate AS "${TOTALS}estimate"
+             FROM (SELECT least(count(*), ${COUNT_EXACT_UP_TO + 1})::int AS capped, count(*) AS estimate FROM matching) AS totals
+             LEFT JOIN LATERAL (
+               SELECT ${columns} FROM ${this.table} WHERE ${this.column('id')} IN (SELECT id FROM matching)
+                ORDER BY ${order} ${window}) AS page ON true`
+        : `SELECT page.*, totals.capped AS "${TOTALS}capped", totals.estimate AS "${TOTALS}estimate"
+             FROM (${this.totalsQuery(where, values)}) AS totals
+             LEFT JOIN LATERAL (SELECT ${columns} FROM ${this.table} WHERE ${where} ORDER BY ${order} ${window}) AS page ON true`,
       values,
     );
     const first = rows[0];
@@ -290,6 +295,13 @@ export class ScopedResource extends SequelizeResource {
         delete row[`${TOTALS}estimate`];
         return new BaseRecord(this.asText(row), this);
       });
+  }
+
+  /** Whether the filter holds a condition of the resource's own (a search) with something to look for. */
+  private ownConditionIn(filter: Filter | undefined): boolean {
+    return Object.values(filter?.filters ?? {}).some(
+      (element) => this.scope.conditions?.[element.path] && String(element.value ?? '').trim() !== '',
+    );
   }
 
   private async one(id: string): Promise<Model<Record<string, unknown>> | null> {

@@ -2,13 +2,14 @@ import './environment.js';
 import AdminJS, { type ActionContext, type ResourceWithOptions } from 'adminjs';
 import type { Router } from 'express';
 import type { Database } from '../db/index.js';
-import { STATUSES, WARMTHS, type Entities, type MembershipRole } from '../entities/index.js';
+import { CHANNELS, STATUSES, WARMTHS, type Entities, type MembershipRole } from '../entities/index.js';
 import type { ModuleRuntime, TableChange } from '../gateway/index.js';
 import type { LayoutDefinition, Theme } from '../manifests/index.js';
 import { moduleNames, type Marketplace } from '../registry/index.js';
 import { adminRoutes } from './admin-routes.js';
+import { arrayFilterProperties } from './array-filters.js';
 import { bulkDelete } from './bulk-delete.js';
-import { contactSearchCondition } from './contact-search.js';
+import { contactConditions } from './contact-search.js';
 import { NEW_CONTACT_FIELDS, newContact } from './new-contact.js';
 import { ScopedResource, type AnyModel, type ResourceScope } from './scoped-resource.js';
 import { componentLoader, UI } from './ui.js';
@@ -157,7 +158,7 @@ export class AdminScreens {
         choices?: ResourceScope['choices'];
         /** Property labels the manifest gives (`x-plinth-label`); a layout's labels win. */
         labels?: Record<string, string>;
-        search?: ResourceScope['search'];
+        conditions?: ResourceScope['conditions'];
         create?: ResourceScope['create'];
         /** Options of single properties (how they show). */
         properties?: Record<string, object>;
@@ -179,7 +180,7 @@ export class AdminScreens {
         hidden: defaults.hidden,
         rowSchema: defaults.rowSchema,
         choices: defaults.choices,
-        search: defaults.search,
+        conditions: defaults.conditions,
         create: defaults.create,
       });
       const offMenu = layout?.navigation?.hidden === true;
@@ -230,9 +231,10 @@ export class AdminScreens {
       creatable: true,
       // Made through the shell's upsert, which keeps identities in step, not by the model's insert.
       create: newContact(this.db, this.entities.contacts, workspaceId),
-      search: contactSearchCondition,
-      choices: { qualificationStatus: STATUSES, warmth: WARMTHS },
+      conditions: contactConditions,
+      choices: { qualificationStatus: STATUSES, warmth: WARMTHS, preferredChannel: CHANNELS },
       properties: {
+        ...arrayFilterProperties(['emails', 'phones']),
         consent: { components: { show: UI.ConsentValue } },
         provenance: {
           components: { show: UI.ProvenanceValue },
@@ -306,6 +308,7 @@ export class AdminScreens {
             }),
             jsonText: columns.filter(([, column]) => column.type === 'object').map(([name]) => name),
             properties: {
+              ...arrayFilterProperties(columns.filter(([, column]) => column.type === 'array').map(([name]) => name)),
               ...referenceProperties(
                 row.moduleId,
                 columns,

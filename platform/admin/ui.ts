@@ -43,4 +43,6 @@ export const UI = {
   ProvenanceValue: add('ProvenanceValue'),
   FormBuilder: add('FormBuilder'),
   FormFields: add('FormFields'),
+  // The filter field of a list column, which AdminJS leaves out of its filter drawer.
+  ArrayFilter: componentLoader.add('ArrayFilter', fileURLToPath(new URL('FilterField.tsx', SOURCES))),
 };

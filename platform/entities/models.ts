@@ -1,5 +1,5 @@
 import { DataTypes, Model, type ModelStatic, type Sequelize } from 'sequelize';
-import { LEAD_SCORE, STATUSES, WARMTHS } from './contact-values.js';
+import { CHANNELS, LEAD_SCORE, STATUSES, WARMTHS } from './contact-values.js';
 
 /**
  * Sequelize models over the tables the shell's migrations create (the migrations are the
@@ -140,7 +140,10 @@ export function defineModels(sequelize: Sequelize): ShellModels {
     },
     warmth: { type: TEXT, validate: { isIn: { args: [WARMTHS], msg: `Warmth must be one of ${WARMTHS.join(', ')}` } } },
     consent: json({}),
-    preferredChannel: { type: TEXT },
+    preferredChannel: {
+      type: TEXT,
+      validate: { isIn: { args: [CHANNELS], msg: `Preferred channel must be one of ${CHANNELS.join(', ')}` } },
+    },
     metadata: json({}),
   });
   const ContactIdentity = table(
