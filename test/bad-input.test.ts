@@ -127,6 +127,9 @@ describe(`bad input is refused with 400, naming the field (${onServer ? 'server'
       ['contacts', 'filters.createdAt=1', 'filters.createdAt', /"1" is not an ISO 8601 date/],
       ['contacts', 'filters.createdAt~~to=2024-02-30', 'filters.createdAt~~to', /"2024-02-30" is not an ISO 8601 date/],
       ['contacts', 'filters.nonsense=1', 'filters.nonsense', /no such property/],
+      // Names every object inherits are refused before any filter of the resource's own (its search, its phones) is looked up.
+      ['contacts', 'filters.constructor=1', 'filters.constructor', /a name every object inherits/],
+      ['contacts', 'filters.toString=1', 'filters.toString', /a name every object inherits/],
       ['contacts', 'filters.name.first=Ada', 'filters.name.first', /no such property/],
       ['contacts', 'filters.leadScore=1&filters.leadScore=2', 'filters.leadScore.0', /no such property/],
       ['contacts', 'filters.id=not-a-uuid', 'filters.id', /"not-a-uuid" is not a UUID/],

@@ -135,7 +135,7 @@ export class ScopedResource extends SequelizeResource {
         if (String(element.value) !== this.scope.unit.workspaceId) return null;
         continue;
       }
-      const own = this.scope.conditions?.[element.path];
+      const own = this.ownCondition(element.path);
       if (own) {
         const condition = own(element.value, bind);
         if (condition) conditions.push(condition);
@@ -300,8 +300,14 @@ export class ScopedResource extends SequelizeResource {
   /** Whether the filter holds a condition of the resource's own (a search) with something to look for. */
   private ownConditionIn(filter: Filter | undefined): boolean {
     return Object.values(filter?.filters ?? {}).some(
-      (element) => this.scope.conditions?.[element.path] && String(element.value ?? '').trim() !== '',
+      (element) => this.ownCondition(element.path) && String(element.value ?? '').trim() !== '',
     );
+  }
+
+  /** The resource's own condition for a filter path: its own key only, never one every object inherits (`constructor`). */
+  private ownCondition(path: string): ((value: unknown, bind: Bind) => string | null) | undefined {
+    const conditions = this.scope.conditions;
+    return conditions && Object.hasOwn(conditions, path) ? conditions[path] : undefined;
   }
 
   private async one(id: string): Promise<Model<Record<string, unknown>> | null> {
