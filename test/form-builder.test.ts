@@ -46,6 +46,7 @@ describe(`the form builder and form pages (${onServer ? 'server' : 'embedded'} d
           properties: {
             email: { type: 'string', format: 'email', title: '<b>Email</b>' },
             topic: { type: 'string', enum: ['Wills', '"><script>alert(2)</script>'], title: 'Topic' },
+            'odd"><b>bold</b>': { type: 'string', title: 'Odd' },
           },
         },
       });
@@ -84,6 +85,8 @@ describe(`the form builder and form pages (${onServer ? 'server' : 'embedded'} d
       assert.match(html, /&lt;b&gt;Email&lt;\/b&gt;/);
       assert.match(html, /I agree &lt;img src=x onerror=alert\(1\)&gt;/);
       assert.match(html, /<option value="&quot;&gt;&lt;script&gt;alert\(2\)&lt;\/script&gt;">/);
+      assert.doesNotMatch(html, /<b>bold<\/b>/, 'a property name stays inside its attribute');
+      assert.match(html, /name="odd&quot;&gt;&lt;b&gt;bold&lt;\/b&gt;"/);
       // Every script on the page is the page's own: it carries this response's nonce.
       const scripts = html.match(/<script[^>]*>/g) ?? [];
       assert.equal(scripts.length, 1);

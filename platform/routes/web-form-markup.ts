@@ -43,8 +43,14 @@ const text = (value: unknown): string | undefined => (typeof value === 'string' 
 type Reading = 'number' | 'boolean' | 'text';
 
 /** One field's label, control and help; undefined for a shape no control can fill (a nested object). */
-function control(name: string, field: FieldSchema, required: boolean): { html: string; reading: Reading } | undefined {
-  const id = `f-${name}`;
+function control(
+  name: string,
+  position: number,
+  field: FieldSchema,
+  required: boolean,
+): { html: string; reading: Reading } | undefined {
+  // By position, not by name: a property's name is the workspace's text.
+  const id = `field-${position}`;
   const label = e(text(field.title) ?? name);
   const help = text(field.description) ? `<p class="help" id="${id}-help">${e(field.description as string)}</p>` : '';
   const described = help ? ` aria-describedby="${id}-help"` : '';
@@ -95,8 +101,8 @@ function control(name: string, field: FieldSchema, required: boolean): { html: s
  */
 export function webFormPage(page: WebFormPage): string {
   const required = new Set(Array.isArray(page.fields.required) ? page.fields.required : []);
-  const rendered = orderedFields(page.fields).flatMap(([name, field]) => {
-    const c = field && typeof field === 'object' ? control(name, field, required.has(name)) : undefined;
+  const rendered = orderedFields(page.fields).flatMap(([name, field], position) => {
+    const c = field && typeof field === 'object' ? control(name, position, field, required.has(name)) : undefined;
     return c ? [{ name, ...c }] : [];
   });
   const readings = Object.fromEntries(rendered.map((r) => [r.name, r.reading]));
