@@ -148,7 +148,7 @@ async function plinth(t: TestDatabase): Promise<void> {
     );
   await p.add(sink('sink', 'source.lead_captured'), 'sink', ['bench']);
   for (let i = 0; i < FANOUT; i++) await p.add(sink(`fan-${i}`, 'source.lead_fanned'), `fan-${i}`, ['bench']);
-  const row = (await p.market.registry.installed('source'))!;
+  const row = (await p.marketplace.registry.installed('source'))!;
   const producer: Producer = { id: 'source', manifest: row.manifest, registryId: row.id };
   const emit = (i: number) => p.bus.emit(producer, ws.id, 'source.lead_captured', { ...PAYLOAD, n: i });
   const emitMany = (name: string, from: number, count: number) =>

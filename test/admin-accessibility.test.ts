@@ -37,12 +37,12 @@ describe(`the admin's accessibility (${onServer ? 'server' : 'embedded'} databas
     // Two memberships: the workspace chooser is a page this owner sees.
     await t.entities.users.grant({ email: OWNER, workspace: 'firm', role: 'owner' });
     await t.entities.users.grant({ email: OWNER, workspace: 'other', role: 'member' });
-    await p.market.registry.registerBundled();
-    await p.market.lifecycle.install('logiclegal', undefined, actor);
-    await p.market.lifecycle.install('contact-forms', undefined, actor);
+    await p.marketplace.registry.registerBundled();
+    await p.marketplace.lifecycle.install('logiclegal', undefined, actor);
+    await p.marketplace.lifecycle.install('contact-forms', undefined, actor);
     await subscribe(t, firm.id, ['logiclegal', 'contact-forms']);
-    await p.market.lifecycle.enable('logiclegal', 'firm', undefined, actor);
-    await p.market.lifecycle.enable('contact-forms', 'firm', undefined, actor);
+    await p.marketplace.lifecycle.enable('logiclegal', 'firm', undefined, actor);
+    await p.marketplace.lifecycle.enable('contact-forms', 'firm', undefined, actor);
     for (let i = 0; i < 12; i++) {
       const { contact } = await t.entities.contacts.upsert(firm.id, {
         name: `Person ${i}`,

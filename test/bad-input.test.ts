@@ -73,9 +73,9 @@ describe(`bad input is refused with 400, naming the field (${onServer ? 'server'
     const ws = await t.entities.workspaces.create({ slug: 'bad-input', name: 'Bad Input' });
     await t.entities.users.create({ email: 'owner@bad.test', password: PASSWORD });
     await t.entities.users.grant({ email: 'owner@bad.test', workspace: ws.slug, role: 'owner' });
-    await p.market.registry.registerBundled();
-    await p.market.lifecycle.install('contact-forms', undefined, actor);
-    await p.market.lifecycle.enable('contact-forms', ws.slug, undefined, actor);
+    await p.marketplace.registry.registerBundled();
+    await p.marketplace.lifecycle.install('contact-forms', undefined, actor);
+    await p.marketplace.lifecycle.enable('contact-forms', ws.slug, undefined, actor);
     await p.runtime.run('contact-forms', { workspaceId: ws.id }, (ctx) => ctx.models.contact_forms.create(INTAKE));
     // A module table with a column of every type a manifest can declare.
     const ledger = pluginDir('ledger', (m) => {

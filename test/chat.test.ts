@@ -110,16 +110,16 @@ describe(`the Chat module (${onServer ? 'server' : 'embedded'} database)`, () =>
     law = await t.entities.workspaces.create({ slug: 'chat-law', name: 'Alder & Finch Law' });
     dental = await t.entities.workspaces.create({ slug: 'chat-dental', name: 'Brightwater Dental' });
     lone = await t.entities.workspaces.create({ slug: 'chat-lone', name: 'No knowledge here' });
-    const registered = await p.market.registry.registerBundled();
+    const registered = await p.marketplace.registry.registerBundled();
     assert.ok(
       registered.some((r) => r.row.moduleId === 'chat' && r.row.source === 'bundled'),
       registered.map((r) => r.row.moduleId).join(', '),
     );
-    await p.market.lifecycle.install('knowledge', undefined, actor);
-    await p.market.lifecycle.install('chat', undefined, actor);
-    for (const ws of [law, dental]) await p.market.lifecycle.enable('knowledge', ws.slug, undefined, actor);
-    await p.market.lifecycle.enable('chat', law.slug, { defaultCountry: 'US' }, actor);
-    await p.market.lifecycle.enable('chat', dental.slug, undefined, actor);
+    await p.marketplace.lifecycle.install('knowledge', undefined, actor);
+    await p.marketplace.lifecycle.install('chat', undefined, actor);
+    for (const ws of [law, dental]) await p.marketplace.lifecycle.enable('knowledge', ws.slug, undefined, actor);
+    await p.marketplace.lifecycle.enable('chat', law.slug, { defaultCountry: 'US' }, actor);
+    await p.marketplace.lifecycle.enable('chat', dental.slug, undefined, actor);
     await entry(
       law.id,
       'Car accidents and personal injury',
@@ -334,11 +334,14 @@ describe(`the Chat module (${onServer ? 'server' : 'embedded'} database)`, () =>
 
   it('needs Knowledge enabled first, and keeps it enabled while Chat is', async () => {
     await assert.rejects(
-      p.market.lifecycle.enable('chat', lone.slug, undefined, actor),
+      p.marketplace.lifecycle.enable('chat', lone.slug, undefined, actor),
       /module "chat": needs knowledge enabled in workspace "chat-lone" first/,
     );
     await refused(() => post(`/${lone.slug}/conversations`, { message: 'hello' }), 404, /not available in workspace "chat-lone"/);
-    await assert.rejects(p.market.lifecycle.disable('knowledge', law.slug, actor), /chat depend on it in workspace "chat-law"/);
+    await assert.rejects(
+      p.marketplace.lifecycle.disable('knowledge', law.slug, actor),
+      /chat depend on it in workspace "chat-law"/,
+    );
   });
 
   it('installs its screens as default layouts', async () => {

@@ -49,10 +49,10 @@ describe(`the Contact Forms module (${onServer ? 'server' : 'embedded'} database
     p = testPlatform(t);
     firm = await t.entities.workspaces.create({ slug: 'firm', name: 'Alder & Finch' });
     const other = await t.entities.workspaces.create({ slug: 'other', name: 'Other' });
-    await p.market.registry.registerBundled();
-    await p.market.lifecycle.install('contact-forms', undefined, actor);
+    await p.marketplace.registry.registerBundled();
+    await p.marketplace.lifecycle.install('contact-forms', undefined, actor);
     for (const ws of [firm, other]) {
-      await p.market.lifecycle.enable('contact-forms', ws.slug, undefined, actor);
+      await p.marketplace.lifecycle.enable('contact-forms', ws.slug, undefined, actor);
       await p.runtime.run('contact-forms', { workspaceId: ws.id }, (ctx) => ctx.models.contact_forms.create(INTAKE));
     }
     await p.runtime.run('contact-forms', { workspaceId: firm.id }, (ctx) =>

@@ -71,9 +71,9 @@ describe(`merging contacts (${onServer ? 'server' : 'embedded'} database)`, func
     p = testPlatform(t);
     firm = await t.entities.workspaces.create({ slug: 'firm', name: 'Alder & Finch' });
     elsewhere = await t.entities.workspaces.create({ slug: 'elsewhere', name: 'Elsewhere' });
-    await p.market.registry.registerBundled();
-    await p.market.lifecycle.install('contact-forms', undefined, actor);
-    await p.market.lifecycle.enable('contact-forms', 'firm', undefined, actor);
+    await p.marketplace.registry.registerBundled();
+    await p.marketplace.lifecycle.install('contact-forms', undefined, actor);
+    await p.marketplace.lifecycle.enable('contact-forms', 'firm', undefined, actor);
     await p.runtime.run('contact-forms', { workspaceId: firm.id }, (ctx) => ctx.models.contact_forms.create(FORM));
     // A module that keeps many notes per contact and one case card per contact (a unique index on the contact).
     await p.add(

@@ -31,9 +31,9 @@ describe(`the form builder and form pages (${onServer ? 'server' : 'embedded'} d
     await t.entities.workspaces.create({ slug: 'other', name: 'Other Firm' });
     await t.entities.users.create({ email: 'owner@firm.test', password: PASSWORD });
     await t.entities.users.grant({ email: 'owner@firm.test', workspace: 'firm', role: 'owner' });
-    await p.market.registry.registerBundled();
-    await p.market.lifecycle.install('contact-forms', undefined, actor);
-    await p.market.lifecycle.enable('contact-forms', 'firm', { defaultCountry: 'US' }, actor);
+    await p.marketplace.registry.registerBundled();
+    await p.marketplace.lifecycle.install('contact-forms', undefined, actor);
+    await p.marketplace.lifecycle.enable('contact-forms', 'firm', { defaultCountry: 'US' }, actor);
     await p.runtime.run('contact-forms', { workspaceId: firmId }, async (ctx) => {
       await ctx.models.contact_forms.create({
         slug: 'hostile',
@@ -58,7 +58,7 @@ describe(`the form builder and form pages (${onServer ? 'server' : 'embedded'} d
       });
     });
     const app = adminApp(t, p);
-    const deps = { db: t.db, entities: t.entities, marketplace: p.market, runtime: p.runtime, config: t.config };
+    const deps = { db: t.db, entities: t.entities, marketplace: p.marketplace, runtime: p.runtime, config: t.config };
     app.use('/m', createModuleRoutes(deps));
     app.use('/forms', createWebFormPages(deps));
     ({ server, base } = await serveLocally(app));

@@ -95,7 +95,7 @@ describe(`a hung subscriber (${onServer ? 'server' : 'embedded'} database)`, fun
     );
     for (const id of STEADY) await p.add(subscriber(id, RECORD), id, [calm.slug, stuck.slug]);
     await p.add(subscriber('hung', HANG), 'hung', [stuck.slug]);
-    const row = (await p.market.registry.installed('ticker'))!;
+    const row = (await p.marketplace.registry.installed('ticker'))!;
     producer = { id: 'ticker', manifest: row.manifest, registryId: row.id };
   });
   after(async () => {

@@ -7,12 +7,12 @@ import {
   ModuleNotEnabledError,
   ModuleRuntime,
 } from '../platform/gateway/index.js';
-import { EventBus } from '../platform/events/index.js';
 import { packageFromDir } from '../platform/manifests/index.js';
-import { auditGrants, createMarketplace, moduleNames, type Marketplace } from '../platform/registry/index.js';
+import { auditGrants, moduleNames, type Marketplace } from '../platform/registry/index.js';
 import { envFor, plinth } from './support/cli.js';
 import { freshDatabase, onServer, type TestDatabase } from './support/database.js';
 import { pluginDir } from './support/plugins.js';
+import { testPlatform } from './support/platform.js';
 
 const actor = { type: 'system' as const, id: 'test' };
 const TENANT_TABLES = [
@@ -58,8 +58,7 @@ describe(`isolation enforced by PostgreSQL, and the module context (${onServer ?
 
   before(async () => {
     t = await freshDatabase();
-    market = createMarketplace(t.db, t.entities, { ...t.config, allowUnsigned: true }, new EventBus(t.db));
-    runtime = new ModuleRuntime(t.db, t.entities, market, t.config, new EventBus(t.db));
+    ({ marketplace: market, runtime } = testPlatform(t));
     const publishAndInstall = async (dir: string, id: string) => {
       await market.registry.publish(packageFromDir(dir), { source: 'published', label: id, actor });
       await market.lifecycle.install(id, undefined, actor);

@@ -28,13 +28,13 @@ describe(`the Knowledge module (${onServer ? 'server' : 'embedded'} database)`, 
     p = testPlatform(t);
     a = await t.entities.workspaces.create({ slug: 'kb-a', name: 'Alpha' });
     b = await t.entities.workspaces.create({ slug: 'kb-b', name: 'Beta' });
-    const registered = await p.market.registry.registerBundled();
+    const registered = await p.marketplace.registry.registerBundled();
     assert.ok(
       registered.some((r) => r.row.moduleId === 'knowledge' && r.row.source === 'bundled'),
       registered.map((r) => r.row.moduleId).join(', '),
     );
-    await p.market.lifecycle.install('knowledge', undefined, actor);
-    for (const ws of [a, b]) await p.market.lifecycle.enable('knowledge', ws.slug, undefined, actor);
+    await p.marketplace.lifecycle.install('knowledge', undefined, actor);
+    for (const ws of [a, b]) await p.marketplace.lifecycle.enable('knowledge', ws.slug, undefined, actor);
     await p.add(
       pluginDir('asker', (m) => (m.dependencies = { knowledge: '^0.2.0' })),
       'asker',
@@ -73,7 +73,7 @@ describe(`the Knowledge module (${onServer ? 'server' : 'embedded'} database)`, 
       ['Opening hours'],
     );
     assert.equal((await search(a.id, { query: 'refund', limit: 1 })).results.length, 1);
-    await p.market.lifecycle.enable('knowledge', a.slug, { resultLimit: 1 }, actor);
+    await p.marketplace.lifecycle.enable('knowledge', a.slug, { resultLimit: 1 }, actor);
     assert.equal((await search(a.id, { query: 'refund' })).results.length, 1);
     assert.deepEqual((await search(a.id, { query: 'astronomy' })).results, []);
   });

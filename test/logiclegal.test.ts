@@ -55,9 +55,9 @@ describe(`the LogicLegal module (${onServer ? 'server' : 'embedded'} database)`,
     t = await freshDatabase();
     p = testPlatform(t);
     firm = await t.entities.workspaces.create({ slug: 'firm', name: 'Alder & Finch' });
-    await p.market.registry.registerBundled();
-    for (const id of ['contact-forms', 'logiclegal']) await p.market.lifecycle.install(id, undefined, actor);
-    await p.market.lifecycle.enable('contact-forms', 'firm', undefined, actor);
+    await p.marketplace.registry.registerBundled();
+    for (const id of ['contact-forms', 'logiclegal']) await p.marketplace.lifecycle.install(id, undefined, actor);
+    await p.marketplace.lifecycle.enable('contact-forms', 'firm', undefined, actor);
     await p.runtime.run('contact-forms', { workspaceId: firm.id }, (ctx) => ctx.models.contact_forms.create(FORM));
     http = await routeServer(t, p);
   });
@@ -68,11 +68,11 @@ describe(`the LogicLegal module (${onServer ? 'server' : 'embedded'} database)`,
 
   it('is a paid module: enabling it needs a subscription that covers it', async () => {
     await assert.rejects(
-      p.market.lifecycle.enable('logiclegal', 'firm', undefined, actor),
+      p.marketplace.lifecycle.enable('logiclegal', 'firm', undefined, actor),
       (err: Error) => err instanceof LifecycleError && /needs an active subscription covering "logiclegal"/.test(err.message),
     );
     await subscribe(t, firm.id, ['logiclegal']);
-    await p.market.lifecycle.enable('logiclegal', 'firm', { jurisdictions: ['California', 'Nevada'] }, actor);
+    await p.marketplace.lifecycle.enable('logiclegal', 'firm', { jurisdictions: ['California', 'Nevada'] }, actor);
   });
 
   it("qualifies a form's lead from its event: the contact's status and score change, the outcome names its reasons", async () => {
@@ -113,7 +113,7 @@ describe(`the LogicLegal module (${onServer ? 'server' : 'embedded'} database)`,
   });
 
   it("follows the workspace's settings, and reads nothing but events and the shell's contacts", async () => {
-    await p.market.lifecycle.enable('logiclegal', 'firm', { rejectKeywords: ['job application'] }, actor);
+    await p.marketplace.lifecycle.enable('logiclegal', 'firm', { rejectKeywords: ['job application'] }, actor);
     const applicant = await submit('jo@example.com', 'Job application: I handled accident claims in California.');
     assert.equal(applicant.qualificationStatus, 'disqualified');
     const [outcome] = await outcomes(applicant.id);

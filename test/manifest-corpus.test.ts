@@ -2,11 +2,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { packageFromDir } from '../platform/manifests/index.js';
-import { EventBus } from '../platform/events/index.js';
-import { createMarketplace } from '../platform/registry/index.js';
 import { envFor, plinth } from './support/cli.js';
 import { freshDatabase, onServer, type TestDatabase } from './support/database.js';
 import { FIXTURES, marketplaceFootprint, pluginDir } from './support/plugins.js';
+import { testPlatform } from './support/platform.js';
 
 const CORPUS = path.join(FIXTURES, 'invalid-manifests');
 const cases = fs.readdirSync(CORPUS).sort();
@@ -24,7 +23,7 @@ describe(`the invalid manifest corpus (${onServer ? 'server' : 'embedded'} datab
     t = await freshDatabase();
     env = envFor(t.config, { PLINTH_ALLOW_UNSIGNED: '1' });
     // A module already in the registry that depends on cycle-origin: the cycle case closes the loop.
-    const marketplace = createMarketplace(t.db, t.entities, { ...t.config, allowUnsigned: true }, new EventBus(t.db));
+    const { marketplace } = testPlatform(t);
     await marketplace.registry.publish(packageFromDir(path.join(FIXTURES, 'cycle-partner')), {
       source: 'published',
       label: 'cycle-partner',

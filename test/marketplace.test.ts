@@ -12,11 +12,11 @@ import {
   SignatureError,
   signTarball,
 } from '../platform/manifests/index.js';
-import { EventBus } from '../platform/events/index.js';
-import { createMarketplace, LifecycleError, type Marketplace } from '../platform/registry/index.js';
+import { LifecycleError, type Marketplace } from '../platform/registry/index.js';
 import { envFor, plinth } from './support/cli.js';
 import { freshDatabase, onServer, uniqueSlug, type TestDatabase } from './support/database.js';
 import { marketplaceFootprint, pluginDir } from './support/plugins.js';
+import { testPlatform } from './support/platform.js';
 
 const actor = { type: 'system' as const, id: 'test' };
 
@@ -32,12 +32,7 @@ describe(`marketplace: registry and module lifecycle (${onServer ? 'server' : 'e
     const vendor = generateSigningKeys();
     vendorKey = vendor.privateKey;
     fs.writeFileSync(path.join(keysDir, 'acme.pem'), vendor.publicKey);
-    market = createMarketplace(
-      t.db,
-      t.entities,
-      { ...t.config, trustedKeysDir: keysDir, allowUnsigned: false },
-      new EventBus(t.db),
-    );
+    market = testPlatform(t, { trustedKeysDir: keysDir, allowUnsigned: false }).marketplace;
   });
   after(async () => {
     await t.drop();
@@ -45,14 +40,11 @@ describe(`marketplace: registry and module lifecycle (${onServer ? 'server' : 'e
   });
 
   const publishUnsigned = (dir: string) =>
-    createMarketplace(t.db, t.entities, { ...t.config, allowUnsigned: true }, new EventBus(t.db)).registry.publish(
-      packageFromDir(dir),
-      {
-        source: 'published',
-        label: dir,
-        actor,
-      },
-    );
+    testPlatform(t).marketplace.registry.publish(packageFromDir(dir), {
+      source: 'published',
+      label: dir,
+      actor,
+    });
 
   describe('packages and signatures', () => {
     it('packs the same folder to the same bytes, with zeroed times and sorted entries', () => {

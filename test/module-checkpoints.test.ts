@@ -54,11 +54,11 @@ describe(`the checkpoints of every first-party module (${onServer ? 'server' : '
       await t.entities.contacts.upsert(ws.id, { name: 'Dana Reyes', emails: ['dana@example.com'], source: { module: 'plinth' } })
     ).contact.id;
     await subscribe(t, ws.id, MODULES);
-    await p.market.registry.registerBundled();
+    await p.marketplace.registry.registerBundled();
     for (const id of MODULES) {
-      await p.market.lifecycle.install(id, undefined, actor);
-      await p.market.lifecycle.enable(id, ws.slug, undefined, actor);
-      manifests.set(id, (await p.market.registry.installed(id))!.manifest);
+      await p.marketplace.lifecycle.install(id, undefined, actor);
+      await p.marketplace.lifecycle.enable(id, ws.slug, undefined, actor);
+      manifests.set(id, (await p.marketplace.registry.installed(id))!.manifest);
     }
     // A consumer that knows the events by name only: it subscribes to everything the five emit.
     const events = MODULES.flatMap((id) => emits(id).map((e) => e.name));
@@ -158,7 +158,7 @@ describe(`the checkpoints of every first-party module (${onServer ? 'server' : '
 
   it('a contact of another workspace is not context for a module here', async () => {
     const third = await t.entities.workspaces.create({ slug: 'third', name: 'Third' });
-    await p.market.lifecycle.enable('knowledge', third.slug, undefined, actor);
+    await p.marketplace.lifecycle.enable('knowledge', third.slug, undefined, actor);
     await assert.rejects(
       p.runtime.run('knowledge', { workspaceId: third.id, contactId }, async () => undefined),
       (err: Error) => err instanceof NotFoundError,

@@ -212,19 +212,19 @@ describe(`module identity that SQL cannot change (${onServer ? 'server' : 'embed
   });
 
   it('refuses at upgrade a migration that changes role or grants itself a role, and writes nothing', async () => {
-    const installed = (await p.market.registry.installed('hostile'))!.version;
+    const installed = (await p.marketplace.registry.installed('hostile'))!.version;
     const escape = `SELECT set_config('role', 'postgres', true);\nGRANT ${quoteIdent(t.db.roles.owner)} TO ${quoteIdent(names().ownerRole)};\n`;
-    await p.market.registry.publish(
+    await p.marketplace.registry.publish(
       packageFromDir(pluginDir('hostile', (m) => void (m.version = '0.9.0'), { 'migrations/9999-escape.sql': escape })),
       { source: 'published', label: 'hostile', actor },
     );
     const before = await marketplaceFootprint(t.db);
     await assert.rejects(
-      p.market.lifecycle.upgrade('hostile', '0.9.0', actor),
+      p.marketplace.lifecycle.upgrade('hostile', '0.9.0', actor),
       /migrations\/9999-escape\.sql: statement SELECT is not allowed in a module migration/,
     );
     assert.deepEqual(await marketplaceFootprint(t.db), before);
-    assert.equal((await p.market.registry.installed('hostile'))!.version, installed);
+    assert.equal((await p.marketplace.registry.installed('hostile'))!.version, installed);
   });
 
   it('gives an upgraded module its entrances back, whatever its SQL did to them', async () => {
@@ -232,12 +232,12 @@ describe(`module identity that SQL cannot change (${onServer ? 'server' : 'embed
     await p.runtime.run('hostile', { workspaceId: a }, () =>
       t.db.rows(querySql(schema), [`ALTER FUNCTION ${schema}.plinth_query(text, boolean) SET statement_timeout = 0`, false]),
     );
-    await p.market.registry.publish(packageFromDir(pluginDir('hostile', (m) => void (m.version = '0.2.0'))), {
+    await p.marketplace.registry.publish(packageFromDir(pluginDir('hostile', (m) => void (m.version = '0.2.0'))), {
       source: 'published',
       label: 'hostile',
       actor,
     });
-    await p.market.lifecycle.upgrade('hostile', '0.2.0', actor);
+    await p.marketplace.lifecycle.upgrade('hostile', '0.2.0', actor);
     const [entrance] = await t.db.unit({ role: 'connection' }, () =>
       t.db.rows<{ definer: boolean; config: string[]; owner: string }>(
         `SELECT prosecdef AS definer, proconfig AS config, pg_get_userbyid(proowner) AS owner

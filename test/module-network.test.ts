@@ -3,7 +3,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import selfsigned from 'selfsigned';
-import { ModuleRuntime } from '../platform/gateway/index.js';
 import { MAX_RESPONSE_BYTES, type SandboxError } from '../platform/sandbox/index.js';
 import { freshDatabase, onServer, type TestDatabase } from './support/database.js';
 import { routeServer, type RouteServer } from './support/modules.js';
@@ -134,7 +133,12 @@ describe(`module network to declared hosts (${onServer ? 'server' : 'embedded'} 
       'netprobe',
       [],
     );
-    await p.market.lifecycle.enable('netprobe', 'client-a', { hook: `${at(declared)}/hook` }, { type: 'system', id: 'test' });
+    await p.marketplace.lifecycle.enable(
+      'netprobe',
+      'client-a',
+      { hook: `${at(declared)}/hook` },
+      { type: 'system', id: 'test' },
+    );
     await p.add(
       pluginDir('offline', (m) => void (m.routes = [route('handlers/call.js', '/:workspace/call')]), {
         'handlers/call.js': CALL,
@@ -278,13 +282,7 @@ describe(`module network to declared hosts (${onServer ? 'server' : 'embedded'} 
     async () => {
       declared.respond = (_req, res) => setTimeout(() => res.end('late'), 400);
       // The default idle limit (100 ms): on the embedded database, a wait on the network holds everyone's transaction.
-      const everyday = new ModuleRuntime(
-        t.db,
-        t.entities,
-        p.market,
-        { ...t.config, moduleNetworkAllowPrivate: true, moduleNetworkCa: ca },
-        p.bus,
-      );
+      const everyday = testPlatform(t, { moduleNetworkAllowPrivate: true, moduleNetworkCa: ca }).runtime;
       const workspaceId = (await t.entities.workspaces.bySlug('client-a')).id;
       const request = [['handlers/call.js', [{ body: { url: `${at(declared)}/late` } }]]] as [string, unknown[]][];
       try {
@@ -321,13 +319,7 @@ describe(`module network to declared hosts (${onServer ? 'server' : 'embedded'} 
   });
 
   it('refuses a declared host that resolves to loopback, or is a loopback address, unless the operator allows it', async () => {
-    const strict = new ModuleRuntime(
-      t.db,
-      t.entities,
-      p.market,
-      { ...t.config, moduleNetworkCa: ca, moduleIdleLimitMs: 3000 },
-      p.bus,
-    );
+    const strict = testPlatform(t, { moduleNetworkCa: ca, moduleIdleLimitMs: 3000 }).runtime;
     const strictRoutes = await routeServer(t, { ...p, runtime: strict });
     try {
       const byName = await call({ url: `${at(declared)}/x` }, strictRoutes);

@@ -4,12 +4,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { migrateDown, migrateUp } from '../platform/db/index.js';
-import { EventBus } from '../platform/events/index.js';
 import { generateSigningKeys, keyFingerprint, packageFromDir, signTarball } from '../platform/manifests/index.js';
-import { createMarketplace, LifecycleError, PublisherError, type Marketplace } from '../platform/registry/index.js';
+import { LifecycleError, PublisherError, type Marketplace } from '../platform/registry/index.js';
 import { envFor, plinth } from './support/cli.js';
 import { freshDatabase, onServer, type TestDatabase } from './support/database.js';
 import { marketplaceFootprint, pluginDir } from './support/plugins.js';
+import { testPlatform } from './support/platform.js';
 
 const actor = { type: 'system' as const, id: 'test' };
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -34,9 +34,8 @@ describe(`module ids belong to their publishers; downgrades need --allow-downgra
       // How the registry and its refusals name a key: its fingerprint and its file among the trusted keys.
       keys[name] = { privateKey: pair.privateKey, shown: `${keyFingerprint(createPublicKey(pair.publicKey))} (${name}.pem)` };
     }
-    const bus = new EventBus(t.db);
-    market = createMarketplace(t.db, t.entities, { ...t.config, trustedKeysDir: keysDir, allowUnsigned: false }, bus);
-    unsignedMarket = createMarketplace(t.db, t.entities, { ...t.config, trustedKeysDir: keysDir, allowUnsigned: true }, bus);
+    market = testPlatform(t, { trustedKeysDir: keysDir, allowUnsigned: false }).marketplace;
+    unsignedMarket = testPlatform(t, { trustedKeysDir: keysDir }).marketplace;
     env = envFor(t.config, { PLINTH_TRUSTED_KEYS: keysDir });
     // The release's own modules, as `plinth migrate up` and every start register them.
     const bundled = await market.registry.registerBundled();
@@ -137,12 +136,7 @@ describe(`module ids belong to their publishers; downgrades need --allow-downgra
     it('refuses a first-party id of this release even before the bundled modules are registered', async () => {
       const other = await freshDatabase();
       try {
-        const fresh = createMarketplace(
-          other.db,
-          other.entities,
-          { ...other.config, trustedKeysDir: keysDir, allowUnsigned: false },
-          new EventBus(other.db),
-        );
+        const fresh = testPlatform(other, { trustedKeysDir: keysDir, allowUnsigned: false }).marketplace;
         const pkg = packageFromDir(pluginDir('voice', (m) => (m.version = '9.0.0')));
         const before = await marketplaceFootprint(other.db);
         await assert.rejects(

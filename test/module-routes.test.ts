@@ -118,7 +118,7 @@ describe(`module routes under /m/<id>/ (${onServer ? 'server' : 'embedded'} data
       { 'handlers/add-note.js': NOTE_HANDLER, 'handlers/signed.js': SIGNED_HANDLER, 'handlers/read-note.js': READ_HANDLER },
     );
     await p.add(dir, 'inbox', ['shop', 'other', 'flood']);
-    secrets = new RouteSecrets(t.db, t.entities, p.market.registry);
+    secrets = new RouteSecrets(t.db, t.entities, p.marketplace.registry);
     ({ base, close } = await routeServer(t, p));
   });
   after(async () => {
@@ -358,9 +358,9 @@ describe(`module routes under /m/<id>/ (${onServer ? 'server' : 'embedded'} data
   });
 
   it('is lifecycle-driven: disabling the module closes its routes at once', async () => {
-    await p.market.lifecycle.disable('inbox', 'other', actor);
+    await p.marketplace.lifecycle.disable('inbox', 'other', actor);
     await refused(() => post('/m/inbox/other/notes', { title: 'x' }), 404, /not available in workspace "other"/);
-    await p.market.lifecycle.enable('inbox', 'other', undefined, actor);
+    await p.marketplace.lifecycle.enable('inbox', 'other', undefined, actor);
     assert.equal((await post('/m/inbox/other/notes', { title: 'back' })).status, 201);
   });
 });

@@ -71,9 +71,9 @@ describe(`module rows written in the admin (${onServer ? 'server' : 'embedded'} 
     t = await freshDatabase();
     p = testPlatform(t);
     ws = await t.entities.workspaces.create({ slug: 'rows', name: 'Rows & Co' });
-    await p.market.registry.registerBundled();
-    await p.market.lifecycle.install('contact-forms', undefined, actor);
-    await p.market.lifecycle.enable('contact-forms', ws.slug, undefined, actor);
+    await p.marketplace.registry.registerBundled();
+    await p.marketplace.lifecycle.install('contact-forms', undefined, actor);
+    await p.marketplace.lifecycle.enable('contact-forms', ws.slug, undefined, actor);
     const gauge = pluginDir(
       'gauge',
       (m) => {

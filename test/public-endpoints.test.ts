@@ -49,14 +49,14 @@ describe(`bad input on every public endpoint of the modules (${onServer ? 'serve
     p = testPlatform(t);
     const firm = await t.entities.workspaces.create({ slug: 'firm', name: 'Firm' });
     await subscribe(t, firm.id, MODULES);
-    await p.market.registry.registerBundled();
+    await p.marketplace.registry.registerBundled();
     for (const id of MODULES) {
-      await p.market.lifecycle.install(id, undefined, actor);
-      await p.market.lifecycle.enable(id, 'firm', undefined, actor);
-      const manifest = (await p.market.registry.installed(id))!.manifest;
+      await p.marketplace.lifecycle.install(id, undefined, actor);
+      await p.marketplace.lifecycle.enable(id, 'firm', undefined, actor);
+      const manifest = (await p.marketplace.registry.installed(id))!.manifest;
       for (const route of manifest.routes ?? []) routes.push({ module: id, route });
     }
-    secret = await new RouteSecrets(t.db, t.entities, p.market.registry).issue('voice', 'firm');
+    secret = await new RouteSecrets(t.db, t.entities, p.marketplace.registry).issue('voice', 'firm');
     const schemas = await t.db.unit({ role: 'connection' }, () =>
       t.db.rows<{ name: string }>(
         "SELECT table_schema || '.' || table_name AS name FROM information_schema.tables WHERE table_schema LIKE 'mod\\_%'",

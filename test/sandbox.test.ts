@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { ModuleRuntime } from '../platform/gateway/index.js';
 import type { SandboxError } from '../platform/sandbox/index.js';
 import { adminApp, AdminClient, serveLocally } from './support/admin.js';
 import { freshDatabase, onServer, type TestDatabase } from './support/database.js';
@@ -223,7 +222,7 @@ describe(`the module sandbox (${onServer ? 'server' : 'embedded'} database)`, ()
     assert.match(body.error, onServer ? /module "rogue" ran out of memory/ : /module "rogue" (ran out of memory|did not answer)/);
     assert.equal((await probe('reach')).status, 200);
     // The memory limit itself, with time to reach it, on either database.
-    const patient = new ModuleRuntime(t.db, t.entities, p.market, { ...t.config, moduleIdleLimitMs: 5000 }, p.bus);
+    const patient = testPlatform(t, { moduleIdleLimitMs: 5000 }).runtime;
     try {
       const workspaceId = (await t.entities.workspaces.bySlug('client-a')).id;
       await assert.rejects(

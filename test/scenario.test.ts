@@ -37,15 +37,15 @@ describe(`one contact across all five modules (${onServer ? 'server' : 'embedded
     p = testPlatform(t);
     firm = await t.entities.workspaces.create({ slug: 'alder-finch', name: 'Alder & Finch Law' });
     await subscribe(t, firm.id, ['voice', 'logiclegal']);
-    await p.market.registry.registerBundled();
+    await p.marketplace.registry.registerBundled();
     const settings: Record<string, object> = {
       voice: { defaultCountry: 'US' },
       chat: { defaultCountry: 'US' },
       logiclegal: { jurisdictions: ['California'] },
     };
     for (const id of ['knowledge', 'contact-forms', 'chat', 'voice', 'logiclegal']) {
-      await p.market.lifecycle.install(id, undefined, actor);
-      await p.market.lifecycle.enable(id, firm.slug, settings[id], actor);
+      await p.marketplace.lifecycle.install(id, undefined, actor);
+      await p.marketplace.lifecycle.enable(id, firm.slug, settings[id], actor);
     }
     await p.runtime.run('contact-forms', { workspaceId: firm.id }, (ctx) =>
       ctx.models.contact_forms.create({
@@ -72,7 +72,7 @@ describe(`one contact across all five modules (${onServer ? 'server' : 'embedded
         published: true,
       }),
     );
-    secret = await new RouteSecrets(t.db, t.entities, p.market.registry).issue('voice', firm.slug);
+    secret = await new RouteSecrets(t.db, t.entities, p.marketplace.registry).issue('voice', firm.slug);
     routes = await routeServer(t, p);
     await t.entities.users.create({ email: 'partner@alder-finch.test', password: PASSWORD });
     await t.entities.users.grant({ email: 'partner@alder-finch.test', workspace: firm.slug, role: 'owner' });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { sendDemoRequests } from '../platform/cli/demo-requests.js';
 import { seedDemo } from '../platform/seed/index.js';
 import { freshDatabase, onServer, rowCounts, type TestDatabase } from './support/database.js';
 import { testPlatform, type TestPlatform } from './support/platform.js';
@@ -15,9 +16,9 @@ describe(`demo seed (${onServer ? 'server' : 'embedded'} database)`, () => {
   it('writes an agency with two clients, their owners, billing, modules and 10,000 contacts', async () => {
     const report = await seedDemo(t.db, t.entities, {
       password: 'demo password 123',
-      marketplace: p.market,
+      marketplace: p.marketplace,
       runtime: p.runtime,
-      config: t.config,
+      sendRequests: (sequences) => sendDemoRequests(p, sequences),
     });
     assert.deepEqual(report, {
       workspaces: 3,
@@ -46,7 +47,7 @@ describe(`demo seed (${onServer ? 'server' : 'embedded'} database)`, () => {
     assert.equal(await t.entities.users.roleIn(clientOwner.id, clientB.id), null);
     assert.equal((await t.entities.billing.accountFor(clientA.id))?.workspaceId, agency.id);
     const enabled = async (id: string) =>
-      (await p.market.lifecycle.installations(id)).filter((i) => i.enabled).map((i) => i.moduleId);
+      (await p.marketplace.lifecycle.installations(id)).filter((i) => i.enabled).map((i) => i.moduleId);
     assert.deepEqual(await enabled(clientA.id), ['chat', 'contact-forms', 'knowledge', 'logiclegal', 'voice']);
     assert.deepEqual(await enabled(clientB.id), ['contact-forms'], 'the two clients show different modules');
     const entries = await p.runtime.run('knowledge', { workspaceId: clientA.id }, (ctx) => ctx.models.kb_entries.count());
@@ -85,9 +86,9 @@ describe(`demo seed (${onServer ? 'server' : 'embedded'} database)`, () => {
     assert.ok(stamp[0].max instanceof Date);
     const report = await seedDemo(t.db, t.entities, {
       password: 'another password 456',
-      marketplace: p.market,
+      marketplace: p.marketplace,
       runtime: p.runtime,
-      config: t.config,
+      sendRequests: (sequences) => sendDemoRequests(p, sequences),
     });
     assert.deepEqual(report, {
       workspaces: 0,

@@ -77,7 +77,8 @@ describe(`the settings form of a module (${onServer ? 'server' : 'embedded'} dat
   const consoleLines: string[] = [];
   const pageErrors: string[] = [];
 
-  const stored = async () => (await p.market.lifecycle.installations(firm.id)).find((i) => i.moduleId === 'logiclegal')!.settings;
+  const stored = async () =>
+    (await p.marketplace.lifecycle.installations(firm.id)).find((i) => i.moduleId === 'logiclegal')!.settings;
 
   before(async function () {
     skipWithoutChromium(this);
@@ -86,10 +87,10 @@ describe(`the settings form of a module (${onServer ? 'server' : 'embedded'} dat
     firm = await t.entities.workspaces.create({ slug: 'firm', name: 'Alder & Finch' });
     await t.entities.users.create({ email: OWNER, password: PASSWORD });
     await t.entities.users.grant({ email: OWNER, workspace: firm.slug, role: 'owner' });
-    await p.market.registry.registerBundled();
-    await p.market.lifecycle.install('logiclegal', undefined, actor);
+    await p.marketplace.registry.registerBundled();
+    await p.marketplace.lifecycle.install('logiclegal', undefined, actor);
     await subscribe(t, firm.id, ['logiclegal']);
-    await p.market.lifecycle.enable('logiclegal', firm.slug, SETTINGS, actor);
+    await p.marketplace.lifecycle.enable('logiclegal', firm.slug, SETTINGS, actor);
     await p.add(
       pluginDir('almanac', (m) => {
         m.name = 'Almanac';
@@ -98,7 +99,7 @@ describe(`the settings form of a module (${onServer ? 'server' : 'embedded'} dat
       'almanac',
       [],
     );
-    await p.market.lifecycle.enable('almanac', firm.slug, ALMANAC_SETTINGS, actor);
+    await p.marketplace.lifecycle.enable('almanac', firm.slug, ALMANAC_SETTINGS, actor);
     ({ server, base } = await serveLocally(adminApp(t, p)));
     browser = await launchChromium();
   });
@@ -326,7 +327,7 @@ describe(`the settings form of a module (${onServer ? 'server' : 'embedded'} dat
     await form.getByRole('group', { name: 'Contact 1' }).getByLabel('Email').fill('ada@firm.test');
     await page.click('[data-testid=save-settings-almanac]');
     await page.locator('[data-testid=settings-outcome-almanac]').getByText("Almanac's settings are saved.").waitFor();
-    const installation = (await p.market.lifecycle.installations(firm.id)).find((i) => i.moduleId === 'almanac')!;
+    const installation = (await p.marketplace.lifecycle.installations(firm.id)).find((i) => i.moduleId === 'almanac')!;
     assert.deepEqual(installation.settings, ALMANAC_SETTINGS);
   });
 

@@ -86,16 +86,16 @@ describe(`the Voice module (${onServer ? 'server' : 'embedded'} database)`, () =
     p = testPlatform(t);
     a = await t.entities.workspaces.create({ slug: 'voice-a', name: 'Alpha Law' });
     b = await t.entities.workspaces.create({ slug: 'voice-b', name: 'Beta Dental' });
-    const registered = await p.market.registry.registerBundled();
+    const registered = await p.marketplace.registry.registerBundled();
     assert.ok(
       registered.some((r) => r.row.moduleId === 'voice' && r.row.source === 'bundled'),
       registered.map((r) => r.row.moduleId).join(', '),
     );
-    await p.market.lifecycle.install('voice', undefined, actor);
+    await p.marketplace.lifecycle.install('voice', undefined, actor);
     for (const ws of [a, b]) await subscribe(t, ws.id, ['voice']);
-    await p.market.lifecycle.enable('voice', a.slug, { defaultCountry: 'US' }, actor);
-    await p.market.lifecycle.enable('voice', b.slug, undefined, actor);
-    const secrets = new RouteSecrets(t.db, t.entities, p.market.registry);
+    await p.marketplace.lifecycle.enable('voice', a.slug, { defaultCountry: 'US' }, actor);
+    await p.marketplace.lifecycle.enable('voice', b.slug, undefined, actor);
+    const secrets = new RouteSecrets(t.db, t.entities, p.marketplace.registry);
     for (const ws of [a, b]) secret[ws.slug] = await secrets.issue('voice', ws.slug);
     ({ base, close } = await routeServer(t, p));
   });
@@ -108,7 +108,7 @@ describe(`the Voice module (${onServer ? 'server' : 'embedded'} database)`, () =
     const unpaid = await t.entities.workspaces.create({ slug: 'voice-unpaid', name: 'Unpaid' });
     await subscribe(t, unpaid.id, ['knowledge']);
     await assert.rejects(
-      p.market.lifecycle.enable('voice', unpaid.slug, undefined, actor),
+      p.marketplace.lifecycle.enable('voice', unpaid.slug, undefined, actor),
       (err: Error) =>
         err instanceof LifecycleError &&
         err.message.includes('workspace "voice-unpaid" needs an active subscription covering "voice"') &&
@@ -123,7 +123,7 @@ describe(`the Voice module (${onServer ? 'server' : 'embedded'} database)`, () =
 
   it('refuses a default country that is not an ISO 3166 code', async () => {
     await assert.rejects(
-      p.market.lifecycle.enable('voice', a.slug, { defaultCountry: 'usa' }, actor),
+      p.marketplace.lifecycle.enable('voice', a.slug, { defaultCountry: 'usa' }, actor),
       /settings\/defaultCountry: must match pattern/,
     );
     const [installation] = await t.db.app(a.id, () =>
@@ -416,7 +416,7 @@ describe(`the Voice module (${onServer ? 'server' : 'embedded'} database)`, () =
   });
 
   it("declares a valid example of its event's payload", async () => {
-    const { manifest } = (await p.market.registry.installed('voice'))!;
+    const { manifest } = (await p.marketplace.registry.installed('voice'))!;
     const declared = manifest.events!.emits!.find((e) => e.name === 'voice.call_completed')!.payload as { examples: unknown[] };
     const compiled = new VendorSchemas().compile(declared);
     assert.ok('validate' in compiled, JSON.stringify(compiled));

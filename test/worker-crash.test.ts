@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { EventBus } from '../platform/events/index.js';
+import { createPlatform } from '../platform/composition/index.js';
 import { CLI, envFor } from './support/cli.js';
 import { freshDatabase, onServer, type TestDatabase } from './support/database.js';
 import { testPlatform, type TestPlatform } from './support/platform.js';
@@ -55,7 +55,7 @@ describe(`workers under load (${onServer ? 'server' : 'embedded'} database)`, fu
 
   /** Emits `perWorkspace` events in each workspace, in batches of 1,000. */
   const load = async (workspaces: { id: string }[], perWorkspace: number) => {
-    const producer = (await p.market.registry.installed('source'))!;
+    const producer = (await p.marketplace.registry.installed('source'))!;
     for (const w of workspaces) {
       for (let i = 0; i < perWorkspace; i += 1000) {
         const batch = Array.from({ length: Math.min(1000, perWorkspace - i) }, (_, k) => ({
@@ -84,7 +84,7 @@ describe(`workers under load (${onServer ? 'server' : 'embedded'} database)`, fu
   const setUp = async (slugs: string[]) => {
     const workspaces = [];
     for (const slug of slugs) workspaces.push(await t.entities.workspaces.create({ slug, name: slug }));
-    if (!(await p.market.registry.installed('source'))) {
+    if (!(await p.marketplace.registry.installed('source'))) {
       await p.add(
         pluginDir('source', (m) => {
           m.capabilities.requires = ['events:emit'];
@@ -115,7 +115,7 @@ describe(`workers under load (${onServer ? 'server' : 'embedded'} database)`, fu
     }
     for (const w of workspaces)
       for (const id of ['source', ...SUBSCRIBERS])
-        await p.market.lifecycle.enable(id, w.slug, undefined, { type: 'system', id: 'test' });
+        await p.marketplace.lifecycle.enable(id, w.slug, undefined, { type: 'system', id: 'test' });
     return workspaces;
   };
 
@@ -143,8 +143,9 @@ describe(`workers under load (${onServer ? 'server' : 'embedded'} database)`, fu
     children.push(child);
     await new Promise((r) => setTimeout(r, 3000)); // it has started, listened, and swept once
     const before = await total();
-    const producer = (await p.market.registry.installed('source'))!;
-    const announcing = new EventBus(t.db, { notifyUrl: t.config.databaseUrl });
+    const producer = (await p.marketplace.registry.installed('source'))!;
+    // Composed as another process would be: its commits notify the listening worker.
+    const announcing = createPlatform({ config: t.config, db: t.db, entities: t.entities }).bus;
     const started = Date.now();
     await announcing.emit({ id: 'source', manifest: producer.manifest, registryId: producer.id }, w.id, EVENT, { n: 1 });
     await until('the woken delivery', async () => (await total()) >= before + SUBSCRIBERS.length, 5_000);

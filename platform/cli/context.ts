@@ -1,30 +1,14 @@
-import { loadConfig, type PlinthConfig } from '../config/index.js';
-import { openDatabase, type Database } from '../db/index.js';
-import { createEntities, type Entities } from '../entities/index.js';
+import { openPlatform, type Platform } from '../composition/index.js';
 import { PlinthError } from '../errors/index.js';
-import { EventBus } from '../events/index.js';
-import { createMarketplace, type Marketplace } from '../registry/index.js';
-
-export interface Platform {
-  config: PlinthConfig;
-  db: Database;
-  entities: Entities;
-  bus: EventBus;
-  marketplace: Marketplace;
-}
 
 /** Opens the platform for one command and closes it afterwards, whatever happens. */
 export async function withPlatform<T>(fn: (platform: Platform) => Promise<T>): Promise<T> {
-  const config = loadConfig();
-  const db = await openDatabase(config);
-  let bus: EventBus | undefined;
+  const platform = await openPlatform();
   try {
-    const entities = createEntities(db);
-    bus = new EventBus(db, { notifyUrl: config.databaseUrl });
-    return await fn({ config, db, entities, bus, marketplace: createMarketplace(db, entities, config, bus) });
+    return await fn(platform);
   } finally {
-    await bus?.close();
-    await db.close();
+    await platform.close();
+    await platform.db.close();
   }
 }
 

@@ -77,6 +77,14 @@ export interface TableChange {
   row: Record<string, unknown> | null;
 }
 
+export interface ModuleRuntimeDeps {
+  db: Database;
+  entities: Entities;
+  marketplace: Marketplace;
+  config: PlinthConfig;
+  bus: EventBus;
+}
+
 /**
  * The only way plugin code reaches data. Each run is one transaction (or a savepoint inside the
  * caller's) that sets the module's runtime role and the workspace, transaction-locally.
@@ -89,13 +97,18 @@ export class ModuleRuntime {
   readonly sandbox: Sandbox;
   private readonly slots: ModuleSlots;
 
-  constructor(
-    private readonly db: Database,
-    private readonly entities: Entities,
-    private readonly marketplace: Marketplace,
-    private readonly config: PlinthConfig,
-    private readonly bus: EventBus,
-  ) {
+  private readonly db: Database;
+  private readonly entities: Entities;
+  private readonly marketplace: Marketplace;
+  private readonly config: PlinthConfig;
+  private readonly bus: EventBus;
+
+  constructor({ db, entities, marketplace, config, bus }: ModuleRuntimeDeps) {
+    this.db = db;
+    this.entities = entities;
+    this.marketplace = marketplace;
+    this.config = config;
+    this.bus = bus;
     this.sandbox = new Sandbox({
       defaultTimeoutMs: Math.min(5000, config.moduleTimeLimitMs),
       maxTimeoutMs: config.moduleTimeLimitMs,

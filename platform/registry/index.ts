@@ -21,7 +21,14 @@ export interface Marketplace {
   contactMerge: ContactMerge;
 }
 
-export function createMarketplace(db: Database, entities: Entities, config: PlinthConfig, bus: EventBus): Marketplace {
+export interface MarketplaceDeps {
+  db: Database;
+  entities: Entities;
+  config: PlinthConfig;
+  bus: EventBus;
+}
+
+export function createMarketplace({ db, entities, config, bus }: MarketplaceDeps): Marketplace {
   const registry = new Registry(db, config, bus);
   return {
     registry,

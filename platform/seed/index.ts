@@ -2,12 +2,10 @@ import cliProgress from 'cli-progress';
 import type { Database } from '../db/index.js';
 import type { ContactInput, Entities } from '../entities/index.js';
 import { NotFoundError } from '../errors/index.js';
-import type { PlinthConfig } from '../config/index.js';
 import type { ModuleRuntime } from '../gateway/index.js';
 import type { Marketplace } from '../registry/index.js';
 import { loadShippedRecords } from '../records/index.js';
-import { loadDemoData, type DemoData } from './demo-data.js';
-import { sendDemoRequests } from './requests.js';
+import { loadDemoData, type DemoData, type DemoRequest } from './demo-data.js';
 
 export { loadDemoData, type DemoData } from './demo-data.js';
 export { demoPassword } from './password.js';
@@ -19,9 +17,20 @@ export interface SeedOptions {
   /** Where the demo's modules come from and run: bundled modules are registered, installed and enabled through the lifecycle. */
   marketplace: Marketplace;
   runtime: ModuleRuntime;
-  config: PlinthConfig;
+  /**
+   * Sends the demo's requests to the modules' public routes, as their callers would, and returns
+   * how many were answered; the HTTP side lives with the commands, above the seed.
+   */
+  sendRequests: (sequences: DemoSequence[]) => Promise<number>;
   /** Show a progress bar on stderr (when it is a terminal). */
   progress?: boolean;
+}
+
+/** A module's demo requests in one workspace, sent in order (a later one may use an earlier answer). */
+export interface DemoSequence {
+  module: string;
+  workspace: string;
+  requests: DemoRequest[];
 }
 
 export interface SeedReport {
@@ -103,7 +112,7 @@ export async function seedDemo(db: Database, entities: Entities, options: SeedOp
     });
     report.subscriptions++;
   }
-  await seedModules(db, entities, data, ids, options, report);
+  await seedModules(data, ids, options, report);
   report.contacts = await seedContacts(db, entities, data, ids, options.progress ?? false);
   return report;
 }
@@ -112,17 +121,10 @@ export async function seedDemo(db: Database, entities: Entities, options: SeedOp
  * Installs and enables the demo's modules where they are not yet, writes their demo rows where a
  * table is still empty, and sends their demo requests where the seed has just enabled them.
  */
-async function seedModules(
-  db: Database,
-  entities: Entities,
-  data: DemoData,
-  ids: Map<string, string>,
-  options: SeedOptions,
-  report: SeedReport,
-): Promise<void> {
-  const { marketplace, runtime, config } = options;
+async function seedModules(data: DemoData, ids: Map<string, string>, options: SeedOptions, report: SeedReport): Promise<void> {
+  const { marketplace, runtime } = options;
   if (data.modules.length > 0) await marketplace.registry.registerBundled();
-  const sequences = [];
+  const sequences: DemoSequence[] = [];
   for (const m of data.modules) {
     if (!(await marketplace.registry.installed(m.module))) await marketplace.lifecycle.install(m.module, undefined, SEED_ACTOR);
     for (const slug of m.workspaces) {
@@ -146,7 +148,7 @@ async function seedModules(
     }
   }
   // After every module is enabled and has its rows: a chat answers from Knowledge, LogicLegal hears every lead.
-  report.moduleRequests = await sendDemoRequests({ db, entities, marketplace, runtime, config }, sequences);
+  report.moduleRequests = await options.sendRequests(sequences);
 }
 
 async function seedContacts(

@@ -11,6 +11,11 @@ import { DEFAULT_RETRY, retryDelayMs, type RetryPolicy } from './backoff.js';
 /** What a subscriber's handler receives: the event, and the delivery id to use as its idempotency key. */
 export type DeliveredEvent = StoredEvent & { deliveryId: string; attempt: number };
 
+/** Events one subscriber takes in one transaction, unless told otherwise. */
+export const DEFAULT_BATCH_SIZE = 500;
+/** How often an idle dispatcher looks for work nobody woke it for. */
+export const DEFAULT_POLL_MS = 100;
+
 export interface DispatcherOptions {
   /** Events one subscriber takes in one transaction. */
   batchSize?: number;
@@ -26,6 +31,13 @@ export interface DispatcherOptions {
   listenUrl?: string;
   /** How often to make the coming event partitions and, when retention is set, drop the expired ones. */
   maintenanceMs?: number;
+}
+
+export interface DispatcherDeps {
+  db: Database;
+  bus: EventBus;
+  runtime: ModuleRuntime;
+  config: PlinthConfig;
 }
 
 interface Position {
@@ -103,15 +115,16 @@ export class Dispatcher {
   private readonly listenUrl?: string;
   private readonly onDelivered?: (events: number) => void;
 
-  constructor(
-    private readonly db: Database,
-    private readonly bus: EventBus,
-    private readonly runtime: ModuleRuntime,
-    config: PlinthConfig,
-    options: DispatcherOptions = {},
-  ) {
-    this.batchSize = options.batchSize ?? 500;
-    this.pollMs = options.pollMs ?? 250;
+  private readonly db: Database;
+  private readonly bus: EventBus;
+  private readonly runtime: ModuleRuntime;
+
+  constructor({ db, bus, runtime, config }: DispatcherDeps, options: DispatcherOptions = {}) {
+    this.db = db;
+    this.bus = bus;
+    this.runtime = runtime;
+    this.batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+    this.pollMs = options.pollMs ?? DEFAULT_POLL_MS;
     this.sweepMs = options.sweepMs ?? 2000;
     this.concurrency = options.concurrency ?? config.dispatchConcurrency;
     this.listenUrl = options.listenUrl;

@@ -1,2 +1,9 @@
 export { DEFAULT_RETRY, retryDelayMs, type RetryPolicy } from './backoff.js';
-export { Dispatcher, type DeliveredEvent, type DispatcherOptions } from './dispatcher.js';
+export {
+  DEFAULT_BATCH_SIZE,
+  DEFAULT_POLL_MS,
+  Dispatcher,
+  type DeliveredEvent,
+  type DispatcherDeps,
+  type DispatcherOptions,
+} from './dispatcher.js';

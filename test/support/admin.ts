@@ -15,7 +15,7 @@ export function adminApp(t: TestDatabase, p: TestPlatform, options: { limits?: L
     createAdmin({
       db: t.db,
       entities: t.entities,
-      marketplace: p.market,
+      marketplace: p.marketplace,
       runtime: p.runtime,
       config: { ...t.config, sessionSecret: options.sessionSecret ?? 'a test secret, not a real one' },
       limits: options.limits,

@@ -18,7 +18,7 @@ export async function routeServer(t: TestDatabase, p: TestPlatform, options: { t
   const modules = createModuleRoutes({
     db: t.db,
     entities: t.entities,
-    marketplace: p.market,
+    marketplace: p.marketplace,
     runtime: p.runtime,
     config: t.config,
   });

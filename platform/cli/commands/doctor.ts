@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/index.js';
+import { createPlatform } from '../../composition/index.js';
+import { loadConfig, type PlinthConfig } from '../../config/index.js';
 import {
   DEFINER_SEARCH_PATH,
   definersInPublic,
@@ -12,8 +13,7 @@ import {
   searchPathOf,
   type Database,
 } from '../../db/index.js';
-import { EventBus } from '../../events/index.js';
-import { auditGrants, Registry } from '../../registry/index.js';
+import { auditGrants } from '../../registry/index.js';
 import { redactUrl, reportFailure } from '../context.js';
 
 interface Check {
@@ -69,8 +69,9 @@ async function databaseChecks(db: Database): Promise<Check[]> {
   return checks;
 }
 
-async function grantChecks(db: Database): Promise<Check[]> {
-  const installed = (await new Registry(db, loadConfig(), new EventBus(db)).rows()).filter((r) => r.status === 'installed');
+async function grantChecks(db: Database, config: PlinthConfig): Promise<Check[]> {
+  const { marketplace } = createPlatform({ config, db, notify: false });
+  const installed = (await marketplace.registry.rows()).filter((r) => r.status === 'installed');
   const checks: Check[] = [];
   for (const m of await auditGrants(db, installed)) {
     for (const r of m.roles) {
@@ -164,7 +165,7 @@ export function doctorCommand(program: Command): void {
           });
         }
         checks.push(...(await databaseChecks(db)));
-        if (options.grants) checks.push(...(await grantChecks(db)));
+        if (options.grants) checks.push(...(await grantChecks(db, config)));
       } catch (err) {
         checks.push({ ok: false, name: 'database', detail: `cannot be opened: ${(err as Error).message}` });
       } finally {

@@ -1,16 +1,15 @@
 import type { Command } from 'commander';
 import { loadConfig, type PlinthConfig } from '../../config/index.js';
 import { migrateUp, openDatabase, type Database } from '../../db/index.js';
-import { createEntities } from '../../entities/index.js';
-import { EventBus, EventRetention } from '../../events/index.js';
-import { createMarketplace } from '../../registry/index.js';
+import { createPlatform } from '../../composition/index.js';
+import { EventRetention, type EventBus } from '../../events/index.js';
 import { createApp, listen, RequestDrain, type RuntimeState } from '../../http/index.js';
-import { ModuleRuntime } from '../../gateway/index.js';
 import { loadShippedRecords } from '../../records/index.js';
 import { log } from '../../log/index.js';
 import { createModuleRoutes, createWebFormPages } from '../../routes/index.js';
-import { Dispatcher } from '../../worker/index.js';
+import type { Dispatcher } from '../../worker/index.js';
 import { demoPassword, isEmpty, loadDemoData, seedDemo } from '../../seed/index.js';
+import { sendDemoRequests } from '../demo-requests.js';
 import { closePlatform, onStopSignals, stopOutcome, stopWithin } from '../shutdown.js';
 
 /** What start-up has opened so far: what a stop must close. */
@@ -97,15 +96,13 @@ async function start(config: PlinthConfig, state: RuntimeState, running: Running
     await EventRetention.fromConfig(db, config).ensurePartitions();
     await loadShippedRecords(db);
     state.db = db;
-    const entities = createEntities(db);
-    const bus = new EventBus(db, { notifyUrl: config.databaseUrl });
+    const platform = createPlatform({ config, db });
+    const { entities, bus, marketplace, runtime } = platform;
     running.bus = bus;
-    const marketplace = createMarketplace(db, entities, config, bus);
     await marketplace.registry.registerBundled();
     if (running.stopping) return;
     // Events are delivered in-process too; more workers may run beside it (`plinth worker`).
-    const runtime = new ModuleRuntime(db, entities, marketplace, config, bus);
-    const dispatcher = new Dispatcher(db, bus, runtime, config, { listenUrl: config.databaseUrl });
+    const dispatcher = platform.dispatcher();
     running.dispatcher = dispatcher;
     dispatcher.start();
     // Imported here, not at the top: AdminJS takes a second or two to load, which every other command would pay.
@@ -122,7 +119,7 @@ async function start(config: PlinthConfig, state: RuntimeState, running: Running
         password: demo.password,
         marketplace,
         runtime,
-        config,
+        sendRequests: (sequences) => sendDemoRequests(platform, sequences),
         progress: process.stderr.isTTY,
       });
       state.seed = 'done';

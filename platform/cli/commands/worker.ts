@@ -1,33 +1,20 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/index.js';
-import { openDatabase } from '../../db/index.js';
-import { createEntities } from '../../entities/index.js';
-import { EventBus } from '../../events/index.js';
-import { ModuleRuntime } from '../../gateway/index.js';
+import { openPlatform } from '../../composition/index.js';
 import { log } from '../../log/index.js';
-import { createMarketplace } from '../../registry/index.js';
-import { Dispatcher } from '../../worker/index.js';
+import { DEFAULT_BATCH_SIZE, DEFAULT_POLL_MS } from '../../worker/index.js';
 import { closePlatform, onStopSignals, stopOutcome, stopWithin } from '../shutdown.js';
 
 export function workerCommand(program: Command): void {
   program
     .command('worker')
     .description('deliver events to subscribers until stopped (any number, on any machine, over one database)')
-    .option('--batch-size <n>', 'events per subscriber per transaction', '500')
-    .option('--poll-ms <n>', 'how often to look for work when nothing woke it', '100')
+    .option('--batch-size <n>', 'events per subscriber per transaction', String(DEFAULT_BATCH_SIZE))
+    .option('--poll-ms <n>', 'how often to look for work when nothing woke it', String(DEFAULT_POLL_MS))
     .action(async (options: { batchSize: string; pollMs: string }) => {
       // Not withPlatform: its closing waits without bound, and a hung delivery holds a pooled connection.
-      const config = loadConfig();
-      const db = await openDatabase(config);
-      const entities = createEntities(db);
-      const bus = new EventBus(db, { notifyUrl: config.databaseUrl });
-      const marketplace = createMarketplace(db, entities, config, bus);
-      const runtime = new ModuleRuntime(db, entities, marketplace, config, bus);
-      const dispatcher = new Dispatcher(db, bus, runtime, config, {
-        batchSize: Number(options.batchSize),
-        pollMs: Number(options.pollMs),
-        listenUrl: config.databaseUrl,
-      });
+      const platform = await openPlatform();
+      const { config, db, bus } = platform;
+      const dispatcher = platform.dispatcher({ batchSize: Number(options.batchSize), pollMs: Number(options.pollMs) });
       // The deliveries in flight finish within PLINTH_SHUTDOWN_MS; then the database closes. Set
       // before anything is printed: whoever reads "delivering events" may stop it at once.
       onStopSignals(async (signal) => {

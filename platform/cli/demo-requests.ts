@@ -1,7 +1,7 @@
 import express from 'express';
 import { listen } from '../http/index.js';
 import { createModuleRoutes, RouteSecrets, sign, type ModuleRoutesDeps } from '../routes/index.js';
-import type { DemoRequest } from './demo-data.js';
+import type { DemoSequence } from '../seed/index.js';
 
 /** `{name}` in a path or body string: a value of an earlier answer in the same sequence (a conversation's id, its token). */
 const PLACEHOLDER = /\{([A-Za-z][A-Za-z0-9]*)\}/g;
@@ -21,10 +21,7 @@ function fill<T>(value: T, known: Map<string, string>, where: string): T {
  * requests signed with the workspace's secret). The rate-limit counts it leaves (its address's)
  * are cleared, so the first person to try a form after the seed is not refused.
  */
-export async function sendDemoRequests(
-  deps: ModuleRoutesDeps,
-  sequences: { module: string; workspace: string; requests: DemoRequest[] }[],
-): Promise<number> {
+export async function sendDemoRequests(deps: ModuleRoutesDeps, sequences: DemoSequence[]): Promise<number> {
   if (sequences.length === 0) return 0;
   const app = express();
   app.use('/m', createModuleRoutes(deps));
