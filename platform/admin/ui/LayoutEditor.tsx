@@ -79,7 +79,7 @@ const LayoutEditor: React.FC = () => {
     if (chosen.length === 0 && !window.confirm(`This ${screen} screen would show no properties at all. Publish it anyway?`))
       return;
     if (!(await confirmReach(`Publishing the layout of ${resource.label}`))) return;
-    // The resource is the address's to say.
+    // The address names the resource; the server sets it from there.
     const { resource: _resource, ...own }: Partial<LayoutDefinition> = resource.own ?? {};
     const named = Object.fromEntries(Object.entries(labels).filter(([, v]) => v.trim() !== ''));
     await run(
