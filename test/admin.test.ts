@@ -83,6 +83,8 @@ describe(`the admin: sign-in, sessions and tenant scoping (${onServer ? 'server'
       const text = await bundle.text();
       for (const page of ['LayoutEditor', 'ThemeEditor', 'Marketplace', 'EventLog', 'ContactTimeline', 'Dashboard'])
         assert.match(text, new RegExp(`UserComponents\\.${page}\\b`), page);
+      // The pages share the studio's reply types with `import type`: none of the server's code (its SQL) is sent.
+      assert.doesNotMatch(text, /layout_definitions|event_deliveries|contact_merge_candidates/);
       const etag = bundle.headers.get('etag');
       assert.ok(etag);
       // node:http, not fetch: fetch marks a request carrying If-None-Match `Cache-Control: no-cache`, as a browser's revalidation does not.

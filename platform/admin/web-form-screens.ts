@@ -1,4 +1,5 @@
 import type { PluginManifest } from '../manifests/index.js';
+import type { WebFormProps } from './studio/shapes.js';
 import { UI } from './ui.js';
 
 type WebForm = NonNullable<NonNullable<PluginManifest['tables']>[number]['webForm']>;
@@ -18,7 +19,7 @@ export function webFormProperties(moduleId: string, workspaceSlug: string, webFo
           slugColumn: webForm.slug,
           titleColumn: webForm.title,
           activeColumn: webForm.active,
-        },
+        } satisfies WebFormProps,
       },
     },
   };

@@ -6,11 +6,17 @@ import type { Actor } from './lifecycle-events.js';
 import { moduleNames } from './names.js';
 import type { Registry, RegistryRow } from './registry.js';
 
+/** What the capture that paired two contacts gave that matched both (kept as JSON with the pair). */
+export interface MergeReason {
+  emails?: string[];
+  phones?: string[];
+}
+
 /** An open merge candidate of a contact: the other contact and why the two were paired. */
 export interface MergeCandidate {
   id: string;
   contact: Contact;
-  reason: object;
+  reason: MergeReason;
 }
 
 /** What a merge did: the contact kept, the one removed, and where each module's rows and the timeline went. */
@@ -57,7 +63,7 @@ export class ContactMerge {
     const id = contactIdOf(contactId, 'id');
     await this.entities.contacts.get(workspaceId, id);
     const rows = await this.db.app(workspaceId, () =>
-      this.db.rows<{ id: string; otherId: string; reason: object }>(
+      this.db.rows<{ id: string; otherId: string; reason: MergeReason }>(
         `SELECT id, CASE WHEN contact_id = $2 THEN other_contact_id ELSE contact_id END AS "otherId", reason
            FROM contact_merge_candidates
           WHERE workspace_id = $1 AND status = 'open' AND (contact_id = $2 OR other_contact_id = $2)

@@ -1,8 +1,13 @@
 import { ValidationError } from '../../errors/index.js';
 import { isObject, requireEditor, type StudioDeps, type StudioRequest } from './context.js';
+import type { MergeChoices, MergeSearchReply } from './shapes.js';
 
 /** The contact page's merge action, for owners and admins: what it may merge with (decision 0027). */
-export async function mergeChoices({ entities, marketplace }: StudioDeps, { user }: StudioRequest, contactId: string) {
+export async function mergeChoices(
+  { entities, marketplace }: StudioDeps,
+  { user }: StudioRequest,
+  contactId: string,
+): Promise<MergeChoices> {
   requireEditor(user, 'contacts (merge)');
   const contact = await entities.contacts.get(user.workspaceId, contactId);
   return { contact, candidates: await marketplace.contactMerge.candidates(user.workspaceId, contact.id) };
@@ -14,7 +19,7 @@ export async function mergeSearch(
   { user }: StudioRequest,
   contactId: string,
   query: { q?: unknown },
-) {
+): Promise<MergeSearchReply> {
   requireEditor(user, 'contacts (merge)');
   if (typeof query.q !== 'string') throw new ValidationError('q', 'type part of a name or an email');
   return { contacts: await marketplace.contactMerge.search(user.workspaceId, contactId, query.q) };

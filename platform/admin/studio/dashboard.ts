@@ -3,8 +3,7 @@ import { NotFoundError, ValidationError } from '../../errors/index.js';
 import type { LayoutDefinition } from '../../manifests/index.js';
 import { canEdit, type CatalogEntry } from '../screens.js';
 import { asContract, isObject, requireEditor, type StudioDeps, type StudioRequest } from './context.js';
-
-type Declared = NonNullable<LayoutDefinition['dashboard']>[number];
+import type { DashboardReply, DayCount, DeclaredWidget as Declared, RecentRow, ShownWidget } from './shapes.js';
 
 /** The layout resource a dashboard's arrangement is kept under: no screen has this name (screens are contacts or <module>.<table>). */
 const DASHBOARD = 'dashboard';
@@ -24,7 +23,7 @@ const DAY_MS = 86_400_000;
  * computed in this workspace: counts and recent rows through the scoped resources, events per
  * day (one series or several) from the log.
  */
-export async function dashboard({ db, entities }: StudioDeps, { user, screens }: StudioRequest) {
+export async function dashboard({ db, entities }: StudioDeps, { user, screens }: StudioRequest): Promise<DashboardReply> {
   const workspace = await entities.workspaces.byId(user.workspaceId);
   const memberships = await entities.users.memberships(user.id);
   const arranged = await arrangement(db, user.workspaceId);
@@ -107,8 +106,13 @@ export async function resetDashboard({ db }: StudioDeps, { user }: StudioRequest
   if (removed.length === 0) throw new NotFoundError('dashboard arrangement of workspace', user.workspaceSlug);
 }
 
-async function widgets(db: StudioDeps['db'], workspaceId: string, screens: StudioRequest['screens'], shown: Declared[]) {
-  const widgets = [];
+async function widgets(
+  db: StudioDeps['db'],
+  workspaceId: string,
+  screens: StudioRequest['screens'],
+  shown: Declared[],
+): Promise<ShownWidget[]> {
+  const widgets: ShownWidget[] = [];
   for (const widget of shown) {
     const entry = widget.resource ? screens.catalog.get(widget.resource) : undefined;
     if (widget.kind === 'per_day' && widget.series) {
@@ -130,7 +134,7 @@ async function widgets(db: StudioDeps['db'], workspaceId: string, screens: Studi
   return widgets;
 }
 
-async function recent(entry: CatalogEntry): Promise<{ id: string; title: string; createdAt: unknown }[]> {
+async function recent(entry: CatalogEntry): Promise<RecentRow[]> {
   const titleKey = entry.layout?.list?.[0] ?? entry.properties.find((p) => p === 'name' || p === 'title') ?? 'id';
   const records = await entry.resource.find(new Filter({}, entry.resource), {
     limit: 5,
@@ -140,7 +144,7 @@ async function recent(entry: CatalogEntry): Promise<{ id: string; title: string;
 }
 
 /** Events of these names (any, when null) per day over the last `days` days, today last, in UTC. */
-async function perDay(db: StudioDeps['db'], workspaceId: string, events: string[] | null, days: number) {
+async function perDay(db: StudioDeps['db'], workspaceId: string, events: string[] | null, days: number): Promise<DayCount[]> {
   const rows = await db.app(workspaceId, () =>
     db.rows<{ day: string; count: string }>(
       `SELECT to_char(date_trunc('day', occurred_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS day, count(*)::text AS count

@@ -2,26 +2,19 @@ import { UUID } from '../../entities/index.js';
 import { NotFoundError, ValidationError } from '../../errors/index.js';
 import { EVENT_COLUMNS, parseDeliveryId, type StoredEvent } from '../../events/index.js';
 import { requireEditor, type StudioDeps, type StudioRequest } from './context.js';
+import type { ContactTimelineReply, EventLogReply, FailedDelivery } from './shapes.js';
 
 const EVENT_NAME = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/;
-
-interface Delivery {
-  id: string;
-  eventId: string;
-  event: string;
-  subscriber: string;
-  status: 'failed' | 'dead';
-  attempts: number;
-  lastError: string | null;
-  nextAttemptAt: Date | null;
-  occurredAt: Date;
-}
 
 /**
  * This workspace's log, newest first (row-level security keeps it to the workspace), with the
  * deliveries that failed or died: what the event log page shows.
  */
-export async function eventLog({ db }: StudioDeps, { user }: StudioRequest, query: { name?: unknown; limit?: unknown }) {
+export async function eventLog(
+  { db }: StudioDeps,
+  { user }: StudioRequest,
+  query: { name?: unknown; limit?: unknown },
+): Promise<EventLogReply> {
   const name = typeof query.name === 'string' && query.name !== '' ? query.name : null;
   if (name !== null && !EVENT_NAME.test(name))
     throw new ValidationError('name', `"${name}" is not an event name (module.event_name)`);
@@ -32,7 +25,7 @@ export async function eventLog({ db }: StudioDeps, { user }: StudioRequest, quer
         ORDER BY e.occurred_at DESC, e.seq DESC LIMIT $3`,
       [user.workspaceId, name, limit],
     );
-    const deliveries = await db.rows<Delivery>(
+    const deliveries = await db.rows<FailedDelivery>(
       `SELECT d.event_id || ':' || d.subscriber AS id, d.event_id AS "eventId", e.name AS event, d.subscriber, d.status,
               d.attempts, d.last_error AS "lastError", d.next_attempt_at AS "nextAttemptAt", e.occurred_at AS "occurredAt"
          FROM event_deliveries d JOIN events e ON e.id = d.event_id
@@ -59,7 +52,11 @@ export async function replayDelivery({ db }: StudioDeps, { user }: StudioRequest
 }
 
 /** One contact of this workspace and, oldest first, every event any module recorded about it. */
-export async function contactTimeline({ db, entities }: StudioDeps, { user }: StudioRequest, contactId: string) {
+export async function contactTimeline(
+  { db, entities }: StudioDeps,
+  { user }: StudioRequest,
+  contactId: string,
+): Promise<ContactTimelineReply> {
   if (!UUID.test(contactId)) throw new NotFoundError('contact', contactId);
   const contact = await entities.contacts.get(user.workspaceId, contactId);
   const events = await db.app(user.workspaceId, () =>

@@ -3,11 +3,12 @@ import { NotFoundError, ValidationError } from '../../errors/index.js';
 import type { LayoutDefinition } from '../../manifests/index.js';
 import type { CatalogEntry } from '../screens.js';
 import { asContract, requireEditor, type StudioDeps, type StudioRequest } from './context.js';
+import type { LayoutResource } from './shapes.js';
 
 const SCREENS = ['list', 'show', 'edit', 'filter'] as const;
 
 /** The resources of this workspace's screens: what the layout editor offers, with the layout that applies and the workspace's own. */
-export async function layoutCatalog({ db }: StudioDeps, { user, screens }: StudioRequest) {
+export async function layoutCatalog({ db }: StudioDeps, { user, screens }: StudioRequest): Promise<LayoutResource[]> {
   const own = await ownLayouts(db, user.workspaceId);
   return [...screens.catalog.values()].map((entry) => ({
     id: entry.id,

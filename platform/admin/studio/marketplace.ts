@@ -1,5 +1,6 @@
 import type { RegistryRow } from '../../registry/index.js';
 import { requireEditor, type StudioDeps, type StudioRequest } from './context.js';
+import type { MarketplaceListing } from './shapes.js';
 
 /** Who vouches for a package, as the marketplace shows it. */
 function signatureStatus(row: RegistryRow): string {
@@ -11,7 +12,7 @@ function signatureStatus(row: RegistryRow): string {
  * The registry as this workspace sees it: each module once (its installed version, else its
  * newest), whether it is enabled here, and its settings with their schema.
  */
-export async function marketplaceListing({ marketplace }: StudioDeps, { user }: StudioRequest) {
+export async function marketplaceListing({ marketplace }: StudioDeps, { user }: StudioRequest): Promise<MarketplaceListing[]> {
   const rows = await marketplace.registry.rows();
   const installations = await marketplace.lifecycle.installations(user.workspaceId);
   const byModule = new Map<string, RegistryRow>();
@@ -39,7 +40,8 @@ export async function marketplaceListing({ marketplace }: StudioDeps, { user }: 
       installed: row.status === 'installed',
       enabled: installation?.enabled ?? false,
       settings: installation?.settings ?? null,
-      settingsSchema: settingsSchemas[i],
+      // The manifest schema requires settings to be a JSON Schema object; the registry reads it as it was written.
+      settingsSchema: settingsSchemas[i] as MarketplaceListing['settingsSchema'],
       dependencies: Object.keys(row.manifest.dependencies ?? {}),
     };
   });

@@ -1,10 +1,11 @@
 import type { StudioDeps, StudioRequest } from './context.js';
+import type { Reach } from './shapes.js';
 
 /**
  * How many client workspaces sit below this one: they inherit its theme and layouts, so what
  * the editors publish here changes them too, and the editors say so before publishing.
  */
-export async function reach({ db }: StudioDeps, { user }: StudioRequest): Promise<{ clients: number }> {
+export async function reach({ db }: StudioDeps, { user }: StudioRequest): Promise<Reach> {
   const [row] = await db.app(user.workspaceId, () =>
     db.rows<{ clients: string }>(
       `WITH RECURSIVE down(id) AS (

@@ -1,12 +1,13 @@
 import { NotFoundError } from '../../errors/index.js';
 import type { Theme } from '../../manifests/index.js';
 import { asContract, requireEditor, type StudioDeps, type StudioRequest } from './context.js';
+import type { ThemeReply } from './shapes.js';
 
 /** The key of the theme a workspace edits for itself (one per workspace). */
 const OWN_KEY = 'workspace';
 
 /** The theme that applies to this workspace and where it comes from: its own, an ancestor's, or the default. */
-export async function currentTheme({ db }: StudioDeps, { user }: StudioRequest) {
+export async function currentTheme({ db }: StudioDeps, { user }: StudioRequest): Promise<ThemeReply> {
   const lineage = await db.app(user.workspaceId, () =>
     db.rows<{ id: string; slug: string; theme: Theme | null; key: string | null; own: boolean }>(
       `WITH RECURSIVE up(id, parent_id, theme_id, depth) AS (

@@ -1,13 +1,10 @@
 import React from 'react';
 import { Box, Text, ValueGroup } from '@adminjs/design-system';
 import { flat, useTranslation, type ShowPropertyProps } from 'adminjs';
+import type { Contact } from '../studio/shapes';
 import { when } from './api';
 
-interface Consent {
-  status?: string;
-  source?: string;
-  at?: string;
-}
+type Consent = Contact['consent'][string];
 
 const STATUS_WORDS: Record<string, string> = {
   granted: 'agreed',

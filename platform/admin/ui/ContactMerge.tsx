@@ -1,21 +1,10 @@
 import React, { useState } from 'react';
 import { Box, Button, H2, H4, Input, Label, Text } from '@adminjs/design-system';
 import { ADMIN, studio, useStudio } from './api';
+import type { Contact as StoredContact, Json, MergeChoices, MergeSearchReply } from '../studio/shapes';
 import Notice, { type NoticeState } from './Notice';
 
-interface Contact {
-  id: string;
-  name: string;
-  organization: string | null;
-  emails: string[];
-  phones: string[];
-  qualificationStatus: string;
-}
-
-interface Choices {
-  contact: Contact;
-  candidates: { id: string; contact: Contact; reason: { emails?: string[]; phones?: string[] } }[];
-}
+type Contact = Json<StoredContact>;
 
 const nameOf = (c: Contact): string => c.name || c.emails[0] || c.phones[0] || c.id;
 const details = (c: Contact): string =>
@@ -52,7 +41,7 @@ const Choice: React.FC<{ group: string; contact: Contact; checked: boolean; onPi
  */
 const ContactMerge: React.FC<{ record?: { id: string | number } }> = ({ record }) => {
   const id = String(record?.id ?? '');
-  const { data, error, reload } = useStudio<Choices>(`contacts/${encodeURIComponent(id)}/merge`);
+  const { data, error, reload } = useStudio<Json<MergeChoices>>(`contacts/${encodeURIComponent(id)}/merge`);
   const [query, setQuery] = useState('');
   const [found, setFound] = useState<Contact[] | null>(null);
   const [other, setOther] = useState<Contact | null>(null);
@@ -67,7 +56,7 @@ const ContactMerge: React.FC<{ record?: { id: string | number } }> = ({ record }
   const search = async (event: React.FormEvent) => {
     event.preventDefault();
     try {
-      const { contacts } = await studio<{ contacts: Contact[] }>(
+      const { contacts } = await studio<Json<MergeSearchReply>>(
         `contacts/${encodeURIComponent(id)}/merge/search?q=${encodeURIComponent(query)}`,
       );
       setFound(contacts);

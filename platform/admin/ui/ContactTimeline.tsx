@@ -1,27 +1,8 @@
 import React from 'react';
 import { Badge, Box, H2, H4, Text } from '@adminjs/design-system';
+import type { ContactTimelineReply, Json } from '../studio/shapes';
 import { useStudio, when } from './api';
 import Notice from './Notice';
-
-interface Contact {
-  id: string;
-  name: string;
-  organization: string | null;
-  emails: string[];
-  phones: string[];
-  qualificationStatus: string;
-  leadScore: number;
-  provenance: { module: string; channel?: string; at: string }[];
-  createdAt: string;
-}
-
-interface TimelineEvent {
-  id: string;
-  name: string;
-  producer: string;
-  occurredAt: string;
-  payload: Record<string, unknown>;
-}
 
 /** A short line of what an event carried: its scalar fields, so the timeline reads without opening each. */
 const summary = (payload: Record<string, unknown>): string =>
@@ -33,7 +14,7 @@ const summary = (payload: Record<string, unknown>): string =>
 
 /** Contact 360: one contact and, oldest first, everything every module recorded about it. */
 const ContactTimeline: React.FC<{ record?: { id: string | number } }> = ({ record }) => {
-  const { data, error, reload } = useStudio<{ contact: Contact; events: TimelineEvent[] }>(
+  const { data, error, reload } = useStudio<Json<ContactTimelineReply>>(
     `contacts/${encodeURIComponent(String(record?.id ?? ''))}/timeline`,
   );
   if (error) return <Notice notice={{ variant: 'danger', message: error }} onClose={reload} />;

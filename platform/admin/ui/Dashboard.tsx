@@ -1,29 +1,13 @@
 import React, { useState } from 'react';
 import { Box, Button, H2, H3, Text } from '@adminjs/design-system';
+import type { DashboardReply, DayCount, Json, ShownWidget } from '../studio/shapes';
 import { ADMIN, useStudio, when } from './api';
-import DashboardArranger, { type Declared } from './DashboardArranger';
-import DayChart, { COLOURS, type Day } from './DayChart';
+import DashboardArranger from './DashboardArranger';
+import DayChart, { COLOURS } from './DayChart';
 import Notice from './Notice';
 
-interface Widget extends Declared {
-  problem?: string;
-  value?: number;
-  rows?: { id: string; title: string; createdAt: string }[];
-  days?: Day[] | number;
-  series?: { label: string; events: string[]; days: Day[] }[];
-}
-
-interface DashboardData {
-  workspace: { slug: string; name: string; role: string };
-  canSwitch: boolean;
-  widgets: Widget[];
-  arranged: 'own' | 'inherited' | null;
-  /** What an editor may add; absent for members. */
-  choices?: Declared[];
-}
-
 /** Each series' total over the chart's days, in words beside its colour. */
-const Totals: React.FC<{ series: { label: string; days: Day[] }[] }> = ({ series }) => (
+const Totals: React.FC<{ series: { label: string; days: DayCount[] }[] }> = ({ series }) => (
   <Box flex mt="default" style={{ gap: 12, flexWrap: 'wrap' }}>
     {series.map((s, k) => (
       <Text key={s.label} variant="sm" data-testid="series-total">
@@ -36,7 +20,7 @@ const Totals: React.FC<{ series: { label: string; days: Day[] }[] }> = ({ series
   </Box>
 );
 
-const WidgetBody: React.FC<{ widget: Widget }> = ({ widget }) => {
+const WidgetBody: React.FC<{ widget: Json<ShownWidget> }> = ({ widget }) => {
   if (widget.problem) return <Text>{widget.problem}</Text>;
   if (widget.kind === 'count' && widget.value !== undefined)
     return (
@@ -45,11 +29,15 @@ const WidgetBody: React.FC<{ widget: Widget }> = ({ widget }) => {
       </Text>
     );
   if (widget.kind === 'per_day') {
-    const series = widget.series ?? (Array.isArray(widget.days) ? [{ label: widget.title, days: widget.days }] : []);
+    const series = widget.series
+      ? widget.series.map((s) => ({ label: s.label, days: s.days ?? [] }))
+      : Array.isArray(widget.days)
+        ? [{ label: widget.title, days: widget.days }]
+        : [];
     return (
       <>
         <DayChart title={widget.title} series={series} />
-        {widget.series && <Totals series={widget.series} />}
+        {widget.series && <Totals series={series} />}
       </>
     );
   }
@@ -75,7 +63,7 @@ const WidgetBody: React.FC<{ widget: Widget }> = ({ widget }) => {
  * those the layouts and modules declare and a count and the newest rows of every screen.
  */
 const Dashboard: React.FC = () => {
-  const { data, error, reload } = useStudio<DashboardData>('dashboard');
+  const { data, error, reload } = useStudio<Json<DashboardReply>>('dashboard');
   const [arranging, setArranging] = useState(false);
   if (error) return <Notice notice={{ variant: 'danger', message: error }} onClose={reload} />;
   if (!data) return <Text>Loading…</Text>;

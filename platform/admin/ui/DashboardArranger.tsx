@@ -1,27 +1,19 @@
 import React, { useState } from 'react';
 import { Box, Button, Label, Text } from '@adminjs/design-system';
+import type { DeclaredWidget, Json, ShownWidget } from '../studio/shapes';
 import { studio } from './api';
 import OrderButtons from './OrderButtons';
 
-/** A widget as the layouts declare it, which is also what the arrangement keeps. */
-export interface Declared {
-  kind: 'count' | 'recent' | 'per_day';
-  title: string;
-  resource?: string;
-  event?: string;
-  series?: { label: string; events: string[] }[];
-  days?: unknown;
-}
-
-const KIND_WORDS: Record<Declared['kind'], string> = { count: 'count', recent: 'newest rows', per_day: 'per day' };
+const KIND_WORDS: Record<DeclaredWidget['kind'], string> = { count: 'count', recent: 'newest rows', per_day: 'per day' };
 
 /** The declared part of a shown widget: what is saved, without what was computed for showing it. */
-const declared = ({ kind, title, resource, event, series, days }: Declared): Declared => ({
+const declared = ({ kind, title, resource, event, series, days }: Json<ShownWidget>): DeclaredWidget => ({
   kind,
   title,
   ...(resource && { resource }),
   ...(event && { event }),
-  ...(series && { series: series.map(({ label, events }) => ({ label, events })) }),
+  // Shown series are the declared ones with their counts, so never an empty list.
+  ...(series && { series: series.map(({ label, events }) => ({ label, events })) as DeclaredWidget['series'] }),
   ...(typeof days === 'number' && { days }),
 });
 
@@ -30,12 +22,12 @@ const declared = ({ kind, title, resource, event, series, days }: Declared): Dec
  * this workspace's own arrangement, or dropped to show its parent's or the declared widgets again.
  */
 const DashboardArranger: React.FC<{
-  widgets: Declared[];
-  choices: Declared[];
+  widgets: Json<ShownWidget>[];
+  choices: DeclaredWidget[];
   arranged: 'own' | 'inherited' | null;
   onDone: () => void;
 }> = ({ widgets, choices, arranged, onDone }) => {
-  const [list, setList] = useState<Declared[]>(() => widgets.map(declared));
+  const [list, setList] = useState<DeclaredWidget[]>(() => widgets.map(declared));
   const [adding, setAdding] = useState('0');
   const [problem, setProblem] = useState<string | null>(null);
   const move = (i: number, by: number) => {

@@ -1,10 +1,6 @@
 import React from 'react';
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-
-export interface Day {
-  day: string;
-  count: number;
-}
+import type { DayCount } from '../studio/shapes';
 
 export const COLOURS = ['#2f3fc6', '#a65c00', '#17783f', '#b3261e', '#6b2fa8', '#0e7285'];
 
@@ -16,7 +12,7 @@ const shortDate = (day: string): string =>
  * Counts per day as bars, with a date axis, a count axis and, for several series, a legend: one
  * series (`days`) or several side by side (`series`), each day's values in a tooltip.
  */
-const DayChart: React.FC<{ title: string; series: { label: string; days: Day[] }[] }> = ({ title, series }) => {
+const DayChart: React.FC<{ title: string; series: { label: string; days: DayCount[] }[] }> = ({ title, series }) => {
   const rows = (series[0]?.days ?? []).map((d, i) => ({
     day: d.day,
     ...Object.fromEntries(series.map((s) => [s.label, s.days[i]?.count ?? 0])),

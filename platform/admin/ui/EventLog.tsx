@@ -13,40 +13,20 @@ import {
   TableRow,
   Text,
 } from '@adminjs/design-system';
+import type { EventLogReply, FailedDelivery, Json } from '../studio/shapes';
 import { ADMIN, studio, useStudio, when } from './api';
 import Notice, { useActions } from './Notice';
-
-interface LoggedEvent {
-  id: string;
-  name: string;
-  producer: string;
-  contactId: string | null;
-  occurredAt: string;
-  subscribers: string[];
-  payload: Record<string, unknown>;
-}
-
-interface Delivery {
-  id: string;
-  event: string;
-  subscriber: string;
-  status: 'failed' | 'dead';
-  attempts: number;
-  lastError: string | null;
-  nextAttemptAt: string | null;
-  occurredAt: string;
-}
 
 /** This workspace's events, newest first, and the deliveries that failed or died, each with a replay. */
 const EventLog: React.FC = () => {
   const [name, setName] = useState('');
   const [filter, setFilter] = useState('');
-  const { data, error, reload } = useStudio<{ events: LoggedEvent[]; deliveries: Delivery[] }>(
+  const { data, error, reload } = useStudio<Json<EventLogReply>>(
     `events?limit=100${filter ? `&name=${encodeURIComponent(filter)}` : ''}`,
   );
   const { notice, clear, run } = useActions(reload);
 
-  const replay = (delivery: Delivery) =>
+  const replay = (delivery: Json<FailedDelivery>) =>
     run(
       () => studio(`deliveries/${encodeURIComponent(delivery.id)}/replay`, 'POST'),
       `${delivery.event} goes to ${delivery.subscriber} again, now.`,

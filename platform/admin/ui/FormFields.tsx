@@ -1,7 +1,8 @@
 import React from 'react';
 import { Box, Text } from '@adminjs/design-system';
+import type { WebFormProps } from '../studio/shapes';
 import { fromSchema, KINDS } from './form-kinds';
-import FormShare, { type WebFormProps } from './FormShare';
+import FormShare from './FormShare';
 
 interface Props {
   property: { path: string; label: string; custom: { webForm?: WebFormProps } };

@@ -1,14 +1,6 @@
 import React, { useState } from 'react';
 import { Box, Button, Label, Text, TextArea } from '@adminjs/design-system';
-
-/** What screens.ts tells a web form's screens: where its page lives and which columns name and title it. */
-export interface WebFormProps {
-  /** The page's path up to the slug: `/forms/<module id>/<workspace>/`. */
-  pageBase: string;
-  slugColumn: string;
-  titleColumn?: string;
-  activeColumn?: string;
-}
+import type { WebFormProps } from '../studio/shapes';
 
 const text = (value: unknown): string => (typeof value === 'string' ? value : '');
 

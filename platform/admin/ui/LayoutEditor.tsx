@@ -13,23 +13,12 @@ import {
   TableRow,
   Text,
 } from '@adminjs/design-system';
+import type { LayoutDefinition, LayoutResource } from '../studio/shapes';
 import { confirmReach, studio, useStudio } from './api';
 import { cellText } from './cell-text';
 import Notice, { useActions } from './Notice';
 
 type Screen = 'list' | 'show' | 'edit' | 'filter';
-type Layout = Partial<Record<Screen, string[]>> & { resource?: string; labels?: Record<string, string> } & Record<
-    string,
-    unknown
-  >;
-
-interface Resource {
-  id: string;
-  label: string;
-  properties: string[];
-  layout: Layout | null;
-  own: Layout | null;
-}
 
 const SCREENS: { id: Screen; label: string }[] = [
   { id: 'list', label: 'List columns' },
@@ -39,7 +28,7 @@ const SCREENS: { id: Screen; label: string }[] = [
 ];
 
 /** What a screen shows when no layout names its properties: AdminJS's own choice, approximated. */
-const fallback = (resource: Resource, screen: Screen): string[] =>
+const fallback = (resource: LayoutResource, screen: Screen): string[] =>
   screen === 'list' ? resource.properties.slice(0, 6) : resource.properties;
 
 /**
@@ -50,7 +39,7 @@ const fallback = (resource: Resource, screen: Screen): string[] =>
 const WRAP: React.CSSProperties = { whiteSpace: 'normal' };
 
 const LayoutEditor: React.FC = () => {
-  const { data: resources, error, reload } = useStudio<Resource[]>('layouts');
+  const { data: resources, error, reload } = useStudio<LayoutResource[]>('layouts');
   const [resourceId, setResourceId] = useState<string>('');
   const [screen, setScreen] = useState<Screen>('list');
   const [chosen, setChosen] = useState<string[]>([]);
@@ -90,8 +79,8 @@ const LayoutEditor: React.FC = () => {
     if (chosen.length === 0 && !window.confirm(`This ${screen} screen would show no properties at all. Publish it anyway?`))
       return;
     if (!(await confirmReach(`Publishing the layout of ${resource.label}`))) return;
-    const own: Layout = { ...(resource.own ?? {}) };
-    delete own.resource;
+    // The address names the resource; the server sets it from there.
+    const { resource: _resource, ...own }: Partial<LayoutDefinition> = resource.own ?? {};
     const named = Object.fromEntries(Object.entries(labels).filter(([, v]) => v.trim() !== ''));
     await run(
       () => studio(`layouts/${encodeURIComponent(resource.id)}`, 'PUT', { ...own, [screen]: chosen, labels: named }),

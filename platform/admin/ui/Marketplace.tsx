@@ -1,26 +1,9 @@
 import React, { useState } from 'react';
 import { Badge, Box, Button, H2, H4, Text } from '@adminjs/design-system';
+import type { MarketplaceListing as Listing } from '../studio/shapes';
 import { studio, useStudio } from './api';
 import Notice, { useActions } from './Notice';
 import SettingsForm from './SettingsForm';
-
-interface Listing {
-  id: string;
-  name: string;
-  vendor: string;
-  version: string;
-  description: string;
-  capabilities: string[];
-  network: string[];
-  tags: string[];
-  pricing: { model: string; amount?: number; currency?: string; interval?: string; trialDays?: number };
-  signature: string;
-  installed: boolean;
-  enabled: boolean;
-  settings: Record<string, unknown> | null;
-  settingsSchema: Record<string, unknown> | null;
-  dependencies: string[];
-}
 
 const price = (p: Listing['pricing']): string =>
   p.model === 'free'

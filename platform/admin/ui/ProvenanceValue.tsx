@@ -1,14 +1,10 @@
 import React from 'react';
 import { Box, Text, ValueGroup } from '@adminjs/design-system';
 import { flat, useTranslation, type ShowPropertyProps } from 'adminjs';
+import type { Contact } from '../studio/shapes';
 import { when } from './api';
 
-interface Touch {
-  module?: string;
-  channel?: string;
-  ref?: string;
-  at?: string;
-}
+type Touch = Contact['provenance'][number];
 
 /** What the shell itself records as a source, in words; a module goes by its name (`custom.moduleNames`). */
 const SHELL_CHANNELS: Record<string, string> = {

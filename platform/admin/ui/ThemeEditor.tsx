@@ -1,14 +1,8 @@
 import React, { useEffect, useState } from 'react';
 import { Box, Button, H2, H4, Input, Label, Text } from '@adminjs/design-system';
+import type { Theme, ThemeReply } from '../studio/shapes';
 import { confirmReach, studio, useStudio } from './api';
 import Notice, { useActions } from './Notice';
-
-interface Theme {
-  key: string;
-  name: string;
-  branding: { companyName: string; logo?: string; favicon?: string; withMadeWithLove?: boolean };
-  colors?: Record<string, string>;
-}
 
 /** The colour tokens offered here (the theme may hold others; they are kept). */
 const TOKENS: { key: string; label: string; fallback: string }[] = [
@@ -31,7 +25,7 @@ const asDataUrl = (file: File): Promise<string> =>
 
 /** The theme editor: company name, logo, favicon and colours, with a preview; publishing applies it to this workspace. */
 const ThemeEditor: React.FC = () => {
-  const { data, error, reload } = useStudio<{ theme: Theme | null; source: string }>('theme');
+  const { data, error, reload } = useStudio<ThemeReply>('theme');
   const [draft, setDraft] = useState<Theme | null>(null);
   const { notice, clear, run } = useActions(reload);
 

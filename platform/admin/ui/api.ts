@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
+import type { Reach } from '../studio/shapes';
 
 /** Where the admin is mounted; its own screens' API lives under it. */
 export const ADMIN = '/admin';
@@ -22,7 +23,7 @@ export async function studio<T>(path: string, method = 'GET', body?: unknown): P
  * person agreed to change them too.
  */
 export async function confirmReach(what: string): Promise<boolean> {
-  const { clients } = await studio<{ clients: number }>('reach');
+  const { clients } = await studio<Reach>('reach');
   if (clients === 0) return true;
   return window.confirm(`${what} changes ${clients} client workspace${clients === 1 ? '' : 's'} too, which inherit it. Go on?`);
 }
