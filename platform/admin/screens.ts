@@ -1,20 +1,19 @@
 import './environment.js';
-import AdminJS, { type ActionContext, type ResourceWithOptions } from 'adminjs';
+import type AdminJS from 'adminjs';
 import type { Router } from 'express';
 import type { Database } from '../db/index.js';
-import { CHANNELS, STATUSES, WARMTHS, type Entities, type MembershipRole } from '../entities/index.js';
-import type { ModuleRuntime, TableChange } from '../gateway/index.js';
+import type { Entities, MembershipRole } from '../entities/index.js';
+import type { ModuleRuntime } from '../gateway/index.js';
 import type { LayoutDefinition, Theme } from '../manifests/index.js';
 import { moduleNames, type Marketplace } from '../registry/index.js';
 import { adminRoutes } from './admin-routes.js';
-import { arrayFilterProperties } from './array-filters.js';
-import { bulkDelete } from './bulk-delete.js';
-import { contactConditions } from './contact-search.js';
-import { NEW_CONTACT_FIELDS, newContact } from './new-contact.js';
-import { ScopedResource, type AnyModel, type ResourceScope } from './scoped-resource.js';
-import { componentLoader, UI } from './ui.js';
-import { referenceProperties } from './references.js';
-import { webFormProperties } from './web-form-screens.js';
+import { contactDefaults } from './contact-screen.js';
+import { moduleTableDefaults } from './module-table-screen.js';
+import { screenResources, type CatalogEntry } from './resource-screens.js';
+import type { AnyModel } from './scoped-resource.js';
+import { workspaceAdmin } from './workspace-admin.js';
+
+export type { CatalogEntry } from './resource-screens.js';
 
 /** Who is signed in, and in which workspace: what every admin request carries in its session. */
 export interface AdminUser {
@@ -29,17 +28,6 @@ export interface AdminUser {
   twoFactor?: boolean;
 }
 
-/** One resource of a workspace's screens, as the studio (layout editor, dashboard) needs it. */
-export interface CatalogEntry {
-  id: string;
-  label: string;
-  resource: ScopedResource;
-  /** Every property the resource has, the workspace column excepted: what a layout may name. */
-  properties: string[];
-  /** The layout that applies (defaults, then ancestors, then the workspace's own), if any. */
-  layout?: LayoutDefinition;
-}
-
 export interface Built {
   version: string;
   /** Whether this workspace or one above it requires two-factor sign-in. */
@@ -49,27 +37,7 @@ export interface Built {
   catalog: Map<string, CatalogEntry>;
 }
 
-/** The values a string column may hold, when its schema lists them (`enum`). */
-function choicesOf(column: object): string[] | undefined {
-  const values = (column as { type?: string; enum?: unknown[] }).enum;
-  return (column as { type?: string }).type === 'string' && values?.every((v) => typeof v === 'string')
-    ? (values as string[])
-    : undefined;
-}
-
 export const canEdit = (role: MembershipRole): boolean => role === 'owner' || role === 'admin';
-
-/** The studio's pages; the event log shows every role, the editors only those who may change what they edit. */
-const PAGES = {
-  marketplace: { component: UI.Marketplace, icon: 'ShoppingBag', label: 'Marketplace', editors: true },
-  layouts: { component: UI.LayoutEditor, icon: 'Layout', label: 'Layout editor', editors: true },
-  theme: { component: UI.ThemeEditor, icon: 'Droplet', label: 'Theme editor', editors: true },
-  events: { component: UI.EventLog, icon: 'Activity', label: 'Event log', editors: false },
-};
-
-const ROOT = '/admin';
-/** Without a logo AdminJS shows its own; with `false` it shows the company name. */
-const FALLBACK_BRANDING = { companyName: 'Plinth', withMadeWithLove: false, logo: false as const };
 
 /**
  * One AdminJS per (workspace, role), generated from records: the shell entities, the tables of
@@ -134,219 +102,28 @@ export class AdminScreens {
   ): Promise<{ admin: AdminJS; catalog: Map<string, CatalogEntry>; twoFactorRequired: boolean }> {
     const { theme, layouts, modules, twoFactorRequired, workspaceSlug } = await this.records(workspaceId);
     const editor = canEdit(role);
-    const resources: ResourceWithOptions[] = [];
-    const catalog = new Map<string, CatalogEntry>();
-    const translations: Record<string, { properties: Record<string, string> }> = {};
-    const labels: Record<string, string> = {};
-    const add = (
-      id: string,
-      model: AnyModel,
-      unit: ResourceScope['unit'],
-      workspaceKey: string,
-      defaults: {
-        group: string;
-        creatable: boolean;
-        label: string;
-        /** The property holding when a row was made: the default sort, on an index. */
-        created: string;
-        list?: string[];
-        actions?: Record<string, object>;
-        onChange?: ResourceScope['onChange'];
-        jsonText?: string[];
-        hidden?: string[];
-        rowSchema?: ResourceScope['rowSchema'];
-        choices?: ResourceScope['choices'];
-        /** Property labels the manifest gives (`x-plinth-label`); a layout's labels win. */
-        labels?: Record<string, string>;
-        conditions?: ResourceScope['conditions'];
-        create?: ResourceScope['create'];
-        /** Options of single properties (how they show). */
-        properties?: Record<string, object>;
-      },
-    ): void => {
-      const shown = (names?: string[]) => names?.filter((name) => !defaults.hidden?.includes(name));
-      const layout = layouts.get(id);
-      const sort = layout?.sort
-        ? { sortBy: layout.sort.property, direction: layout.sort.direction ?? 'asc' }
-        : { sortBy: defaults.created, direction: 'desc' as const };
-      const resource = new ScopedResource(model, {
-        db: this.db,
-        unit,
-        id,
-        workspaceKey,
-        sort,
-        onChange: defaults.onChange,
-        jsonText: defaults.jsonText,
-        hidden: defaults.hidden,
-        rowSchema: defaults.rowSchema,
-        choices: defaults.choices,
-        conditions: defaults.conditions,
-        create: defaults.create,
-      });
-      const offMenu = layout?.navigation?.hidden === true;
-      resources.push({
-        resource,
-        options: {
-          id,
-          navigation: offMenu ? false : { name: layout?.navigation?.group ?? defaults.group, icon: layout?.navigation?.icon },
-          ...((layout?.list ?? defaults.list) && { listProperties: shown(layout?.list ?? defaults.list) }),
-          ...(layout?.show && { showProperties: shown(layout.show) }),
-          ...(layout?.edit && { editProperties: shown(layout.edit) }),
-          ...(layout?.filter && { filterProperties: shown(layout.filter) }),
-          sort,
-          properties: {
-            [workspaceKey]: { isVisible: false },
-            ...Object.fromEntries((defaults.jsonText ?? []).map((column) => [column, { type: 'textarea' }])),
-            ...Object.fromEntries(
-              Object.entries(defaults.choices ?? {}).map(([column, values]) => [
-                column,
-                { availableValues: values.map((value) => ({ value, label: value })) },
-              ]),
-            ),
-            ...defaults.properties,
-          },
-          actions: {
-            new: { isAccessible: editor && defaults.creatable },
-            edit: { isAccessible: editor },
-            delete: { isAccessible: editor },
-            bulkDelete: { isAccessible: editor, handler: bulkDelete },
-            ...defaults.actions,
-          },
-        },
-      });
-      labels[id] = layout?.label ?? defaults.label;
-      const properties = resource
-        .properties()
-        .map((p) => p.name())
-        .filter((name) => name !== workspaceKey);
-      catalog.set(id, { id, label: labels[id], resource, properties, layout });
-      const propertyLabels = { ...defaults.labels, ...layout?.labels };
-      if (Object.keys(propertyLabels).length > 0) translations[id] = { properties: propertyLabels };
-    };
-
-    add('contacts', this.entities.models.Contact as unknown as AnyModel, { role: 'app', workspaceId }, 'workspaceId', {
-      group: 'People',
-      label: 'Contacts',
-      created: 'createdAt',
-      creatable: true,
-      // Made through the shell's upsert, which keeps identities in step, not by the model's insert.
-      create: newContact(this.db, this.entities.contacts, workspaceId),
-      conditions: contactConditions,
-      choices: { qualificationStatus: STATUSES, warmth: WARMTHS, preferredChannel: CHANNELS },
-      properties: {
-        ...arrayFilterProperties(['emails', 'phones']),
-        consent: { components: { show: UI.ConsentValue } },
-        provenance: {
-          components: { show: UI.ProvenanceValue },
-          // Which module captured the contact, by the name its manifest gives.
-          custom: { moduleNames: Object.fromEntries(modules.map(({ row, name }) => [row.moduleId, name])) },
-        },
-      },
-      // Without a layout AdminJS would list the first columns, JSON objects among them, which a list cell cannot show.
-      list: ['name', 'organization', 'emails', 'phones', 'qualificationStatus', 'createdAt'],
-      actions: {
-        list: { component: UI.ContactList },
-        new: { isAccessible: editor, component: UI.NewContact, custom: { fields: NEW_CONTACT_FIELDS } },
-        timeline: {
-          actionType: 'record',
-          icon: 'Clock',
-          component: UI.ContactTimeline,
-          handler: async (_request: unknown, _response: unknown, context: ActionContext) => ({
-            record: context.record!.toJSON(context.currentAdmin),
-          }),
-        },
-        // Two records of one person become one, with every module's rows (decision 0027).
-        merge: {
-          actionType: 'record',
-          icon: 'GitMerge',
-          isAccessible: editor,
-          component: UI.ContactMerge,
-          handler: async (_request: unknown, _response: unknown, context: ActionContext) => ({
-            record: context.record!.toJSON(context.currentAdmin),
-          }),
-        },
-      },
-    });
+    const { add, resources, catalog, translations, labels } = screenResources(this.db, layouts, editor);
+    add(
+      'contacts',
+      this.entities.models.Contact as unknown as AnyModel,
+      { role: 'app', workspaceId },
+      'workspaceId',
+      contactDefaults(this.db, this.entities, workspaceId, modules, editor),
+    );
     for (const { row, name } of modules) {
       const names = moduleNames(row.moduleId, this.db.roles.prefix);
       const models = this.runtime.tableModels(row);
       for (const table of row.manifest.tables ?? []) {
-        const columns = Object.entries(table.schema.properties);
-        const hidden = columns.filter(([, column]) => column['x-plinth-hidden'] === true).map(([name]) => name);
         add(
           `${row.moduleId}.${table.name}`,
           models[table.name],
           { role: { name: names.runtimeRole }, workspaceId, schema: names.schema },
           'workspace_id',
-          {
-            group: name,
-            // A required column the admin may not write can only be filled by the module itself.
-            creatable: !hidden.some((column) => table.schema.required?.includes(column)),
-            created: 'created_at',
-            label: table.label ?? table.name,
-            // Without a layout: the manifest's columns in its order, then when the row was made.
-            list: [
-              ...columns
-                .map(([name]) => name)
-                .filter((name) => !hidden.includes(name))
-                .slice(0, 6),
-              'created_at',
-            ],
-            hidden,
-            rowSchema: table.schema,
-            choices: Object.fromEntries(
-              columns.flatMap(([name, column]): [string, string[]][] => {
-                const values = choicesOf(column);
-                return values ? [[name, values]] : [];
-              }),
-            ),
-            labels: Object.fromEntries(
-              columns.flatMap(([name, column]) => (column['x-plinth-label'] ? [[name, column['x-plinth-label']]] : [])),
-            ),
-            ...(table.onChange && {
-              onChange: (change: TableChange) => this.runtime.tableChanged(row, table.name, workspaceId, change),
-            }),
-            jsonText: columns.filter(([, column]) => column.type === 'object').map(([name]) => name),
-            properties: {
-              ...arrayFilterProperties(columns.filter(([, column]) => column.type === 'array').map(([name]) => name)),
-              ...referenceProperties(
-                row.moduleId,
-                columns,
-                (row.manifest.tables ?? []).map((t) => t.name),
-              ),
-              ...(table.webForm && webFormProperties(row.moduleId, workspaceSlug, table.webForm)),
-            },
-          },
+          moduleTableDefaults(this.runtime, row, name, table, workspaceId, workspaceSlug),
         );
       }
     }
-
-    const pages = Object.entries(PAGES).filter(([, page]) => editor || !page.editors);
-    const admin = new AdminJS({
-      rootPath: ROOT,
-      componentLoader,
-      dashboard: { component: UI.Dashboard },
-      pages: Object.fromEntries(pages.map(([name, page]) => [name, { component: page.component, icon: page.icon }])),
-      loginPath: `${ROOT}/login`,
-      logoutPath: `${ROOT}/logout`,
-      resources,
-      branding: {
-        ...FALLBACK_BRANDING,
-        ...theme?.branding,
-        ...(theme?.colors && { theme: { colors: theme.colors } }),
-      },
-      locale: {
-        language: 'en',
-        translations: {
-          en: {
-            labels,
-            pages: Object.fromEntries(pages.map(([name, page]) => [name, page.label])),
-            actions: { timeline: 'Timeline' },
-            resources: translations,
-          },
-        },
-      },
-    });
+    const admin = workspaceAdmin(editor, theme, resources, labels, translations);
     return { admin, catalog, twoFactorRequired };
   }
 

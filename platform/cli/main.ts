@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { doctorCommand } from './commands/doctor.js';
 import { eventsCommand } from './commands/events.js';
 import { migrateCommand } from './commands/migrate.js';
-import { pluginCommand } from './commands/plugin.js';
+import { pluginCommand } from './commands/plugin/index.js';
 import { seedCommand } from './commands/seed.js';
 import { serveCommand } from './commands/serve.js';
 import { userCommand } from './commands/user.js';
