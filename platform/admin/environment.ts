@@ -12,7 +12,7 @@ process.env.ADMIN_JS_TMP_DIR ??= fileURLToPath(new URL('./bundle/', import.meta.
 
 const BUNDLE = new URL('../../admin-ui/components.bundle.js', import.meta.url);
 
-/** The admin's React screens, bundled by `npm run build` (see `bundle-ui.ts`). */
+/** The admin's React screens, bundled by `npm run build` (see `scripts/bundle-ui.ts`). */
 export function componentsBundle(): string {
   if (!fs.existsSync(BUNDLE)) {
     throw new Error(`the admin's screens are not bundled (${fileURLToPath(BUNDLE)} is missing): run npm run build`);

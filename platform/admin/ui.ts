@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { ComponentLoader } from 'adminjs';
 
-/** The React screens' sources: bundled at build time (`bundle-ui.ts`), never in the request path. */
+/** The React screens' sources: bundled at build time (`scripts/bundle-ui.ts`), never in the request path. */
 const SOURCES = new URL('../../../platform/admin/ui/', import.meta.url);
 
 /** One loader for every workspace's AdminJS: the components are code, the same for all; what they show comes from the studio API. */

@@ -1,7 +1,7 @@
 /** `npm run gen:types`: writes manifests/types/*.ts from the schemas beside them. */
 import fs from 'node:fs';
-import { MANIFESTS_DIR } from './contracts.js';
-import { contractTypes } from './types.js';
+import { MANIFESTS_DIR } from '../platform/manifests/contracts.js';
+import { contractTypes } from '../platform/manifests/types.js';
 
 fs.mkdirSync(`${MANIFESTS_DIR}types`, { recursive: true });
 for (const [file, ts] of await contractTypes()) {

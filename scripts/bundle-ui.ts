@@ -5,10 +5,10 @@
  */
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import './bundle-environment.js';
+import '../platform/admin/bundle-environment.js';
 import { bundle } from '@adminjs/bundler';
-import { componentLoader } from './ui.js';
+import { componentLoader } from '../platform/admin/ui.js';
 
 // The bundler takes folders relative to the working directory.
-const folder = (name: string) => relative(process.cwd(), fileURLToPath(new URL(`../../${name}`, import.meta.url)));
+const folder = (name: string) => relative(process.cwd(), fileURLToPath(new URL(`../${name}`, import.meta.url)));
 await bundle({ componentLoader, destinationDir: folder('admin-ui'), adminJsLocalDir: folder('admin-ui-work') });
