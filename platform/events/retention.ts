@@ -32,14 +32,30 @@ const partitionName = (from: number, to: number): string => `events_${from / 100
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 /**
+ * The parts of the range no partition covers, oldest first. Partitions made with another period
+ * length, or the one the rows before partitioning got (from the beginning to the migration), may
+ * cover some of a period.
+ */
+function gaps(existing: Period[], from: number, to: number): { from: number; to: number }[] {
+  const found: { from: number; to: number }[] = [];
+  let at = from;
+  for (const p of existing.filter((x) => x.to > from && x.from < to)) {
+    if (p.from > at) found.push({ from: at, to: p.from });
+    at = Math.max(at, p.to);
+  }
+  if (at < to) found.push({ from: at, to });
+  return found;
+}
+
+/**
  * Time partitions of the events table: made ahead of need, and — only when retention is set —
  * dropped once their period has ended, every subscriber's cursor has passed their last event
  * and they hold no failed or dead delivery. Dropping a partition leaves no dead rows to vacuum.
  */
 export class EventRetention {
   private readonly ahead: number;
-  /** Periods already reported as left to the default partition: said once per process, not every round. */
-  private readonly reported = new Set<string>();
+  /** Periods whose partition could not be made, by start: said once per process, not every round. */
+  private readonly reported = new Set<number>();
 
   constructor(
     private readonly db: Database,
@@ -68,36 +84,87 @@ export class EventRetention {
   }
 
   /**
-   * Creates the partitions of the current period and the next ones (or what of a period no
-   * partition covers yet), skipping any whose rows already went to the default partition.
+   * Makes sure the current period and the next ones have their partition, and that no row waits
+   * in the default partition: the period of each row found there gets its partition, with its
+   * rows moved in. Returns the partitions made. A partition that cannot be made now (its locks
+   * are busy) is tried again next round; nothing is lost meanwhile, its rows wait in the default.
    */
   async ensurePartitions(now = Date.now()): Promise<string[]> {
     const { periodMs } = this.options;
-    const existing = await this.periods();
-    const created: string[] = [];
     const start = Math.floor(now / periodMs) * periodMs;
-    for (let k = 0; k <= this.ahead; k++) {
-      const to = start + (k + 1) * periodMs;
-      // A period an existing partition covers in part (the rows before migration 0010) gets the rest.
-      const from = Math.max(start + k * periodMs, ...existing.filter((p) => p.from < to).map((p) => p.to));
-      if (from >= to) continue;
-      const partition = partitionName(from, to);
+    const ahead = Array.from({ length: this.ahead + 1 }, (_, k) => start + k * periodMs);
+    const existing = await this.periods();
+    const missing = ahead.filter((from) => gaps(existing, from, from + periodMs).length > 0);
+    const starts = [...new Set([...missing, ...(await this.strayPeriods())])].sort((a, b) => a - b);
+    const created: string[] = [];
+    for (const from of starts) {
       try {
-        await this.db.owner('create an event partition', async () => {
-          await this.db.exec(`SET LOCAL lock_timeout = '${LOCK_WAIT}'`);
-          await this.db.exec(`CREATE TABLE ${partition} PARTITION OF events FOR VALUES FROM ('${iso(from)}') TO ('${iso(to)}')`);
-        });
-        created.push(partition);
+        created.push(...(await this.makePeriod(from)));
       } catch (err) {
         const message = (err as Error).message;
-        // Another worker made it a moment ago: nothing to say.
-        if (!message.includes('already exists') && !this.reported.has(partition)) {
-          this.reported.add(partition);
-          log.warn({ partition, err: message }, 'event partition not created; its rows stay in events_default');
+        if (!this.reported.has(from)) {
+          this.reported.add(from);
+          log.warn(
+            { period: iso(from), err: message },
+            'event partition not made now; tried again next round (its rows wait in events_default)',
+          );
         }
       }
     }
     return created;
+  }
+
+  /** The starts of the periods that have rows in the default partition. */
+  private async strayPeriods(): Promise<number[]> {
+    const rows = await this.db.owner('look for events in the default partition', () =>
+      this.db.rows<{ period: string }>(
+        `SELECT DISTINCT floor(extract(epoch FROM recorded_at) * 1000 / $1)::text AS period FROM ONLY events_default`,
+        [this.options.periodMs],
+      ),
+    );
+    return rows.map((r) => Number(r.period) * this.options.periodMs);
+  }
+
+  /**
+   * Makes the partitions of what of the period starting at `from` none covers yet, moving in the
+   * rows of their ranges that wait in the default partition, all in one transaction: a partition
+   * cannot be attached while the default holds rows of its range. The whole table is locked, as
+   * making a partition always did: an insert that began before the new partition exists would
+   * route its row to the default partition and fail once the partition is attached. The lock
+   * waits for every writer still open (so no uncommitted row is left in the default), and is
+   * taken before the default partition's, in the order dropping a partition takes them. Returns
+   * the partitions made: none when another process made them first.
+   */
+  private async makePeriod(from: number): Promise<string[]> {
+    return this.db.owner('make an event partition', async () => {
+      await this.db.exec(`SET LOCAL lock_timeout = '${LOCK_WAIT}'`);
+      await this.db.exec('LOCK TABLE ONLY events IN ACCESS EXCLUSIVE MODE');
+      await this.db.exec('LOCK TABLE events_default IN ACCESS EXCLUSIVE MODE');
+      const ranges = gaps(await this.periods(), from, from + this.options.periodMs);
+      if (ranges.length === 0) return [];
+      const [{ columns }] = await this.db.rows<{ columns: string }>(
+        `SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) AS columns FROM pg_attribute
+          WHERE attrelid = 'events'::regclass AND attnum > 0 AND NOT attisdropped`,
+      );
+      const made: string[] = [];
+      for (const range of ranges) {
+        const partition = partitionName(range.from, range.to);
+        // Made apart, filled, then attached: CREATE … PARTITION OF refuses a range the default holds rows of.
+        await this.db.exec(`CREATE TABLE ${partition} (LIKE events INCLUDING CONSTRAINTS)`);
+        const moved = await this.db.rows(
+          `WITH moved AS (DELETE FROM ONLY events_default
+                           WHERE recorded_at >= '${iso(range.from)}' AND recorded_at < '${iso(range.to)}'
+                           RETURNING ${columns})
+           INSERT INTO ${partition} (${columns}) SELECT ${columns} FROM moved RETURNING 1`,
+        );
+        await this.db.exec(
+          `ALTER TABLE events ATTACH PARTITION ${partition} FOR VALUES FROM ('${iso(range.from)}') TO ('${iso(range.to)}')`,
+        );
+        if (moved.length > 0) log.info({ partition, moved: moved.length }, 'events moved out of events_default');
+        made.push(partition);
+      }
+      return made;
+    });
   }
 
   /** Drops every period that may go; says why each ended one stays. */

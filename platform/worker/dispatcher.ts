@@ -129,7 +129,8 @@ export class Dispatcher {
     this.concurrency = options.concurrency ?? config.dispatchConcurrency;
     this.listenUrl = options.listenUrl;
     this.onDelivered = options.onDelivered;
-    this.maintenanceMs = options.maintenanceMs ?? 10 * 60_000;
+    // At least once a period, so that the partitions made ahead never run out before the next round.
+    this.maintenanceMs = Math.min(options.maintenanceMs ?? 10 * 60_000, config.eventPeriodMs);
     this.retention = EventRetention.fromConfig(db, config);
   }
 
