@@ -151,16 +151,17 @@ export class EventRetention {
         const partition = partitionName(range.from, range.to);
         // Made apart, filled, then attached: CREATE … PARTITION OF refuses a range the default holds rows of.
         await this.db.exec(`CREATE TABLE ${partition} (LIKE events INCLUDING CONSTRAINTS)`);
-        const moved = await this.db.rows(
+        const [{ moved }] = await this.db.rows<{ moved: number }>(
           `WITH moved AS (DELETE FROM ONLY events_default
                            WHERE recorded_at >= '${iso(range.from)}' AND recorded_at < '${iso(range.to)}'
-                           RETURNING ${columns})
-           INSERT INTO ${partition} (${columns}) SELECT ${columns} FROM moved RETURNING 1`,
+                           RETURNING ${columns}),
+                kept AS (INSERT INTO ${partition} (${columns}) SELECT ${columns} FROM moved RETURNING 1)
+           SELECT count(*)::int AS moved FROM kept`,
         );
         await this.db.exec(
           `ALTER TABLE events ATTACH PARTITION ${partition} FOR VALUES FROM ('${iso(range.from)}') TO ('${iso(range.to)}')`,
         );
-        if (moved.length > 0) log.info({ partition, moved: moved.length }, 'events moved out of events_default');
+        if (moved > 0) log.info({ partition, moved }, 'events moved out of events_default');
         made.push(partition);
       }
       return made;
