@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { freshDatabase, onServer, type TestDatabase } from './support/database.js';
+import { contentsOf, freshDatabase, onServer, type TestDatabase } from './support/database.js';
 import { expectRefused, routeServer } from './support/modules.js';
 import { actor, testPlatform, type TestPlatform } from './support/platform.js';
 
@@ -84,19 +84,16 @@ describe(`the Chat module (${onServer ? 'server' : 'embedded'} database)`, () =>
         [name, conversationId],
       ),
     );
-  const counts = () =>
-    t.db.unit({ role: 'connection' }, async () => {
-      const [row] = await t.db.rows<Record<string, string>>(
-        `SELECT (SELECT count(*) FROM mod_chat.chat_conversations) AS conversations,
-                (SELECT count(*) FROM mod_chat.chat_messages) AS messages,
-                (SELECT count(*) FROM mod_chat.chat_configs) AS configs,
-                (SELECT count(*) FROM contacts) AS contacts,
-                (SELECT count(*) FROM events WHERE producer = 'chat') AS events`,
-      );
-      return row;
-    });
+  const contents = () =>
+    t.db.unit({ role: 'connection' }, async () => ({
+      conversations: await contentsOf(t.db, 'SELECT * FROM mod_chat.chat_conversations'),
+      messages: await contentsOf(t.db, 'SELECT * FROM mod_chat.chat_messages'),
+      configs: await contentsOf(t.db, 'SELECT * FROM mod_chat.chat_configs'),
+      contacts: await contentsOf(t.db, 'SELECT * FROM contacts'),
+      events: await contentsOf(t.db, "SELECT * FROM events WHERE producer = 'chat'"),
+    }));
   const refused = (send: () => Promise<Response>, status: number, mention: RegExp) =>
-    expectRefused(counts, send, status, mention);
+    expectRefused(contents, send, status, mention);
   const entry = async (workspaceId: string, title: string, body: string) => {
     const row = await p.runtime.run('knowledge', { workspaceId }, (ctx) =>
       ctx.models.kb_entries.create({ title, body, published: true }),
@@ -193,7 +190,7 @@ describe(`the Chat module (${onServer ? 'server' : 'embedded'} database)`, () =>
     assert.equal(started.reply, undefined, 'nothing to answer yet');
     const first = await say(law.slug, started, 'Hi, I need advice about an injury.');
     assert.equal(first.contactId, undefined);
-    const before = await counts();
+    const before = await contents();
 
     const details = 'You can reach me at Ann.Lee@Example.com or (415) 555-0134.';
     const second = await say(law.slug, started, details);
@@ -211,8 +208,8 @@ describe(`the Chat module (${onServer ? 'server' : 'embedded'} database)`, () =>
 
     const third = await say(law.slug, started, 'Again, it is ann.lee@EXAMPLE.com');
     assert.equal(third.contactId, second.contactId);
-    const after = await counts();
-    assert.equal(Number(after.contacts), Number(before.contacts) + 1, 'one contact for both spellings');
+    const after = await contents();
+    assert.equal(after.contacts.rows, before.contacts.rows + 1, 'one contact for both spellings');
     const enriched = await t.entities.contacts.get(law.id, second.contactId!);
     assert.equal(enriched.provenance.length, 2, 'the second capture enriched the same contact');
 

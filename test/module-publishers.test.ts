@@ -78,17 +78,8 @@ describe(`module ids belong to their publishers; downgrades need --allow-downgra
     return r.stderr;
   }
 
-  /** Counts (test/support) and, since an update changes no count, every module_publishers row and registry status too. */
-  const state = async () => ({
-    footprint: await marketplaceFootprint(t.db),
-    rows: await t.db.unit({ role: 'connection' }, () =>
-      t.db.rows(
-        `SELECT (SELECT json_agg(p ORDER BY module_id) FROM module_publishers p) AS publishers,
-                (SELECT json_agg(json_build_array(module_id, version, status, signing_key) ORDER BY module_id, version)
-                   FROM module_registry) AS registry`,
-      ),
-    ),
-  });
+  /** Registry rows and packages, module roles and schemas, lifecycle events, and every module_publishers row. */
+  const state = () => marketplaceFootprint(t.db);
 
   const binding = async (id: string) => {
     const [row] = await t.db.unit({ role: 'connection' }, () =>

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { RouteSecrets, sign } from '../platform/routes/index.js';
-import { freshDatabase, onServer, type TestDatabase } from './support/database.js';
+import { contentsOf, freshDatabase, onServer, type TestDatabase } from './support/database.js';
 import { expectRefused, routeServer } from './support/modules.js';
 import { actor, testPlatform, type TestPlatform } from './support/platform.js';
 import { pluginDir } from './support/plugins.js';
@@ -58,16 +58,14 @@ describe(`module routes under /m/<id>/ (${onServer ? 'server' : 'embedded'} data
       for (let i = 0; i < body.length; i += 8192) req.write(body.slice(i, i + 8192));
       req.end();
     });
-  const counts = async () =>
-    t.db.unit({ role: 'connection' }, async () => {
-      const [row] = await t.db.rows<Record<string, string>>(
-        `SELECT (SELECT count(*) FROM mod_inbox.notes) AS notes, (SELECT count(*) FROM contacts) AS contacts,
-                (SELECT count(*) FROM events WHERE producer = 'inbox') AS events`,
-      );
-      return row;
-    });
+  const contents = () =>
+    t.db.unit({ role: 'connection' }, async () => ({
+      notes: await contentsOf(t.db, 'SELECT * FROM mod_inbox.notes'),
+      contacts: await contentsOf(t.db, 'SELECT * FROM contacts'),
+      events: await contentsOf(t.db, "SELECT * FROM events WHERE producer = 'inbox'"),
+    }));
   const refused = (send: () => Promise<Response>, status: number, mention: RegExp) =>
-    expectRefused(counts, send, status, mention);
+    expectRefused(contents, send, status, mention);
 
   before(async () => {
     t = await freshDatabase();
@@ -205,16 +203,16 @@ describe(`module routes under /m/<id>/ (${onServer ? 'server' : 'embedded'} data
   it("rolls back everything a handler wrote when it refuses, and hides a crash's details", async () => {
     await refused(() => post('/m/inbox/shop/notes', { title: 'no', refuse: true }), 422, /refused after writing/);
     await refused(() => post('/m/inbox/shop/notes', { title: 'bad', email: 'not-an-email' }), 400, /emails\[0\]/);
-    const before = await counts();
+    const before = await contents();
     const res = await post('/m/inbox/shop/notes', { title: 'boom', crash: true });
     const body = (await res.json()) as { error: string };
     assert.equal(res.status, 500);
     assert.doesNotMatch(body.error, /secret internals/);
-    assert.deepEqual(await counts(), before);
+    assert.deepEqual(await contents(), before);
     for (const weird of ['status', 'body']) {
       const odd = await post('/m/inbox/shop/notes', { title: 'odd', weird });
       assert.equal(odd.status, 500, `an answer that cannot be sent (${weird}) is the module's failure`);
-      assert.deepEqual(await counts(), before, 'and its writes are undone');
+      assert.deepEqual(await contents(), before, 'and its writes are undone');
     }
   });
 
@@ -304,10 +302,10 @@ describe(`module routes under /m/<id>/ (${onServer ? 'server' : 'embedded'} data
     it('once when sent twice at the same time: one is taken, the other refused', async () => {
       const raw = JSON.stringify({ title: 'at once' });
       const headers = signing(raw);
-      const before = await counts();
+      const before = await contents();
       const answers = await Promise.all([post('/m/inbox/shop/signed', raw, headers), post('/m/inbox/shop/signed', raw, headers)]);
       assert.deepEqual(answers.map((r) => r.status).sort(), [202, 401]);
-      assert.equal(Number((await counts()).notes), Number(before.notes) + 1);
+      assert.equal((await contents()).notes.rows, before.notes.rows + 1);
     });
 
     it('again when its handler refused: nothing of it was kept, its signature neither', async () => {

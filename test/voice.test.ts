@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { VendorSchemas } from '../platform/manifests/index.js';
 import { LifecycleError } from '../platform/registry/index.js';
 import { RouteSecrets, sign } from '../platform/routes/index.js';
-import { freshDatabase, onServer, type TestDatabase } from './support/database.js';
+import { contentsOf, freshDatabase, onServer, type TestDatabase } from './support/database.js';
 import { expectRefused, routeServer, subscribe } from './support/modules.js';
 import { actor, testPlatform, type TestPlatform } from './support/platform.js';
 
@@ -56,13 +56,13 @@ describe(`the Voice module (${onServer ? 'server' : 'embedded'} database)`, () =
   };
   const asConnection = <R extends object>(sql: string, bind: unknown[] = []) =>
     t.db.unit({ role: 'connection' }, () => t.db.rows<R>(sql, bind));
-  const counts = async () =>
-    (
-      await asConnection<Record<string, string>>(
-        `SELECT (SELECT count(*) FROM mod_voice.voice_calls) AS calls, (SELECT count(*) FROM mod_voice.transcripts) AS transcripts,
-                (SELECT count(*) FROM contacts) AS contacts, (SELECT count(*) FROM events WHERE producer = 'voice') AS events`,
-      )
-    )[0];
+  const contents = () =>
+    t.db.unit({ role: 'connection' }, async () => ({
+      calls: await contentsOf(t.db, 'SELECT * FROM mod_voice.voice_calls'),
+      transcripts: await contentsOf(t.db, 'SELECT * FROM mod_voice.transcripts'),
+      contacts: await contentsOf(t.db, 'SELECT * FROM contacts'),
+      events: await contentsOf(t.db, "SELECT * FROM events WHERE producer = 'voice'"),
+    }));
   const callRows = (workspaceId: string, externalId: string) =>
     asConnection<CallRow>('SELECT * FROM mod_voice.voice_calls WHERE workspace_id = $1 AND external_id = $2', [
       workspaceId,
@@ -79,7 +79,7 @@ describe(`the Voice module (${onServer ? 'server' : 'embedded'} database)`, () =
       [externalId],
     );
   const refused = (send: () => Promise<Response>, status: number, mention: RegExp) =>
-    expectRefused(counts, send, status, mention);
+    expectRefused(contents, send, status, mention);
 
   before(async () => {
     t = await freshDatabase();
@@ -141,7 +141,7 @@ describe(`the Voice module (${onServer ? 'server' : 'embedded'} database)`, () =
       phones: ['+1 (415) 555-0100'],
       source: { module: 'crm' },
     });
-    const before = await counts();
+    const before = await contents();
     const webhook = {
       event: 'call.completed',
       callId: 'CA-known',
@@ -157,9 +157,9 @@ describe(`the Voice module (${onServer ? 'server' : 'embedded'} database)`, () =
     const reply = await accepted(await call(a.slug, webhook));
     assert.equal(reply.contactId, known.contact.id);
     assert.equal(reply.duplicate, undefined);
-    const after = await counts();
-    assert.equal(Number(after.contacts), Number(before.contacts), 'no new contact');
-    assert.equal(Number(after.calls), Number(before.calls) + 1);
+    const after = await contents();
+    assert.equal(after.contacts.rows, before.contacts.rows, 'no new contact');
+    assert.equal(after.calls.rows, before.calls.rows + 1);
 
     const [row] = await callRows(a.id, 'CA-known');
     assert.equal(row.id, reply.callId);
@@ -195,7 +195,7 @@ describe(`the Voice module (${onServer ? 'server' : 'embedded'} database)`, () =
   });
 
   it('creates a contact for a new number, named by the caller, with the voice module as its source', async () => {
-    const before = await counts();
+    const before = await contents();
     const reply = await accepted(
       await call(a.slug, {
         event: 'call.completed',
@@ -205,7 +205,7 @@ describe(`the Voice module (${onServer ? 'server' : 'embedded'} database)`, () =
         durationSeconds: 0,
       }),
     );
-    assert.equal(Number((await counts()).contacts), Number(before.contacts) + 1);
+    assert.equal((await contents()).contacts.rows, before.contacts.rows + 1);
     const contact = await t.entities.contacts.findByIdentity(a.id, 'phone', '+12135550147');
     assert.equal(contact?.id, reply.contactId);
     assert.equal(contact?.name, 'Jordan Reyes');
@@ -222,7 +222,7 @@ describe(`the Voice module (${onServer ? 'server' : 'embedded'} database)`, () =
   });
 
   it('logs started then completed as one call, keeping the start and adding the end, the transcript and the event', async () => {
-    const before = await counts();
+    const before = await contents();
     const started = await accepted(
       await call(a.slug, { event: 'call.started', callId: 'CA-two', from: '+14155550111', startedAt: '2025-03-04T09:30:00Z' }),
     );
@@ -250,10 +250,10 @@ describe(`the Voice module (${onServer ? 'server' : 'embedded'} database)`, () =
     );
     assert.equal((await transcripts(row.id)).length, 1);
     assert.equal((await completions('CA-two')).length, 1);
-    const after = await counts();
+    const after = await contents();
     assert.deepEqual(
-      [after.calls, after.transcripts, after.contacts, after.events].map(Number),
-      [before.calls, before.transcripts, before.contacts, before.events].map((n) => Number(n) + 1),
+      [after.calls, after.transcripts, after.contacts, after.events].map((c) => c.rows),
+      [before.calls, before.transcripts, before.contacts, before.events].map((c) => c.rows + 1),
     );
   });
 
@@ -267,7 +267,7 @@ describe(`the Voice module (${onServer ? 'server' : 'embedded'} database)`, () =
     };
     const sent = now();
     const first = await accepted(await call(a.slug, webhook, secret[a.slug], sent));
-    const before = await counts();
+    const before = await contents();
     const provenance = (await t.entities.contacts.get(a.id, first.contactId)).provenance.length;
 
     // A provider's retry is a new signed request: the same one again would be refused as used.
@@ -276,7 +276,7 @@ describe(`the Voice module (${onServer ? 'server' : 'embedded'} database)`, () =
     const late = await accepted(await call(a.slug, { event: 'call.started', callId: 'CA-retry', from: '+14155550122' }), 200);
     assert.deepEqual(late, { ...first, duplicate: true });
 
-    assert.deepEqual(await counts(), before);
+    assert.deepEqual(await contents(), before);
     assert.equal((await callRows(a.id, 'CA-retry'))[0].status, 'completed', 'a late start does not reopen the call');
     assert.equal(
       (await t.entities.contacts.get(a.id, first.contactId)).provenance.length,
@@ -391,7 +391,7 @@ describe(`the Voice module (${onServer ? 'server' : 'embedded'} database)`, () =
   });
 
   it('answers concurrent deliveries of one completion once: one call, transcript, contact and event', async () => {
-    const before = await counts();
+    const before = await contents();
     const webhook = {
       event: 'call.completed',
       callId: 'CA-twice',
@@ -408,10 +408,10 @@ describe(`the Voice module (${onServer ? 'server' : 'embedded'} database)`, () =
     assert.deepEqual([one.status, two.status].sort(), [200, 202], JSON.stringify(replies));
     assert.equal(replies[0].callId, replies[1].callId);
     assert.equal(replies[0].contactId, replies[1].contactId);
-    const after = await counts();
+    const after = await contents();
     assert.deepEqual(
-      [after.calls, after.transcripts, after.contacts, after.events].map(Number),
-      [before.calls, before.transcripts, before.contacts, before.events].map((n) => Number(n) + 1),
+      [after.calls, after.transcripts, after.contacts, after.events].map((c) => c.rows),
+      [before.calls, before.transcripts, before.contacts, before.events].map((c) => c.rows + 1),
     );
   });
 

@@ -1,13 +1,15 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { CHROMIUM } from './chromium.js';
 
-/** Debian's Chromium, driven by playwright-core: never a downloaded browser. */
-export const CHROMIUM = '/usr/bin/chromium';
 /** Where screenshots go: kept by CI as artifacts, ignored by git. */
 export const ARTIFACTS = fileURLToPath(new URL('../../../test-artifacts/screenshots/', import.meta.url));
 
-/** Skips the suite where Chromium is missing (`.ci/run` installs it). */
+/**
+ * Skips the suite where Chromium is missing (`.ci/run` installs it). Where it is installed, a
+ * browser test skipped for any reason fails the run (see the root hook in shared.ts).
+ */
 export function skipWithoutChromium(suite: Mocha.Context): void {
   if (fs.existsSync(CHROMIUM)) return;
   console.warn(`    ${CHROMIUM} is missing: browser tests skipped (apt-get install chromium; .ci/run does)`);

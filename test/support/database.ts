@@ -68,7 +68,7 @@ async function adminRows<R>(sql: string, params: unknown[] = []): Promise<R[]> {
 
 const admin = (sql: string): Promise<unknown> => adminRows(sql);
 
-/** The shell tables whose row counts prove that a refused operation wrote nothing. */
+/** The shell tables whose contents prove that a refused operation wrote nothing. */
 const SHELL_TABLES = [
   'workspaces',
   'users',
@@ -86,15 +86,29 @@ const SHELL_TABLES = [
   'subscriptions',
 ];
 
-export async function rowCounts(db: Database, tables: readonly string[] = SHELL_TABLES): Promise<Record<string, number>> {
+/** How many rows `query` returns, and a digest of all of them: an UPDATE that keeps the count still changes it. */
+export interface Contents {
+  rows: number;
+  digest: string;
+}
+
+/** The contents of what `query` selects, in any order. Run it in a unit that may read every row. */
+export async function contentsOf(db: Database, query: string, params: unknown[] = []): Promise<Contents> {
+  const [row] = await db.rows<{ rows: string; digest: string }>(
+    `SELECT count(*) AS rows, md5(coalesce(string_agg(whole_row::text, '|' ORDER BY whole_row::text), '')) AS digest
+       FROM (${query}) whole_row`,
+    params,
+  );
+  return { rows: Number(row.rows), digest: row.digest };
+}
+
+/** Each table's row count and a digest of its rows: equal before and after, nothing was written to it. */
+export async function rowCounts(db: Database, tables: readonly string[] = SHELL_TABLES): Promise<Record<string, Contents>> {
   // As the connecting role, which sees every schema (modules' too) and every row.
   return db.unit({ role: 'connection' }, async () => {
-    const counts: Record<string, number> = {};
-    for (const table of tables) {
-      const [row] = await db.rows<{ n: string }>(`SELECT count(*) AS n FROM ${table}`);
-      counts[table] = Number(row.n);
-    }
-    return counts;
+    const contents: Record<string, Contents> = {};
+    for (const table of tables) contents[table] = await contentsOf(db, `SELECT * FROM ${table}`);
+    return contents;
   });
 }
 

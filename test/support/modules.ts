@@ -72,15 +72,15 @@ export async function subscribe(t: TestDatabase, workspaceId: string, modules: s
 
 /** Sends a bad request and checks that the refusal has the status, names what was wrong, and wrote nothing. */
 export async function expectRefused(
-  counts: () => Promise<unknown>,
+  contents: () => Promise<unknown>,
   send: () => Promise<Response>,
   status: number,
   mention: RegExp,
 ): Promise<void> {
-  const before = await counts();
+  const before = await contents();
   const res = await send();
   const body = (await res.json()) as { error: string };
   assert.equal(res.status, status, body.error);
   assert.match(body.error, mention);
-  assert.deepEqual(await counts(), before, 'a refused request wrote nothing');
+  assert.deepEqual(await contents(), before, 'a refused request wrote nothing');
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { scaffoldFiles } from '../../platform/manifests/index.js';
 import type { Database } from '../../platform/db/index.js';
+import { contentsOf, type Contents } from './database.js';
 
 /** test/fixtures in the source tree (tests run from dist/test). */
 export const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/', import.meta.url));
@@ -33,23 +34,17 @@ export function pluginDir(
 }
 
 /**
- * What a refused lifecycle step must leave untouched: registry rows, module roles and schemas,
- * lifecycle events, and who owns which module id.
+ * What a refused lifecycle step must leave untouched: registry rows and packages, module roles
+ * and schemas, lifecycle events, installations, and who owns which module id.
  */
-export async function marketplaceFootprint(db: Database): Promise<Record<string, number>> {
-  return db.unit({ role: 'connection' }, async () => {
-    const [row] = await db.rows<Record<string, string>>(
-      `SELECT (SELECT count(*) FROM module_registry) AS registry,
-              (SELECT count(*) FROM module_registry WHERE status = 'installed') AS installed,
-              (SELECT count(*) FROM module_packages) AS packages,
-              (SELECT count(*) FROM pg_roles WHERE starts_with(rolname, $1)) AS roles,
-              (SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'mod\\_%') AS schemas,
-              (SELECT count(*) FROM events WHERE producer = 'plinth') AS lifecycle,
-              (SELECT count(*) FROM module_installations) AS installations,
-              (SELECT count(*) FROM module_publishers) AS publishers,
-              (SELECT count(*) FROM module_publishers WHERE publisher IS NOT NULL) AS bound`,
-      [`${db.roles.prefix}mod_`],
-    );
-    return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)]));
-  });
+export async function marketplaceFootprint(db: Database): Promise<Record<string, Contents>> {
+  return db.unit({ role: 'connection' }, async () => ({
+    registry: await contentsOf(db, 'SELECT * FROM module_registry'),
+    packages: await contentsOf(db, 'SELECT * FROM module_packages'),
+    roles: await contentsOf(db, 'SELECT rolname FROM pg_roles WHERE starts_with(rolname, $1)', [`${db.roles.prefix}mod_`]),
+    schemas: await contentsOf(db, "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'mod\\_%'"),
+    lifecycle: await contentsOf(db, "SELECT * FROM events WHERE producer = 'plinth'"),
+    installations: await contentsOf(db, 'SELECT * FROM module_installations'),
+    publishers: await contentsOf(db, 'SELECT * FROM module_publishers'),
+  }));
 }

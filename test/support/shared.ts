@@ -1,3 +1,4 @@
+import { failOnSkippedBrowserTests } from './chromium.js';
 import { freshDatabase, type TestDatabase } from './database.js';
 
 let shared: Promise<TestDatabase> | undefined;
@@ -8,9 +9,10 @@ export function sharedDatabase(): Promise<TestDatabase> {
   return shared;
 }
 
-/** Mocha root hooks: drop the shared database once the whole run is over. */
+/** Mocha root hooks: once the whole run is over, drop the shared database and refuse skipped browser tests. */
 export const mochaHooks = {
-  async afterAll(): Promise<void> {
+  async afterAll(this: Mocha.Context): Promise<void> {
     if (shared) await (await shared).drop();
+    failOnSkippedBrowserTests(this.test!.parent!);
   },
 };
