@@ -81,7 +81,7 @@ const result: BenchRuns = {
     'stock-workspace': 'stock AdminJS (same workspace, filtered)',
     'stock-table': 'stock AdminJS (whole table)',
   },
-  compare: { subject: 'plinth', against: ['stock-workspace'] },
+  compare: { subject: 'plinth', against: ['stock-workspace'], headings: ['Plinth vs stock, same workspace (>1: Plinth ahead)'] },
   figures: (Object.keys(UNITS) as Workload[]).map((w): Figure => ({ name: NAMES[w], unit: UNITS[w], better: 'lower', runs: {} })),
 };
 const figure = (w: Workload): Figure => result.figures[(Object.keys(UNITS) as Workload[]).indexOf(w)];
