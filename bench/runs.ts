@@ -114,13 +114,22 @@ export function cell(summary: Summary | null, format: (v: number) => string): st
 
 const ratio = (v: number) => `×${v.toFixed(2)}`;
 
-/** The bench's summary as a markdown table, ready to paste into the README. */
+const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
+const rule = (cells: string[]) => `|${cells.map(() => '---').join('|')}|`;
+
+/**
+ * The bench's summary as markdown, ready to paste into the README: one table of the figures the
+ * systems share, with the ratios, and one of the figures only the subject has (no ratio to take).
+ */
 export function markdownTable(result: BenchRuns): string {
   const { subject, against } = result.compare;
-  const columns = Object.values(result.systems);
+  const systems = Object.keys(result.systems);
+  const ownOnly = (f: Figure) => Object.keys(f.runs).every((s) => s === subject);
+  const shared = result.figures.filter((f) => !ownOnly(f));
+  const own = result.figures.filter(ownOnly);
   const header = [
     'figure',
-    ...columns,
+    ...Object.values(result.systems),
     'unit',
     ...against.map(
       (s, i) =>
@@ -128,15 +137,19 @@ export function markdownTable(result: BenchRuns): string {
         `${result.systems[subject]} vs ${result.systems[s]} (>1: ${result.systems[subject]} ahead)`,
     ),
   ];
-  const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
-  for (const figure of result.figures) {
-    const values = Object.keys(result.systems).map((s) =>
-      figure.runs[s] ? cell(summarize(figure.runs[s]), (v) => number(v, figure.unit)) : '',
-    );
+  const lines = [row(header), rule(header)];
+  for (const figure of shared) {
+    const values = systems.map((s) => (figure.runs[s] ? cell(summarize(figure.runs[s]), (v) => number(v, figure.unit)) : ''));
     const ratios = against.map((s) =>
       figure.runs[subject] && figure.runs[s] ? cell(summarize(advantages(figure, subject, s)), ratio) : '',
     );
-    lines.push(`| ${[figure.name, ...values, figure.unit, ...ratios].join(' | ')} |`);
+    lines.push(row([figure.name, ...values, figure.unit, ...ratios]));
+  }
+  if (own.length) {
+    const ownHeader = ['figure', result.systems[subject], 'unit'];
+    lines.push('', row(ownHeader), rule(ownHeader));
+    for (const figure of own)
+      lines.push(row([figure.name, cell(summarize(figure.runs[subject]), (v) => number(v, figure.unit)), figure.unit]));
   }
   return lines.join('\n');
 }
