@@ -315,7 +315,7 @@ async function turn(system: EventSystem, into: Turns): Promise<void> {
 }
 
 const perSecond = (turns: (Timed | null)[]): number | null =>
-  turns.some((t) => t === null)
+  turns.length !== TURNS || turns.some((t) => t === null)
     ? null
     : Math.round(turns.reduce((n, t) => n + t!.deliveries, 0) / (turns.reduce((ms, t) => ms + t!.ms, 0) / 1000));
 
