@@ -27,6 +27,8 @@ interface ResultsFile {
   /** Why these figures are not the last word, where they are not (a loaded machine, say). */
   label?: string;
   machine: Record<string, string | number>;
+  /** How long each bench took, seeding included. */
+  seconds?: Record<string, number>;
   benches: (BenchRuns | { bench: string; error: string })[];
 }
 
@@ -35,7 +37,13 @@ const resultsDir = join(here, '..', '..', 'bench', 'results');
 
 function tables(file: ResultsFile): string {
   const head = [
-    `Results of ${file.date}: ${file.runs} run${file.runs === 1 ? '' : 's'} of each bench, ${file.minutes} min in all;` +
+    `Results of ${file.date}: ${file.runs} run${file.runs === 1 ? '' : 's'} of each bench, ${file.minutes} min in all${
+      file.seconds
+        ? ` (${Object.entries(file.seconds)
+            .map(([b, sec]) => `${b} ${sec} s`)
+            .join(', ')})`
+        : ''
+    };` +
       ` ${file.machine.cpus} CPUs (${file.machine.cpu_model}), ${file.machine.memory_gib} GiB, Node ${file.machine.node}, PostgreSQL ${file.machine.postgresql}.`,
     ...(file.label ? [`Label: ${file.label}`] : []),
   ];
@@ -119,10 +127,13 @@ if (saved) {
   const machine = { ...machineFacts(), ...(await postgresFacts()) };
   const scratch = mkdtempSync(join(os.tmpdir(), 'plinth-bench-'));
   const benches: ResultsFile['benches'] = [];
+  const seconds: Record<string, number> = {};
   try {
     for (const name of only) {
       console.error(`\n== bench ${name}, ${runs} run${runs === 1 ? '' : 's'} ==`);
+      const start = Date.now();
       benches.push(await runBench(name, runs, scratch));
+      seconds[name] = Math.round((Date.now() - start) / 1000);
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
@@ -134,6 +145,7 @@ if (saved) {
     runs,
     ...(label ? { label } : {}),
     machine,
+    seconds,
     benches,
   };
   const path = resultsPath(file.date);
