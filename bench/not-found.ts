@@ -1,10 +1,11 @@
 /**
- * `npm run bench:404 [-- --json]`: the two 404s of a module's public route, which must not tell a
- * caller which workspaces exist: a workspace that does not exist, and one that exists without the
- * module enabled. One run on one PostgreSQL server (DATABASE_URL, or the local test server): both
- * warmed up alike, then 200 requests of each, taking turns of 10 in the order A B, B A, … so that
- * a drift over the run falls on both alike. Prints each turn's medians, then the medians over all
- * 200 and their ratio; the goal is within 10 %. With --json, every request's time too, as sent.
+ * `npm run bench:404 [-- --runs N] [-- --json]`: the two 404s of a module's public route, which
+ * must not tell a caller which workspaces exist: a workspace that does not exist, and one that
+ * exists without the module enabled. On one PostgreSQL server (DATABASE_URL, or the local test
+ * server): both warmed up alike, then, in each run, 200 requests of each, taking turns of 10 in
+ * the order A B, B A, … so that a drift over the run falls on both alike. Prints each turn's
+ * medians (on stderr), then each case's median over the 200 and their ratio, over the runs; the
+ * goal is a ratio within 10 % of 1.
  */
 import { performance } from 'node:perf_hooks';
 
@@ -15,8 +16,9 @@ const { freshDatabase } = await import('../test/support/database.js');
 const { testPlatform } = await import('../test/support/platform.js');
 const { pluginDir } = await import('../test/support/plugins.js');
 const { routeServer } = await import('../test/support/modules.js');
+const { finish, median, runsArgument } = await import('./runs.js');
 
-const json = process.argv.includes('--json');
+const RUNS = runsArgument();
 const REQUESTS = 200;
 const TURN = 10;
 const WARM_UP = 20;
@@ -29,15 +31,24 @@ const CASES: Record<Case, { slug: string; label: string }> = {
   disabled: { slug: 'without-beacon', label: 'workspace without the module' },
 };
 
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
+type Round = { first: Case } & Record<Case, number[]>;
+/** Each run's medians over all its requests, per case. */
+const medians: Record<Case, number[]> = { unknown: [], disabled: [] };
+
+const ms = (value: number) => value.toFixed(3);
+/** A run's turns, on stderr: the summary on stdout is what a reader compares. */
+function printTurns(run: number, rounds: Round[]): void {
+  const lines = [
+    `run ${run} of ${RUNS}: ${'round'.padEnd(7)}${'first'.padEnd(10)}${CASES.unknown.label.padStart(20)}${CASES.disabled.label.padStart(32)}   (medians of ${TURN}, ms)`,
+    ...rounds.map(
+      (r, i) =>
+        `${' '.repeat(`run ${run} of ${RUNS}: `.length)}${String(i + 1).padEnd(7)}${r.first.padEnd(10)}${ms(median(r.unknown)).padStart(20)}${ms(median(r.disabled)).padStart(32)}`,
+    ),
+  ];
+  process.stderr.write(`${lines.join('\n')}\n`);
+}
 
 const t = await freshDatabase();
-/** Each round: a turn of each case, in the order `first` says; every request's time, as sent. */
-const rounds: ({ first: Case } & Record<Case, number[]>)[] = [];
 try {
   const p = testPlatform(t);
   for (const slug of ['with-beacon', CASES.disabled.slug]) await t.entities.workspaces.create({ slug, name: slug });
@@ -63,11 +74,16 @@ try {
       return ms;
     };
     for (let i = 0; i < WARM_UP; i++) for (const which of Object.keys(CASES) as Case[]) await once(which);
-    for (let round = 0; round * TURN < REQUESTS; round++) {
-      const order: Case[] = round % 2 ? ['disabled', 'unknown'] : ['unknown', 'disabled'];
-      const taken = { first: order[0], unknown: [] as number[], disabled: [] as number[] };
-      for (const which of order) for (let i = 0; i < TURN; i++) taken[which].push(await once(which));
-      rounds.push(taken);
+    for (let run = 1; run <= RUNS; run++) {
+      const rounds: Round[] = [];
+      for (let round = 0; round * TURN < REQUESTS; round++) {
+        const order: Case[] = round % 2 ? ['disabled', 'unknown'] : ['unknown', 'disabled'];
+        const taken: Round = { first: order[0], unknown: [], disabled: [] };
+        for (const which of order) for (let i = 0; i < TURN; i++) taken[which].push(await once(which));
+        rounds.push(taken);
+      }
+      printTurns(run, rounds);
+      for (const which of Object.keys(CASES) as Case[]) medians[which].push(median(rounds.flatMap((r) => r[which])));
     }
   } finally {
     server.close();
@@ -76,20 +92,14 @@ try {
   await t.drop();
 }
 
-const ms = (value: number) => value.toFixed(3);
-console.log(
-  `${'round'.padEnd(7)}${'first'.padEnd(10)}${CASES.unknown.label.padStart(20)}${CASES.disabled.label.padStart(32)}   (medians of ${TURN}, ms)`,
-);
-for (const [i, r] of rounds.entries())
-  console.log(
-    `${String(i + 1).padEnd(7)}${r.first.padEnd(10)}${ms(median(r.unknown)).padStart(20)}${ms(median(r.disabled)).padStart(32)}`,
-  );
-const medians = {
-  unknown: median(rounds.flatMap((r) => r.unknown)),
-  disabled: median(rounds.flatMap((r) => r.disabled)),
-};
-const ratio = medians.disabled / medians.unknown;
-console.log(`${`all ${REQUESTS}`.padEnd(17)}${ms(medians.unknown).padStart(20)}${ms(medians.disabled).padStart(32)}`);
-const met = Math.abs(ratio - 1) <= 0.1 ? 'met' : 'NOT met';
-console.log(`ratio (module not enabled / unknown workspace): ×${ratio.toFixed(3)}; the goal, within 10 %, is ${met}`);
-if (json) console.log(JSON.stringify({ unit: 'ms', medians, ratio, rounds }));
+finish({
+  bench: '404',
+  sizes: { runs: RUNS, requests_per_case: REQUESTS, turn: TURN, warm_up: WARM_UP },
+  systems: { unknown: CASES.unknown.label, disabled: CASES.disabled.label },
+  compare: {
+    subject: 'unknown',
+    against: ['disabled'],
+    headings: ['module not enabled ÷ unknown workspace (goal: within 0.90–1.10)'],
+  },
+  figures: [{ name: `median of ${REQUESTS} requests`, unit: 'ms', better: 'lower', runs: medians }],
+});
