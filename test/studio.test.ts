@@ -244,19 +244,19 @@ describe(`the admin studio: editors, marketplace, event log, contact 360 (${onSe
       assert.ok(!(await owner.pageState()).resources.some((r) => r.id === 'tally.notes'));
     });
 
-    it('refuses bad settings, a paid module without subscription, unknown modules and members; nothing changes', async () => {
+    it("refuses bad settings (400), a step the module's state does not allow (409: no subscription, not installed, not enabled) and members (403); nothing changes", async () => {
       const enabledBefore = await count('SELECT count(*) AS n FROM module_installations WHERE enabled');
       const bad = await owner.send('POST', `${API}/marketplace/tally/enable`, { settings: { signature: 5 } });
       assert.equal(bad.status, 400);
       assert.match(bad.body.error, /settings\/signature: must be string/);
       const paid = await owner.send('POST', `${API}/marketplace/pricey/enable`, {});
-      assert.equal(paid.status, 400);
+      assert.equal(paid.status, 409);
       assert.match(paid.body.error, /paid module: workspace "st-a" needs an active subscription covering "pricey"/);
       const unknown = await owner.send('POST', `${API}/marketplace/nothing-here/enable`, {});
-      assert.equal(unknown.status, 400);
+      assert.equal(unknown.status, 409);
       assert.match(unknown.body.error, /nothing-here.*is not installed/);
       const notEnabled = await owner.send('POST', `${API}/marketplace/tally/disable`);
-      assert.equal(notEnabled.status, 400);
+      assert.equal(notEnabled.status, 409);
       assert.match(notEnabled.body.error, /is not enabled in workspace "st-a"/);
       const refused = await member.send('POST', `${API}/marketplace/tally/enable`, {});
       assert.equal(refused.status, 403);
