@@ -101,8 +101,8 @@ export function errorAnswer(err: unknown, words: ServerFaultWords = {}): ErrorAn
   if (err instanceof SandboxError) {
     if (status === 503) return { status, headers, body: { error: unavailableModule(err), code: err.code } };
     if (status < 500 && err.thrown) {
-      const { message, code = 'invalid_input', path } = err.thrown;
-      return { status, headers, body: { error: message, code, ...(path !== undefined && { path }) } };
+      const { message, code, path } = err.thrown; // a code of PASSED_ON: statusOf found it there
+      return { status, headers, body: { error: message, code: code!, ...(path !== undefined && { path }) } };
     }
   }
   if (status === 503) return { status, headers, body: { error: UNAVAILABLE, code: 'unavailable' } };
