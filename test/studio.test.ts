@@ -143,7 +143,7 @@ describe(`the admin studio: editors, marketplace, event log, contact 360 (${onSe
       assert.equal(await count('SELECT count(*) AS n FROM layout_definitions'), layouts);
     });
 
-    it('refuses members, other content types, broken JSON and resources this workspace does not have', async () => {
+    it('refuses members, other content types, broken or too large JSON and resources this workspace does not have', async () => {
       const member403 = await member.send('PUT', `${API}/layouts/jotter.notes`, { list: ['title'] });
       assert.equal(member403.status, 403);
       assert.match(member403.body.error, /only an owner or admin of workspace "st-a" may change layouts/);
@@ -153,6 +153,9 @@ describe(`the admin studio: editors, marketplace, event log, contact 360 (${onSe
       const broken = await owner.send('PUT', `${API}/layouts/jotter.notes`, '{"list": [', 'application/json');
       assert.equal(broken.status, 400);
       assert.match(broken.body.error, /not JSON/);
+      const large = await owner.send('PUT', `${API}/layouts/jotter.notes`, { list: ['x'.repeat(300_000)] });
+      assert.equal(large.status, 413);
+      assert.match(large.body.error, /the body is larger than 256 kB/);
       const absent = await owner.send('PUT', `${API}/layouts/tally.notes`, { list: ['title'] });
       assert.equal(absent.status, 404);
       assert.match(absent.body.error, /resource in this workspace "tally.notes" not found/);
