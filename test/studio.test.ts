@@ -143,7 +143,7 @@ describe(`the admin studio: editors, marketplace, event log, contact 360 (${onSe
       assert.equal(await count('SELECT count(*) AS n FROM layout_definitions'), layouts);
     });
 
-    it('refuses members, other content types, broken JSON and resources this workspace does not have', async () => {
+    it('refuses members, other content types, broken or too large JSON and resources this workspace does not have', async () => {
       const member403 = await member.send('PUT', `${API}/layouts/jotter.notes`, { list: ['title'] });
       assert.equal(member403.status, 403);
       assert.match(member403.body.error, /only an owner or admin of workspace "st-a" may change layouts/);
@@ -153,6 +153,9 @@ describe(`the admin studio: editors, marketplace, event log, contact 360 (${onSe
       const broken = await owner.send('PUT', `${API}/layouts/jotter.notes`, '{"list": [', 'application/json');
       assert.equal(broken.status, 400);
       assert.match(broken.body.error, /not JSON/);
+      const large = await owner.send('PUT', `${API}/layouts/jotter.notes`, { list: ['x'.repeat(300_000)] });
+      assert.equal(large.status, 413);
+      assert.match(large.body.error, /the body is larger than 256 kB/);
       const absent = await owner.send('PUT', `${API}/layouts/tally.notes`, { list: ['title'] });
       assert.equal(absent.status, 404);
       assert.match(absent.body.error, /resource in this workspace "tally.notes" not found/);
@@ -244,19 +247,19 @@ describe(`the admin studio: editors, marketplace, event log, contact 360 (${onSe
       assert.ok(!(await owner.pageState()).resources.some((r) => r.id === 'tally.notes'));
     });
 
-    it('refuses bad settings, a paid module without subscription, unknown modules and members; nothing changes', async () => {
+    it("refuses bad settings (400), a step the module's state does not allow (409: no subscription, not installed, not enabled) and members (403); nothing changes", async () => {
       const enabledBefore = await count('SELECT count(*) AS n FROM module_installations WHERE enabled');
       const bad = await owner.send('POST', `${API}/marketplace/tally/enable`, { settings: { signature: 5 } });
       assert.equal(bad.status, 400);
       assert.match(bad.body.error, /settings\/signature: must be string/);
       const paid = await owner.send('POST', `${API}/marketplace/pricey/enable`, {});
-      assert.equal(paid.status, 400);
+      assert.equal(paid.status, 409);
       assert.match(paid.body.error, /paid module: workspace "st-a" needs an active subscription covering "pricey"/);
       const unknown = await owner.send('POST', `${API}/marketplace/nothing-here/enable`, {});
-      assert.equal(unknown.status, 400);
+      assert.equal(unknown.status, 409);
       assert.match(unknown.body.error, /nothing-here.*is not installed/);
       const notEnabled = await owner.send('POST', `${API}/marketplace/tally/disable`);
-      assert.equal(notEnabled.status, 400);
+      assert.equal(notEnabled.status, 409);
       assert.match(notEnabled.body.error, /is not enabled in workspace "st-a"/);
       const refused = await member.send('POST', `${API}/marketplace/tally/enable`, {});
       assert.equal(refused.status, 403);

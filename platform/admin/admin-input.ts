@@ -1,6 +1,7 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import parseForm from 'express-formidable';
 import { ValidationError } from '../errors/index.js';
+import { errorAnswer } from '../http/error-status.js';
 import { MAX_JSON_DEPTH, refuseDeepJson } from '../http/json-depth.js';
 
 /** The largest JSON body an admin action takes; AdminJS's own screens post forms, not JSON. */
@@ -125,8 +126,9 @@ export function adminInput({ editor }: { editor: boolean }): RequestHandler {
   };
 }
 
-/** Input refused by `adminInput` or by a resource (a filter it cannot answer): 400, naming the field. */
+/** Input refused by `adminInput` or by a resource (a filter it cannot answer): 400 by the one table, naming the field. */
 export function answerBadInput(err: unknown, _req: Request, res: Response, next: NextFunction): void {
   if (!(err instanceof ValidationError) || res.headersSent) return next(err);
-  res.status(400).json({ error: err.message, path: err.path });
+  const { status, body } = errorAnswer(err);
+  res.status(status).json(body);
 }

@@ -3,11 +3,10 @@ import { ForbiddenError, NotFoundError } from 'adminjs';
 import compression from 'compression';
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { PlinthConfig } from '../config/index.js';
-import { StaleRequestError } from '../errors/index.js';
+import { answerErrors } from '../http/error-status.js';
 import type { Database } from '../db/index.js';
 import type { Entities } from '../entities/index.js';
 import type { ModuleRuntime } from '../gateway/index.js';
-import { log } from '../log/index.js';
 import type { Marketplace } from '../registry/index.js';
 import { SESSION_TTL_MS, sessionCookie } from './admin-session.js';
 import { assumedSessions } from './assumed-session.js';
@@ -69,11 +68,9 @@ export function createAdmin(deps: AdminDeps): Router {
   router.use((req, res, next) => requireTwoFactor((res.locals.screens as Built).twoFactorRequired, req, res, next));
   router.use('/studio/api', studioApi({ db, entities, marketplace: deps.marketplace }));
   router.use((req, res, next) => (res.locals.screens as Built).router(req, res, next));
-  router.use((err: Error, _req: Request, res: Response, _next: NextFunction) => {
-    if (err instanceof StaleRequestError) {
-      res.status(409).json({ error: err.message }); // replaced by a redirect to ask again: see assumed-session.ts
-      return;
-    }
+  // NotFoundError and ForbiddenError here are AdminJS's; the platform's errors are answered by the
+  // one table (a StaleRequestError's 409 is replaced by a redirect to ask again: see assumed-session.ts).
+  router.use((err: Error, req: Request, res: Response, next: NextFunction) => {
     if (err instanceof NotFoundError) {
       res.status(404).json({ error: err.message });
       return;
@@ -87,8 +84,7 @@ export function createAdmin(deps: AdminDeps): Router {
       res.status(403).json({ error: err.message });
       return;
     }
-    log.error({ err }, 'admin request failed');
-    res.status(500).type('text').send('The admin could not answer this request; the error is in the server log.');
+    answerErrors('admin request')(err, req, res, next);
   });
   return router;
 }

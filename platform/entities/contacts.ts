@@ -83,7 +83,8 @@ interface Normalized {
   warmth?: Warmth;
 }
 
-const COLUMNS = `id, workspace_id AS "workspaceId", name, organization, emails, phones, provenance,
+/** A contact row as `Contact` names its fields: every read of contacts selects these. */
+export const CONTACT_COLUMNS = `id, workspace_id AS "workspaceId", name, organization, emails, phones, provenance,
   qualification_status AS "qualificationStatus", lead_score AS "leadScore", warmth, consent,
   preferred_channel AS "preferredChannel", metadata, created_at AS "createdAt", updated_at AS "updatedAt"`;
 
@@ -159,7 +160,7 @@ export class Contacts {
 
   async get(workspaceId: string, id: string): Promise<Contact> {
     const [row] = await this.db.app(workspaceId, () =>
-      this.db.rows<Contact>(`SELECT ${COLUMNS} FROM contacts WHERE workspace_id = $1 AND id = $2`, [
+      this.db.rows<Contact>(`SELECT ${CONTACT_COLUMNS} FROM contacts WHERE workspace_id = $1 AND id = $2`, [
         workspaceId,
         checkUuid(id, 'id'),
       ]),
@@ -173,7 +174,7 @@ export class Contacts {
     const value = kind === 'email' ? normalizeEmail(raw, 'email') : normalizePhone(raw, 'phone');
     const [row] = await this.db.app(workspaceId, () =>
       this.db.rows<Contact>(
-        `SELECT ${COLUMNS} FROM contacts WHERE id =
+        `SELECT ${CONTACT_COLUMNS} FROM contacts WHERE id =
            (SELECT contact_id FROM contact_identities WHERE workspace_id = $1 AND kind = $2 AND value = $3)`,
         [workspaceId, kind, value],
       ),
@@ -305,7 +306,7 @@ export class Contacts {
        SELECT id, $1, name, organization, emails, phones, provenance, consent, metadata, qualification_status, lead_score, warmth
          FROM jsonb_to_recordset($2::jsonb) AS r(id uuid, name text, organization text, emails text[], phones text[],
               provenance jsonb, consent jsonb, metadata jsonb, qualification_status text, lead_score integer, warmth text)
-       RETURNING ${COLUMNS}`,
+       RETURNING ${CONTACT_COLUMNS}`,
       [workspaceId, JSON.stringify(rows)],
     );
     const identities = rows.flatMap((r) => [
@@ -357,7 +358,7 @@ export class Contacts {
          lead_score = COALESCE($11, lead_score),
          warmth = COALESCE(warmth, $12)
        WHERE workspace_id = $1 AND id = $2
-       RETURNING ${COLUMNS}`,
+       RETURNING ${CONTACT_COLUMNS}`,
       [
         workspaceId,
         id,

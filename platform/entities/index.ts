@@ -8,6 +8,7 @@ import { Workspaces } from './workspaces.js';
 
 export type { BillingAccountInput, SubscriptionInput } from './billing.js';
 export type { Contact, ContactInput, ContactSource, QualificationStatus, UpsertResult } from './contacts.js';
+export { CONTACT_COLUMNS } from './contacts.js';
 export { CHANNELS, STATUSES, WARMTHS } from './contact-values.js';
 export type * from './models.js';
 export type { CreateUserInput, PublicUser } from './users.js';

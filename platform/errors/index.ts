@@ -28,6 +28,13 @@ export class NotFoundError extends PlinthError {
   }
 }
 
+/** The caller may not do this: their role is at fault, not their input. */
+export class AccessError extends PlinthError {
+  constructor(message: string, path?: string) {
+    super('forbidden', message, path);
+  }
+}
+
 /** A write that would break a uniqueness rule, such as a workspace slug already taken. */
 export class ConflictError extends PlinthError {
   constructor(path: string, message: string) {

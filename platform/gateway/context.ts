@@ -1,7 +1,14 @@
 import type { Logger } from 'pino';
 import type { PlinthConfig } from '../config/index.js';
 import { querySql, type Database } from '../db/index.js';
-import type { Contact, ContactInput, Entities, UpsertResult, WorkspaceRow } from '../entities/index.js';
+import {
+  CONTACT_COLUMNS,
+  type Contact,
+  type ContactInput,
+  type Entities,
+  type UpsertResult,
+  type WorkspaceRow,
+} from '../entities/index.js';
 import type { EventBus, StoredEvent } from '../events/index.js';
 import { NotFoundError, PlinthError } from '../errors/index.js';
 import { log } from '../log/index.js';
@@ -274,13 +281,7 @@ export class ModuleRuntime {
       contacts: {
         get: async (id) => {
           need('contacts:read', 'read contacts');
-          const [found] = await this.db.rows<Contact>(
-            `SELECT id, workspace_id AS "workspaceId", name, organization, emails, phones, provenance,
-                    qualification_status AS "qualificationStatus", lead_score AS "leadScore", warmth, consent,
-                    preferred_channel AS "preferredChannel", metadata, created_at AS "createdAt", updated_at AS "updatedAt"
-               FROM contacts WHERE id = $1`,
-            [id],
-          );
+          const [found] = await this.db.rows<Contact>(`SELECT ${CONTACT_COLUMNS} FROM contacts WHERE id = $1`, [id]);
           if (!found) throw new NotFoundError('contact', id);
           return found;
         },

@@ -4,6 +4,7 @@ import { healthHandler, type RuntimeState } from './health.js';
 
 export type { RuntimeState, SeedState } from './health.js';
 export { RequestDrain } from './drain.js';
+export { answerErrors, errorAnswer, ERROR_STATUSES, statusOf, type ErrorAnswer } from './error-status.js';
 
 /** The web application: health, and the admin, the modules' routes and form pages once the database is open (503 until then). */
 export function createApp(state: RuntimeState, options: { trustProxy?: string | number } = {}): express.Express {

@@ -21,3 +21,10 @@ export class ManifestError extends PlinthError {
     );
   }
 }
+
+/** A package's signature refused: tampered content, an untrusted key, or no signature where one is required. */
+export class SignatureError extends PlinthError {
+  constructor(source: string, message: string) {
+    super('bad_signature', `${source}: ${message}`, source);
+  }
+}

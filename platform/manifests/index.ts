@@ -3,7 +3,7 @@ export type { LayoutDefinition } from '../../manifests/types/layout.js';
 export type { Theme } from '../../manifests/types/theme.js';
 export type { EventEnvelope } from '../../manifests/types/event-envelope.js';
 export { contractSchema, contractValidator, CONTRACTS, MANIFESTS_DIR, type ContractName } from './contracts.js';
-export { ManifestError, type ManifestProblem } from './errors.js';
+export { ManifestError, SignatureError, type ManifestProblem } from './errors.js';
 export { packageFromBytes, packageFromDir, packageFromTarball, sha256, type PluginPackage } from './package.js';
 export { jsonDepth, parseManifestText, MAX_JSON_DEPTH, MAX_MANIFEST_BYTES } from './parse.js';
 export {
@@ -11,7 +11,6 @@ export {
   keyFingerprint,
   readSignatureFile,
   signTarball,
-  SignatureError,
   trustedKeys,
   verifyTarball,
   type SignatureFile,

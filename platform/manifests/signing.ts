@@ -1,15 +1,8 @@
 import { createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { PlinthError } from '../errors/index.js';
+import { SignatureError } from './errors.js';
 import { sha256 } from './package.js';
-
-/** A package's signature refused: tampered content, an untrusted key, or no signature where one is required. */
-export class SignatureError extends PlinthError {
-  constructor(source: string, message: string) {
-    super('bad_signature', `${source}: ${message}`, source);
-  }
-}
 
 /** The `<tarball>.sig` file: the signer's public key travels with the signature, so a refusal can say which key signed. */
 export interface SignatureFile {

@@ -2,25 +2,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Database } from '../db/index.js';
-import { PlinthError } from '../errors/index.js';
+import { RecordFileError } from './errors.js';
 import { contractValidator, describeErrors, type LayoutDefinition, type Theme } from '../manifests/index.js';
+
+export { RecordFileError } from './errors.js';
 
 /** The repository's root: this file runs from `dist/platform/records/`. */
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-
-/** A shipped record file that is not valid JSON or breaks its schema: its path, and every problem's JSON path. */
-export class RecordFileError extends PlinthError {
-  constructor(
-    readonly file: string,
-    readonly problems: { path: string; message: string }[],
-  ) {
-    super(
-      'record_file_invalid',
-      `${file} is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` +
-        problems.map((p) => `  ${p.path || '/'}: ${p.message}`).join('\n'),
-    );
-  }
-}
 
 interface Shipped {
   themes: Theme[];

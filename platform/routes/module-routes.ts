@@ -1,14 +1,13 @@
 import express, { type Request, type Response } from 'express';
 import type { Database } from '../db/index.js';
 import type { Entities } from '../entities/index.js';
-import { ConflictError, DatabaseUnavailableError, NotFoundError, type PlinthError, ValidationError } from '../errors/index.js';
-import { ModuleNotEnabledError, type ModuleRuntime } from '../gateway/index.js';
+import type { ModuleRuntime } from '../gateway/index.js';
+import { errorAnswer } from '../http/error-status.js';
 import type { PlinthConfig } from '../config/index.js';
 import { log } from '../log/index.js';
 import type { PluginManifest } from '../manifests/index.js';
 import type { Marketplace, RegistryRow } from '../registry/index.js';
 import { parseBody, readBody } from './body.js';
-import { SandboxError } from '../sandbox/index.js';
 import { RouteError } from './errors.js';
 import { RouteLimiter, type RateLimit } from './rate-limit.js';
 import { checkSignature } from './signature-check.js';
@@ -229,54 +228,15 @@ function send(res: Response, status: number, body: string | undefined): void {
   else res.status(status).type('json').send(body);
 }
 
-/**
- * What the platform refused a handler for the caller's input, let through by the handler: the
- * caller's fault still. (A handler could answer any status itself; this adds no power.)
- */
-const CALLER_FAULTS: Record<string, number> = { invalid_input: 400, not_found: 404, conflict: 409 };
-
-/** The status of an error: the caller's fault (4xx) only for what the caller sent; the platform's or a module's is a 5xx. */
-function statusOf(err: unknown): number {
-  if (err instanceof RouteError) return err.status;
-  if (err instanceof SandboxError && err.thrown?.code && CALLER_FAULTS[err.thrown.code]) return CALLER_FAULTS[err.thrown.code];
-  if (err instanceof NotFoundError || err instanceof ModuleNotEnabledError) return 404;
-  if (err instanceof ConflictError) return 409;
-  if (err instanceof ValidationError) return 400;
-  if (err instanceof DatabaseUnavailableError) return 503;
-  if (err instanceof SandboxError && err.failure !== 'code') return 503;
-  return 500;
-}
-
-/** What a caller is told when a module's sandbox failed: which limit, never the module's internals. */
-function unavailableModule(err: SandboxError): string {
-  const what =
-    {
-      timeout: 'did not answer within its time limit',
-      memory: 'ran out of memory',
-      bundle: 'cannot be loaded',
-    }[err.failure as string] ?? 'stopped before it answered';
-  return `module "${err.path}" ${what}; try again shortly`;
-}
-
 /** Answers an error as JSON naming what was wrong; what is not the caller's fault is logged, not shown. */
 function reply(res: Response, err: unknown, where?: string): void {
   try {
     if (res.headersSent) return void res.end();
     if (err instanceof Refusal) return send(res, err.status, err.body ?? JSON.stringify({ error: 'refused' }));
-    const status = statusOf(err);
-    if (err instanceof RouteError) for (const [name, value] of Object.entries(err.headers)) res.set(name, value);
-    if (status >= 500) {
-      log.error({ err, route: where }, 'module route failed');
-      if (err instanceof SandboxError && status === 503)
-        return send(res, status, JSON.stringify({ error: unavailableModule(err), code: err.code }));
-      const message =
-        status === 503 ? 'the platform is unavailable; try again shortly' : 'the module failed to handle this request';
-      return send(res, status, JSON.stringify({ error: message, code: status === 503 ? 'unavailable' : 'internal' }));
-    }
-    if (err instanceof SandboxError && err.thrown)
-      return send(res, status, JSON.stringify({ error: err.thrown.message, code: err.thrown.code, path: err.thrown.path }));
-    const e = err as PlinthError;
-    send(res, status, JSON.stringify({ error: e.message, code: e.code, ...(e.path !== undefined && { path: e.path }) }));
+    const { status, body, headers } = errorAnswer(err, { internal: 'the module failed to handle this request' });
+    if (status >= 500) log.error({ err, route: where }, 'module route failed');
+    res.set(headers);
+    send(res, status, JSON.stringify(body));
   } catch (failure) {
     log.error({ err: failure, route: where }, 'module route could not answer');
     res.destroy();

@@ -1,8 +1,8 @@
-import { PlinthError } from '../../errors/index.js';
+import { AccessError } from '../../errors/index.js';
 
 /** A member asked for a change only an owner or admin of the workspace may make. */
-export class RoleError extends PlinthError {
+export class RoleError extends AccessError {
   constructor(workspace: string, what: string) {
-    super('forbidden', `only an owner or admin of workspace "${workspace}" may change ${what}`, workspace);
+    super(`only an owner or admin of workspace "${workspace}" may change ${what}`, workspace);
   }
 }

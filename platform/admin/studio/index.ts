@@ -1,10 +1,9 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import { NotFoundError, PlinthError } from '../../errors/index.js';
+import { answerErrors } from '../../http/error-status.js';
 import { refuseDeepJson } from '../../http/json-depth.js';
 import { studioRequest, type StudioDeps, type StudioRequest } from './context.js';
 import { mergeChoices, mergeContacts, mergeSearch } from './contact-merge.js';
 import { arrangeDashboard, dashboard, resetDashboard } from './dashboard.js';
-import { RoleError } from './errors.js';
 import { contactTimeline, eventLog, replayDelivery } from './events.js';
 import { layoutCatalog, layoutSample, publishLayout, revertLayout } from './layouts.js';
 import { reach } from './reach.js';
@@ -128,13 +127,6 @@ export function studioApi(deps: StudioDeps): Router {
   router.use((_req: Request, res: Response) => {
     res.status(404).json({ error: 'no such studio endpoint' });
   });
-  router.use((err: Error & { type?: string }, _req: Request, res: Response, next: NextFunction) => {
-    if (err instanceof RoleError) res.status(403).json({ error: err.message });
-    else if (err instanceof NotFoundError) res.status(404).json({ error: err.message, path: err.path });
-    else if (err instanceof PlinthError) res.status(400).json({ error: err.message, path: err.path });
-    else if (err.type === 'entity.parse.failed') res.status(400).json({ error: `the body is not JSON: ${err.message}` });
-    else if (err.type === 'entity.too.large') res.status(413).json({ error: 'the body is larger than 256 kB' });
-    else next(err);
-  });
+  router.use(answerErrors('studio request'));
   return router;
 }
