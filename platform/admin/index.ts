@@ -138,8 +138,8 @@ export function createAdmin(deps: AdminDeps): Router {
   /** A new session for the user, in their first workspace; those with several choose next. */
   const startSession = async (req: Request, res: Response, user: { id: string; email: string }, twoFactor: boolean) => {
     const memberships = await entities.users.memberships(user.id);
-    if (memberships.length === 0) return void (await renderLogin(res, 401, 'This account belongs to no workspace.'));
     const first = memberships[0];
+    if (!first) return void (await renderLogin(res, 401, 'This account belongs to no workspace.'));
     await regenerate(req);
     req.session.adminUser = {
       id: user.id,

@@ -107,10 +107,10 @@ function jsonValue(column: Column, value: unknown): unknown {
 }
 
 /** An error of the row's schema in words, for the form beside its column; `inside` is where in the column's value. */
-function describe(e: ErrorObject, column: Column, inside: string[]): string {
+function describe(e: ErrorObject, column: Column | undefined, inside: string[]): string {
   const params = e.params as { pattern?: string; additionalProperty?: string; allowedValues?: unknown[] };
   const where = inside.length > 0 ? `at /${inside.join('/')}: ` : '';
-  const description = inside.length === 0 ? (column as { description?: string }).description : undefined;
+  const description = inside.length === 0 ? (column as { description?: string } | undefined)?.description : undefined;
   const because = description ? ` (${description})` : '';
   switch (e.keyword) {
     case 'pattern':

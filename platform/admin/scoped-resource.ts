@@ -86,7 +86,7 @@ export class ScopedResource extends SequelizeResource {
 
   /** The adapter's, but for a name every object has (`constructor`), which it takes for an attribute and fails on. */
   override property(path: string): ReturnType<SequelizeResource['property']> {
-    return Object.hasOwn(this.model.getAttributes(), path.split('.')[0]) ? super.property(path) : null;
+    return Object.hasOwn(this.model.getAttributes(), firstPart(path)) ? super.property(path) : null;
   }
 
   private isHidden(attribute: string): boolean {
@@ -109,7 +109,7 @@ export class ScopedResource extends SequelizeResource {
 
   /** A column of this resource's table, quoted, from its attribute name. */
   private column(attribute: string): string {
-    return quoteIdent(this.model.getAttributes()[attribute].field ?? attribute);
+    return quoteIdent(this.model.getAttributes()[attribute]?.field ?? attribute);
   }
 
   private get table(): string {
@@ -129,7 +129,7 @@ export class ScopedResource extends SequelizeResource {
     const conditions = [`${this.column(this.scope.workspaceKey)} = $${values.length}`];
     const bind = (v: unknown) => `$${values.push(v)}`;
     for (const element of Object.values(filter?.filters ?? {})) {
-      const [attribute, ...parts] = element.path.split('.');
+      const attribute = firstPart(element.path);
       if (attribute === this.scope.workspaceKey) {
         // Asking for this workspace changes nothing; asking for another finds nothing.
         if (String(element.value) !== this.scope.unit.workspaceId) return null;
@@ -144,7 +144,7 @@ export class ScopedResource extends SequelizeResource {
       if (this.isHidden(attribute)) return null;
       try {
         const definition = this.attribute(attribute);
-        if (!definition || parts.length > 0) throw new FilterError(`filters.${element.path}`, 'no such property');
+        if (!definition || attribute !== element.path) throw new FilterError(`filters.${element.path}`, 'no such property');
         const type = definition.type as AttributeType;
         const choices = this.scope.choices?.[attribute];
         const condition = choices
@@ -172,7 +172,7 @@ export class ScopedResource extends SequelizeResource {
     if (context?.action?.name !== 'list') return undefined;
     const decorated = context.resource.decorate();
     const wanted = ['id', decorated.titleProperty().name(), sortBy, ...decorated.getListProperties().map((p) => p.name())];
-    return [...new Set(wanted.map((name) => name.split('.')[0]))].filter((name) => this.attribute(name));
+    return [...new Set(wanted.map(firstPart))].filter((name) => this.attribute(name));
   }
 
   /** One read in one round trip, in this resource's unit scope. */
@@ -185,7 +185,7 @@ export class ScopedResource extends SequelizeResource {
     const parsed = this.parseParams(params) as Record<string, unknown>;
     const own = Object.fromEntries(
       Object.entries(parsed).filter(([k]) => {
-        const attribute = k.split('.')[0];
+        const attribute = firstPart(k);
         return k !== 'id' && attribute !== this.scope.workspaceKey && !this.isHidden(attribute);
       }),
     );
@@ -224,8 +224,9 @@ export class ScopedResource extends SequelizeResource {
       if (where === null) return 0;
       [known] = await this.read<{ capped: unknown; estimate: unknown }>(this.totalsQuery(where, values), values);
     }
-    const capped = Number(known.capped);
-    const estimate = known.estimate === null ? null : Number(known.estimate); // a bigint: text from the driver
+    const totals = known!; // an aggregate without GROUP BY answers exactly one row
+    const capped = Number(totals.capped);
+    const estimate = totals.estimate === null ? null : Number(totals.estimate); // a bigint: text from the driver
     if (capped <= COUNT_EXACT_UP_TO) return capped;
     return estimate !== null && estimate > capped ? estimate : this.exactCount(filter);
   }
@@ -235,8 +236,8 @@ export class ScopedResource extends SequelizeResource {
     const values: unknown[] = [];
     const where = this.where(filter, values);
     if (where === null) return 0;
-    const [{ n }] = await this.read<{ n: number }>(`SELECT count(*)::int AS n FROM ${this.table} WHERE ${where}`, values);
-    return n;
+    const [row] = await this.read<{ n: number }>(`SELECT count(*)::int AS n FROM ${this.table} WHERE ${where}`, values);
+    return row!.n; // count(*) answers one row
   }
 
   /**
@@ -410,6 +411,11 @@ export class ScopedResource extends SequelizeResource {
 }
 
 /** A JSON-text column's value from its form field; a form error naming the column when it is not JSON or nests too deep. */
+/** The attribute a property's path starts with: `address` of `address.city`. */
+function firstPart(path: string): string {
+  return path.replace(/\..*/s, '');
+}
+
 function jsonText(column: string, text: string): unknown {
   const refused = (problem: string) =>
     new AdminValidationError({ [column]: { message: problem } }, { message: `${column} ${problem}` });

@@ -4,6 +4,7 @@ import type { Router } from 'express';
 import type { Database } from '../db/index.js';
 import { CHANNELS, STATUSES, WARMTHS, type Entities, type MembershipRole } from '../entities/index.js';
 import type { ModuleRuntime, TableChange } from '../gateway/index.js';
+import { NotFoundError } from '../errors/index.js';
 import type { LayoutDefinition, Theme } from '../manifests/index.js';
 import { moduleNames, type Marketplace } from '../registry/index.js';
 import { adminRoutes } from './admin-routes.js';
@@ -113,8 +114,9 @@ export class AdminScreens {
       [user.id, user.workspaceId],
     );
     if (this.roles.size > 10_000) this.roles.clear();
-    this.roles.set(key, { role: row.role, membershipsVersion: row.membershipsVersion });
-    return { role: row.role, version: row.version };
+    const { role, version, membershipsVersion } = row!; // admin_config holds exactly one row
+    this.roles.set(key, { role, membershipsVersion });
+    return { role, version };
   }
 
   /** The screens of this workspace and role at this configuration version, rebuilt when their records changed. */
@@ -275,7 +277,7 @@ export class AdminScreens {
         const hidden = columns.filter(([, column]) => column['x-plinth-hidden'] === true).map(([name]) => name);
         add(
           `${row.moduleId}.${table.name}`,
-          models[table.name],
+          models[table.name]!, // defined for each of the manifest's tables
           { role: { name: names.runtimeRole }, workspaceId, schema: names.schema },
           'workspace_id',
           {
@@ -393,7 +395,9 @@ export class AdminScreens {
         .map((e) => installed.find((r) => r.id === e.registry_id))
         .filter((r): r is NonNullable<typeof r> => !!r)
         .map((row) => ({ row, name: row.manifest.name }));
-      return { workspaceSlug: lineage[0].slug, theme, layouts, modules, twoFactorRequired: lineage.some((w) => w.requires2fa) };
+      const own = lineage[0];
+      if (!own) throw new NotFoundError('workspace', workspaceId);
+      return { workspaceSlug: own.slug, theme, layouts, modules, twoFactorRequired: lineage.some((w) => w.requires2fa) };
     });
   }
 }

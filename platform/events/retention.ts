@@ -104,8 +104,8 @@ export class EventRetention {
   async prune(): Promise<PruneReport> {
     const report: PruneReport = { dropped: [], kept: [] };
     if (this.options.keepMs === null) return report;
-    const [{ now }] = await this.db.owner('read the clock', () => this.db.rows<{ now: Date }>('SELECT clock_timestamp() AS now'));
-    const cutoff = new Date(now).getTime() - this.options.keepMs;
+    const [clock] = await this.db.owner('read the clock', () => this.db.rows<{ now: Date }>('SELECT clock_timestamp() AS now'));
+    const cutoff = new Date(clock!.now).getTime() - this.options.keepMs; // a SELECT without FROM answers one row
     for (const period of await this.periods()) {
       if (period.to > cutoff) continue;
       const reason = await this.dropIfPassed(period.partition);

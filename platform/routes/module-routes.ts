@@ -238,7 +238,8 @@ const CALLER_FAULTS: Record<string, number> = { invalid_input: 400, not_found: 4
 /** The status of an error: the caller's fault (4xx) only for what the caller sent; the platform's or a module's is a 5xx. */
 function statusOf(err: unknown): number {
   if (err instanceof RouteError) return err.status;
-  if (err instanceof SandboxError && err.thrown?.code && CALLER_FAULTS[err.thrown.code]) return CALLER_FAULTS[err.thrown.code];
+  const callerFault = err instanceof SandboxError && err.thrown?.code ? CALLER_FAULTS[err.thrown.code] : undefined;
+  if (callerFault) return callerFault;
   if (err instanceof NotFoundError || err instanceof ModuleNotEnabledError) return 404;
   if (err instanceof ConflictError) return 409;
   if (err instanceof ValidationError) return 400;

@@ -296,4 +296,5 @@ function answerError(err: unknown): string {
 const ISOLATED_VM_TIMEOUT = 'Script execution timed out.';
 
 const describe = (entries: [string, unknown[] | JsonText][]): string =>
-  entries.length === 1 ? entries[0][0] : `${entries[0][0]} (and ${entries.length - 1} more in the batch)`;
+  // A batch holds at least one call.
+  entries.length === 1 ? entries[0]![0] : `${entries[0]![0]} (and ${entries.length - 1} more in the batch)`;

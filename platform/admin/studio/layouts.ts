@@ -73,9 +73,10 @@ function unknownProperties(entry: CatalogEntry, layout: LayoutDefinition): void 
     ...(layout.sort ? [['/sort/property', layout.sort.property] as [string, string]] : []),
   ];
   const wrong = named.filter(([, p]) => !known.has(p));
-  if (wrong.length > 0) {
+  const [first] = wrong;
+  if (first) {
     throw new ValidationError(
-      wrong[0][0],
+      first[0],
       `${wrong.map(([path, p]) => `${path}: "${p}" is not a property of ${entry.id}`).join('; ')} (it has: ${entry.properties.join(', ')})`,
     );
   }

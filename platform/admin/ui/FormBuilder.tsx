@@ -85,12 +85,14 @@ const FormBuilder: React.FC<Props> = ({ property, record, onChange }) => {
   const move = (index: number, by: number) => {
     const next = [...fields];
     const [f] = next.splice(index, 1);
+    if (!f) return;
     next.splice(index + by, 0, f);
     send(next);
   };
   const remove = (index: number) => {
     const f = fields[index];
-    if (!f.fresh && !window.confirm(`Remove the field "${f.label}"? Submissions already kept keep their answers to it.`)) return;
+    if (!f || (!f.fresh && !window.confirm(`Remove the field "${f.label}"? Submissions already kept keep their answers to it.`)))
+      return;
     send(fields.filter((_, i) => i !== index));
   };
   const add = () =>

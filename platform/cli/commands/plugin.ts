@@ -43,7 +43,7 @@ const reach = (manifest: PluginManifest): string =>
   manifest.network ? `\n  its code may reach these hosts over HTTPS: ${manifest.network.hosts.join(', ')}` : '';
 
 function parseSpec(spec: string): { id: string; version?: string } {
-  const [id, version] = spec.split('@');
+  const [id = '', version] = spec.split('@');
   return { id, version };
 }
 
