@@ -41,6 +41,8 @@ export default defineConfig(
     rules: {
       // A handler may be async for its callers' sake (an interface wants a promise) without awaiting itself.
       '@typescript-eslint/require-await': 'off',
+      // Every String(x) it flags follows a check that x is no object, which TypeScript narrows from unknown only to {}.
+      '@typescript-eslint/no-base-to-string': 'off',
       // A leading underscore names a value left out on purpose (a rest destructuring that drops a key).
       '@typescript-eslint/no-unused-vars': [
         'error',
@@ -52,6 +54,18 @@ export default defineConfig(
     // Tests and benches read JSON bodies and AdminJS records, which their libraries type as `any`;
     // asserting on those values is the test's own check, so the any-flow rules would only add casts.
     files: ['test/**/*.ts', 'bench/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
+    },
+  },
+  {
+    // AdminJS and RJSF hand the admin's components `any` (record params, filters, widget values, props).
+    files: ['platform/admin/ui/**/*.{ts,tsx}'],
     rules: {
       '@typescript-eslint/no-unsafe-argument': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',

@@ -195,7 +195,7 @@ async function graphile(url: string): Promise<void> {
       taskList: tasks,
       logger: quietGraphileLogger(),
       preset: { worker: { localQueue: { size: 500 }, completeJobBatchDelay: 0 } },
-    } as never);
+    });
   let runner = await start();
   const job = (i: number) => ({ identifier: 'noop', payload: { ...PAYLOAD, n: i } });
   await rate(50, () => inFlight(50, IN_FLIGHT, (i) => utils.addJob('noop', { ...PAYLOAD, n: i })));
@@ -239,9 +239,9 @@ async function pgBoss(url: string): Promise<void> {
   await boss.start();
   const work = { batchSize: 100, localConcurrency: IN_FLIGHT, pollingIntervalSeconds: 0.5 };
   const handle = async (jobs: unknown[]) => jobs.forEach(() => counter.hit());
-  await boss.createQueue('noop', { notify: true } as never);
+  await boss.createQueue('noop', { notify: true });
   for (let i = 0; i < FANOUT; i++) {
-    await boss.createQueue(`fan${i}`, { notify: true } as never);
+    await boss.createQueue(`fan${i}`, { notify: true });
     await boss.subscribe('fanned', `fan${i}`);
   }
   let workers = [await boss.work('noop', work, handle)];
@@ -302,7 +302,7 @@ function report(): void {
         ? ''
         : systems
             .slice(1)
-            .map((s) => (r.plinth && r[s] ? `×${better(r.plinth, r[s]!).toFixed(2)} vs ${s}` : `— vs ${s}`))
+            .map((s) => (r.plinth && r[s] ? `×${better(r.plinth, r[s]).toFixed(2)} vs ${s}` : `— vs ${s}`))
             .join(', ');
     return `${w.padEnd(17)} ${systems.map((s) => String(r[s] ?? '-').padStart(16)).join('')}  ${unit.padEnd(9)} ${ratios}`;
   });

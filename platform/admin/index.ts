@@ -114,8 +114,9 @@ export function createAdmin(deps: AdminDeps): Router {
   router.get('/login', (_req, res, next) => renderLogin(res, 200).catch(next));
   router.post('/login', form, async (req, res, next) => {
     try {
-      const email = String(req.body?.email ?? '');
-      const password = String(req.body?.password ?? '');
+      const body = req.body as { email?: unknown; password?: unknown } | undefined;
+      const email = String(body?.email ?? '');
+      const password = String(body?.password ?? '');
       const address = req.ip ?? 'unknown';
       if (!email || !password) return await renderLogin(res, 400, 'Give an email address and a password.');
       const refused = await limiter.attempt(email, address);
@@ -213,7 +214,7 @@ export function createAdmin(deps: AdminDeps): Router {
 
 /** A new session id at sign-in, so an id planted before it is worth nothing after. */
 function regenerate(req: Request): Promise<void> {
-  return new Promise((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
+  return new Promise((resolve, reject) => req.session.regenerate((err) => (err ? reject(err as Error) : resolve())));
 }
 
 function requireSignIn(req: Request, res: Response, next: NextFunction): void {

@@ -53,9 +53,7 @@ export interface Built {
 /** The values a string column may hold, when its schema lists them (`enum`). */
 function choicesOf(column: object): string[] | undefined {
   const values = (column as { type?: string; enum?: unknown[] }).enum;
-  return (column as { type?: string }).type === 'string' && values?.every((v) => typeof v === 'string')
-    ? (values as string[])
-    : undefined;
+  return (column as { type?: string }).type === 'string' && values?.every((v) => typeof v === 'string') ? values : undefined;
 }
 
 export const canEdit = (role: MembershipRole): boolean => role === 'owner' || role === 'admin';
@@ -226,7 +224,7 @@ export class AdminScreens {
       if (Object.keys(propertyLabels).length > 0) translations[id] = { properties: propertyLabels };
     };
 
-    add('contacts', this.entities.models.Contact as unknown as AnyModel, { role: 'app', workspaceId }, 'workspaceId', {
+    add('contacts', this.entities.models.Contact, { role: 'app', workspaceId }, 'workspaceId', {
       group: 'People',
       label: 'Contacts',
       created: 'createdAt',

@@ -123,7 +123,7 @@ function readPem(name: string, file: string | undefined): string | undefined {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw new Error(`${name}: cannot read "${file}": ${(err as Error).message}`);
+    throw new Error(`${name}: cannot read "${file}": ${(err as Error).message}`, { cause: err });
   }
   if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new Error(`${name}: "${file}" holds no PEM certificate`);
   return text;

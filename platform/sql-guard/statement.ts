@@ -75,7 +75,7 @@ const cache = new Map<string, Map<string, CheckedStatement>>();
  */
 export function checkModuleStatement(sql: string, options: { schema: string }): CheckedStatement {
   let checked = cache.get(options.schema);
-  if (!checked) cache.set(options.schema, (checked = new Map()));
+  if (!checked) cache.set(options.schema, (checked = new Map<string, CheckedStatement>()));
   const known = checked.get(sql);
   if (known) return known;
   const statement = check(sql, options.schema);

@@ -4,6 +4,9 @@ import type { LayoutDefinition } from '../../manifests/index.js';
 import type { CatalogEntry } from '../screens.js';
 import { asContract, requireEditor, type StudioDeps, type StudioRequest } from './context.js';
 
+/** adminjs declares `unflatten` through the `flat` package, which has no types: it arrives here untyped. */
+const unflatten = flat.unflatten as (params: Record<string, unknown>) => Record<string, unknown>;
+
 const SCREENS = ['list', 'show', 'edit', 'filter'] as const;
 
 /** The resources of this workspace's screens: what the layout editor offers, with the layout that applies and the workspace's own. */
@@ -25,7 +28,7 @@ export async function layoutCatalog({ db }: StudioDeps, { user, screens }: Studi
 export async function publishLayout({ db }: StudioDeps, { user, screens }: StudioRequest, resource: string, body: unknown) {
   requireEditor(user, 'layouts');
   const entry = entryOf(screens.catalog, resource);
-  const definition = asContract('layout', body, (b) => ({ ...b, resource }) as LayoutDefinition);
+  const definition = asContract<LayoutDefinition>('layout', body, (b) => ({ ...b, resource }));
   unknownProperties(entry, definition);
   await db.app(user.workspaceId, () =>
     db.exec(
@@ -42,7 +45,7 @@ export async function publishLayout({ db }: StudioDeps, { user, screens }: Studi
 export async function layoutSample(_deps: StudioDeps, { screens }: StudioRequest, resource: string) {
   const entry = entryOf(screens.catalog, resource);
   const records = await entry.resource.find(new Filter({}, entry.resource), { limit: 3 });
-  return records.map((record) => flat.unflatten<Record<string, unknown>, Record<string, unknown>>(record.params));
+  return records.map((record) => unflatten(record.params));
 }
 
 /** Drops the workspace's own layout: the one its parent or the default gives applies again. */

@@ -1,7 +1,7 @@
 import React, { useEffect, useMemo, useState } from 'react';
 import { Box, Button, CheckBox, FormGroup, Input, Label, Select, Text, TextArea } from '@adminjs/design-system';
 import Form from '@rjsf/core/lib/components/Form.js';
-import type { RJSFSchema, UiSchema } from '@rjsf/utils';
+import type { UiSchema } from '@rjsf/utils';
 import {
   builderProblems,
   fromSchema,
@@ -213,7 +213,7 @@ const FormBuilder: React.FC<Props> = ({ property, record, onChange }) => {
           </Text>
           <Box data-testid="form-preview" p="lg" style={{ border: '1px dashed #999', borderRadius: 4 }}>
             <Form
-              schema={schema as RJSFSchema}
+              schema={schema}
               uiSchema={previewUi(fields)}
               validator={validator}
               templates={settingsTemplates}

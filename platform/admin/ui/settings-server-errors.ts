@@ -22,5 +22,5 @@ export function serverErrors(message: string): ErrorSchema | null {
     builder.addErrors(missing !== undefined ? 'is required' : text, missing !== undefined ? [...path, missing] : path);
     placed = true;
   }
-  return placed ? (builder.ErrorSchema as ErrorSchema) : null;
+  return placed ? builder.ErrorSchema : null;
 }
