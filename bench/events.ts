@@ -224,7 +224,7 @@ async function graphile(url: string): Promise<EventSystem> {
         taskList: tasks,
         logger: quietGraphileLogger(),
         preset: { worker: { localQueue: { size: 500 }, completeJobBatchDelay: 0 } },
-      } as never);
+      });
     },
     async stop() {
       await runner?.stop();
@@ -298,8 +298,8 @@ type Turns = Record<Exclude<Workload, `latency_${string}`>, (Timed | null)[]> & 
 async function turn(system: EventSystem, into: Turns): Promise<void> {
   const per = (n: number) => n / TURNS;
   await system.start();
-  await timed(WARM_UP, () => inFlight(WARM_UP, IN_FLIGHT, system.emit)); // handlers loaded, plans cached
-  into.single.push(await timed(per(N.single), () => inFlight(per(N.single), IN_FLIGHT, system.emit)));
+  await timed(WARM_UP, () => inFlight(WARM_UP, IN_FLIGHT, (n) => system.emit(n))); // handlers loaded, plans cached
+  into.single.push(await timed(per(N.single), () => inFlight(per(N.single), IN_FLIGHT, (n) => system.emit(n))));
   into.batched.push(
     await timed(per(N.batched), () => inFlight(per(N.batched) / BATCH, IN_FLIGHT, (b) => system.emitMany(b * BATCH, BATCH))),
   );
@@ -310,7 +310,7 @@ async function turn(system: EventSystem, into: Turns): Promise<void> {
   into.fanout.push(
     await timed(per(N.fanout) * FANOUT, () => inFlight(per(N.fanout) / BATCH, IN_FLIGHT, (b) => system.fan(b * BATCH, BATCH))),
   );
-  into.latency.push(...(await latencies(per(N.latency), system.emit)));
+  into.latency.push(...(await latencies(per(N.latency), (n) => system.emit(n))));
   await system.stop();
 }
 
@@ -382,7 +382,7 @@ try {
   try {
     for (let run = 1; run <= RUNS; run++) {
       const turns = Object.fromEntries(
-        SYSTEMS.map((s) => [s, { single: [], batched: [], drain: [], fanout: [], latency: [] } as Turns]),
+        SYSTEMS.map((s): [System, Turns] => [s, { single: [], batched: [], drain: [], fanout: [], latency: [] }]),
       ) as Record<System, Turns>;
       const order = [...SYSTEMS, ...[...SYSTEMS].reverse()];
       for (const s of order) {

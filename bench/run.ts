@@ -47,10 +47,7 @@ function tables(file: ResultsFile): string {
       ` ${file.machine.cpus} CPUs (${file.machine.cpu_model}), ${file.machine.memory_gib} GiB, Node ${file.machine.node}, PostgreSQL ${file.machine.postgresql}.`,
     ...(file.label ? [`Label: ${file.label}`] : []),
   ];
-  return [
-    ...head,
-    ...file.benches.map((b) => ('error' in b ? `bench ${b.bench}: FAILED (${b.error})` : report(b as BenchRuns))),
-  ].join('\n\n');
+  return [...head, ...file.benches.map((b) => ('error' in b ? `bench ${b.bench}: FAILED (${b.error})` : report(b)))].join('\n\n');
 }
 
 async function postgresFacts(): Promise<Record<string, string>> {

@@ -323,6 +323,7 @@ describe(`the admin: sign-in, sessions and tenant scoping (${onServer ? 'server'
     /** The admin's statements that read sessions or notes while `fn` runs (the bus's workers query too). */
     const statements = async (fn: () => Promise<unknown>): Promise<string[]> => {
       const sequelize = t.db.sequelize;
+      // eslint-disable-next-line @typescript-eslint/unbound-method -- called only through query.apply(sequelize, …)
       const query = sequelize.query;
       const sent: string[] = [];
       sequelize.query = ((...args: Parameters<typeof query>) => {

@@ -147,8 +147,8 @@ describe(`the Chat module (${onServer ? 'server' : 'embedded'} database)`, () =>
       entryId: entryIds['Car accidents and personal injury'],
       title: 'Car accidents and personal injury',
     });
-    assert.match(started.reply!.text, /^Car accidents and personal injury: .*California/);
-    assert.doesNotMatch(started.reply!.text, /<\/?b>/);
+    assert.match(started.reply.text, /^Car accidents and personal injury: .*California/);
+    assert.doesNotMatch(started.reply.text, /<\/?b>/);
 
     const elsewhere = await start(dental.slug, { message: question });
     assert.deepEqual(elsewhere.reply?.source, { entryId: entryIds['Accident cover'], title: 'Accident cover' });
@@ -166,7 +166,7 @@ describe(`the Chat module (${onServer ? 'server' : 'embedded'} database)`, () =>
       [
         ['bot', started.greeting],
         ['visitor', question],
-        ['bot', started.reply!.text],
+        ['bot', started.reply.text],
         ['visitor', 'When is your office open?'],
         ['bot', hours.reply.text],
         ['visitor', 'Do you sell bicycles?'],
@@ -197,9 +197,9 @@ describe(`the Chat module (${onServer ? 'server' : 'embedded'} database)`, () =>
     assert.ok(second.contactId);
     const contact = await t.entities.contacts.findByIdentity(law.id, 'email', 'ann.lee@example.com');
     assert.equal(contact?.id, second.contactId);
-    assert.deepEqual(contact!.phones, ['+14155550134'], "the workspace's default country applies to the number");
+    assert.deepEqual(contact.phones, ['+14155550134'], "the workspace's default country applies to the number");
     assert.deepEqual(
-      contact!.provenance.map((s) => [s.module, s.channel, s.ref]),
+      contact.provenance.map((s) => [s.module, s.channel, s.ref]),
       [['chat', 'chat', started.conversationId]],
     );
     const row = await conversation(law.id, started.conversationId);
@@ -210,7 +210,7 @@ describe(`the Chat module (${onServer ? 'server' : 'embedded'} database)`, () =>
     assert.equal(third.contactId, second.contactId);
     const after = await contents();
     assert.equal(after.contacts.rows, before.contacts.rows + 1, 'one contact for both spellings');
-    const enriched = await t.entities.contacts.get(law.id, second.contactId!);
+    const enriched = await t.entities.contacts.get(law.id, second.contactId);
     assert.equal(enriched.provenance.length, 2, 'the second capture enriched the same contact');
 
     const leads = await events('chat.lead_captured', started.conversationId);
@@ -242,15 +242,15 @@ describe(`the Chat module (${onServer ? 'server' : 'embedded'} database)`, () =>
     const started = await start(law.slug, { name: 'Sam Ortiz', email: 'Sam.Ortiz@Example.org', phone: '+1 617 555 0199' });
     const contact = await t.entities.contacts.findByIdentity(law.id, 'phone', '+16175550199');
     assert.equal(contact?.name, 'Sam Ortiz');
-    assert.deepEqual(contact!.emails, ['sam.ortiz@example.org']);
+    assert.deepEqual(contact.emails, ['sam.ortiz@example.org']);
     const leads = await events('chat.lead_captured', started.conversationId);
     assert.deepEqual(
       leads.map((e) => e.payload),
-      [{ conversationId: started.conversationId, contactId: contact!.id, text: '' }],
+      [{ conversationId: started.conversationId, contactId: contact.id, text: '' }],
     );
     const posted = await say(law.slug, started, 'My claim number is 555-1234');
-    assert.equal(posted.contactId, contact!.id);
-    const unchanged = await t.entities.contacts.get(law.id, contact!.id);
+    assert.equal(posted.contactId, contact.id);
+    const unchanged = await t.entities.contacts.get(law.id, contact.id);
     assert.deepEqual(unchanged.phones, ['+16175550199'], 'a number that is no phone number is not added');
 
     const anonymous = await start(law.slug, { message: 'Is 555-1234 your number?' });

@@ -40,10 +40,10 @@ function serve(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stderr!.on('data', (d: Buffer) => (output += d));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
   const port = new Promise<number>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      output += d;
+    child.stdout.on('data', (d: Buffer) => {
+      output += d.toString();
       const match = /listening on http:\/\/[^:]+:(\d+)\//.exec(output);
       if (match) resolve(Number(match[1]));
     });

@@ -83,9 +83,7 @@ describe(`module network to declared hosts (${onServer ? 'server' : 'embedded'} 
   let ca: string;
 
   const call = (body: object, server = routes, module = 'netprobe') =>
-    server
-      .post(`/m/${module}/client-a/call`, body)
-      .then(async (res) => ({ status: res.status, body: (await res.json()) as any }));
+    server.post(`/m/${module}/client-a/call`, body).then(async (res) => ({ status: res.status, body: await res.json() }));
   const at = (host: Host, name = 'localhost') => `https://${name}:${host.port}`;
 
   before(async () => {
@@ -287,7 +285,7 @@ describe(`module network to declared hosts (${onServer ? 'server' : 'embedded'} 
       const request = [['handlers/call.js', [{ body: { url: `${at(declared)}/late` } }]]] as [string, unknown[]][];
       try {
         if (onServer) {
-          const [answer] = (await everyday.invoke('netprobe', { workspaceId }, request)) as { body: { body: string } }[];
+          const [answer] = await everyday.invoke<{ body: { body: string } }[]>('netprobe', { workspaceId }, request);
           assert.equal(answer.body.body, 'late');
         } else {
           await assert.rejects(

@@ -54,11 +54,11 @@ describe(`shipped themes and layouts (${onServer ? 'server' : 'embedded'} databa
     const cases: [Record<string, unknown>, RegExp][] = [
       [
         { 'themes/a.json': { ...THEME, key: 'other' }, 'themes/b.json': { ...THEME, key: 'Bad Key' } },
-        /themes\/b\.json is invalid[\s\S]*\n  \/key: must match pattern/,
+        /themes\/b\.json is invalid[\s\S]*\n {2}\/key: must match pattern/,
       ],
       [
         { 'themes/a.json': { ...THEME, key: 'other' }, 'layouts/x.json': '{ "resource": ' },
-        /layouts\/x\.json is invalid[\s\S]*\n  \/: not JSON/,
+        /layouts\/x\.json is invalid[\s\S]*\n {2}\/: not JSON/,
       ],
       [
         { 'layouts/x.json': { resource: 'contacts', list: ['name'], colour: 'red' } },

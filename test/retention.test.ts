@@ -55,7 +55,7 @@ describe(`event retention (${onServer ? 'server' : 'embedded'} database)`, () =>
   }
   /** The partition an event landed in, and when its period ends (a slow machine may land it in the next one). */
   async function periodOf(eventId: string): Promise<{ partition: string; end: number }> {
-    const partition = (await partitionOf(eventId))!;
+    const partition = await partitionOf(eventId);
     const match = /^events_(\d+)_(\d+)$/.exec(partition);
     assert.ok(match, `${eventId} is in ${partition}, not in a period's partition`);
     return { partition, end: Number(match[2]) * SECOND };

@@ -100,7 +100,7 @@ describe(`the module sandbox (${onServer ? 'server' : 'embedded'} database)`, ()
   let owner: AdminClient;
 
   const probe = (attack: string, workspace = 'client-a') => routes.post(`/m/rogue/${workspace}/probe`, { attack });
-  const answer = async (res: Response) => ({ status: res.status, body: (await res.json()) as any });
+  const answer = async (res: Response) => ({ status: res.status, body: await res.json() });
 
   /** While `attack` is under way, the admin and another module answer within a second each; then the attack's answer. */
   async function duringAttack(attack: () => Promise<Response>): Promise<{ status: number; body: any }> {

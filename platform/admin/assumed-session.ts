@@ -16,6 +16,7 @@ export function assumedSessions(db: Database, sessions: DatabaseSessionStore) {
   return (req: Request, res: Response, next: NextFunction): void => {
     if (req.method !== 'GET' || !req.path.startsWith('/api/')) return next();
     const check = new AssumptionCheck();
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- called only through end.apply(this, …)
     const end = res.end as (this: Response, ...args: unknown[]) => Response;
     res.end = function (this: Response, ...args: unknown[]) {
       if (!check.assuming) return end.apply(this, args);

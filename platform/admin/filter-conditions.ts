@@ -53,7 +53,7 @@ function isIsoTime(text: string): boolean {
   const [year, month, day, hour = 0, minute = 0, second = 0, zoneHours = 0, zoneMinutes = 0] = parts
     .slice(1)
     .map((part) => (part === undefined ? undefined : Number(part)));
-  const date = new Date(Date.UTC(year!, month! - 1, day!));
+  const date = new Date(Date.UTC(year!, month! - 1, day));
   return (
     year! >= 1 && // PostgreSQL has no year 0
     date.getUTCMonth() === month! - 1 &&

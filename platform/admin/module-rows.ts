@@ -2,6 +2,9 @@ import { flat, ValidationError as AdminValidationError, type PropertyErrors } fr
 import type { ErrorObject } from 'ajv/dist/2020.js';
 import { DataSchemas, type PluginManifest } from '../manifests/index.js';
 
+/** adminjs declares `unflatten` through the `flat` package, which has no types: it arrives here untyped. */
+const unflatten = flat.unflatten as (params: Record<string, unknown>) => Record<string, unknown>;
+
 export type RowSchema = NonNullable<PluginManifest['tables']>[number]['schema'];
 type Column = RowSchema['properties'][string];
 
@@ -35,7 +38,7 @@ export class ModuleRows {
    * text field as '', which for a column that may be left out means no value.
    */
   values(form: Record<string, unknown>): Record<string, unknown> {
-    const values = flat.unflatten(form) as Record<string, unknown>;
+    const values = unflatten(form);
     for (const [name, value] of Object.entries(values)) {
       const optional = !this.schema.required?.includes(name);
       if (value === '' && optional && this.schema.properties[name]?.type === 'string') values[name] = null;
@@ -107,10 +110,10 @@ function jsonValue(column: Column, value: unknown): unknown {
 }
 
 /** An error of the row's schema in words, for the form beside its column; `inside` is where in the column's value. */
-function describe(e: ErrorObject, column: Column, inside: string[]): string {
+function describe(e: ErrorObject, column: Column | undefined, inside: string[]): string {
   const params = e.params as { pattern?: string; additionalProperty?: string; allowedValues?: unknown[] };
   const where = inside.length > 0 ? `at /${inside.join('/')}: ` : '';
-  const description = inside.length === 0 ? (column as { description?: string }).description : undefined;
+  const description = inside.length === 0 ? (column as { description?: string } | undefined)?.description : undefined;
   const because = description ? ` (${description})` : '';
   switch (e.keyword) {
     case 'pattern':

@@ -11,9 +11,7 @@ type Table = NonNullable<PluginManifest['tables']>[number];
 /** The values a string column may hold, when its schema lists them (`enum`). */
 function choicesOf(column: object): string[] | undefined {
   const values = (column as { type?: string; enum?: unknown[] }).enum;
-  return (column as { type?: string }).type === 'string' && values?.every((v) => typeof v === 'string')
-    ? (values as string[])
-    : undefined;
+  return (column as { type?: string }).type === 'string' && values?.every((v) => typeof v === 'string') ? values : undefined;
 }
 
 /** A module table's screens as its manifest declares it: columns, labels, closed sets, hidden columns, the module told of writes. */

@@ -1,7 +1,7 @@
 import { ValidationError as AdminValidationError } from 'adminjs';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from '../http/json-depth.js';
 import type { ModuleRows } from './module-rows.js';
-import type { ResourceScope } from './resource-scope.js';
+import { attributeOf, type ResourceScope } from './resource-scope.js';
 
 /** A record's values between the form and the table: what a form may write, and how a row is shown. */
 export class RecordValues {
@@ -18,7 +18,7 @@ export class RecordValues {
     const parsed = this.parseParams(params) as Record<string, unknown>;
     const own = Object.fromEntries(
       Object.entries(parsed).filter(([k]) => {
-        const attribute = k.split('.')[0];
+        const attribute = attributeOf(k);
         return k !== 'id' && attribute !== this.scope.workspaceKey && !this.isHidden(attribute);
       }),
     );

@@ -1,6 +1,6 @@
 import type { Filter } from 'adminjs';
 import { choiceCondition, filterCondition, FilterError, type AttributeType, type Bind } from './filter-conditions.js';
-import type { ResourceScope } from './resource-scope.js';
+import { attributeOf, type ResourceScope } from './resource-scope.js';
 import type { ScopedTable } from './scoped-table.js';
 
 /** A filter as the WHERE clause of a resource's statements: the workspace's condition always first. */
@@ -22,7 +22,7 @@ export class ResourceConditions {
     const conditions = [`${this.table.column(this.scope.workspaceKey)} = $${values.length}`];
     const bind = (v: unknown) => `$${values.push(v)}`;
     for (const element of Object.values(filter?.filters ?? {})) {
-      const [attribute, ...parts] = element.path.split('.');
+      const attribute = attributeOf(element.path);
       if (attribute === this.scope.workspaceKey) {
         // Asking for this workspace changes nothing; asking for another finds nothing.
         if (String(element.value) !== this.scope.unit.workspaceId) return null;
@@ -37,7 +37,7 @@ export class ResourceConditions {
       if (this.table.isHidden(attribute)) return null;
       try {
         const definition = this.table.attribute(attribute);
-        if (!definition || parts.length > 0) throw new FilterError(`filters.${element.path}`, 'no such property');
+        if (!definition || attribute !== element.path) throw new FilterError(`filters.${element.path}`, 'no such property');
         const type = definition.type as AttributeType;
         const choices = this.scope.choices?.[attribute];
         const condition = choices

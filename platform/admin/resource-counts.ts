@@ -35,8 +35,9 @@ export class ResourceCounts {
       if (where === null) return 0;
       [known] = await this.table.read<{ capped: unknown; estimate: unknown }>(this.totalsQuery(where, values), values);
     }
-    const capped = Number(known.capped);
-    const estimate = known.estimate === null ? null : Number(known.estimate); // a bigint: text from the driver
+    const totals = known!; // an aggregate without GROUP BY answers exactly one row
+    const capped = Number(totals.capped);
+    const estimate = totals.estimate === null ? null : Number(totals.estimate); // a bigint: text from the driver
     if (capped <= COUNT_EXACT_UP_TO) return capped;
     return estimate !== null && estimate > capped ? estimate : this.exactCount(filter);
   }
@@ -46,11 +47,11 @@ export class ResourceCounts {
     const values: unknown[] = [];
     const where = this.conditions.where(filter, values);
     if (where === null) return 0;
-    const [{ n }] = await this.table.read<{ n: number }>(
+    const [row] = await this.table.read<{ n: number }>(
       `SELECT count(*)::int AS n FROM ${this.table.name} WHERE ${where}`,
       values,
     );
-    return n;
+    return row!.n; // count(*) answers one row
   }
 
   /**

@@ -4,6 +4,11 @@ import type { Bind } from './filter-conditions.js';
 import type { RowSchema } from './module-rows.js';
 import type { TableChange } from '../gateway/index.js';
 
+/** The attribute a property's path starts with: `address` of `address.city`. */
+export function attributeOf(path: string): string {
+  return path.replace(/\..*/s, '');
+}
+
 export type AnyModel = ModelStatic<Model<Record<string, unknown>, Record<string, unknown>>>;
 
 export interface ResourceScope {

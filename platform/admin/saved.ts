@@ -5,5 +5,5 @@ import type { Request } from 'express';
  * the session while the browser already follows the redirect, which can then arrive first.
  */
 export function saved(req: Request): Promise<void> {
-  return new Promise((resolve, reject) => req.session.save((err) => (err ? reject(err) : resolve())));
+  return new Promise((resolve, reject) => req.session.save((err) => (err ? reject(err as Error) : resolve())));
 }

@@ -8,7 +8,7 @@ import { ModuleRows } from './module-rows.js';
 import { RecordValues } from './record-values.js';
 import { ResourceConditions } from './resource-conditions.js';
 import { COUNT_EXACT_UP_TO, ResourceCounts, TOTALS } from './resource-counts.js';
-import type { AnyModel, ResourceScope } from './resource-scope.js';
+import { attributeOf, type AnyModel, type ResourceScope } from './resource-scope.js';
 import { ScopedTable } from './scoped-table.js';
 
 export type { AnyModel, ResourceScope } from './resource-scope.js';
@@ -58,7 +58,7 @@ export class ScopedResource extends SequelizeResource {
 
   /** The adapter's, but for a name every object has (`constructor`), which it takes for an attribute and fails on. */
   override property(path: string): ReturnType<SequelizeResource['property']> {
-    return Object.hasOwn(this.model.getAttributes(), path.split('.')[0]) ? super.property(path) : null;
+    return Object.hasOwn(this.model.getAttributes(), attributeOf(path)) ? super.property(path) : null;
   }
 
   override count(filter: Filter): Promise<number> {

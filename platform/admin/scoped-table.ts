@@ -2,7 +2,7 @@ import type { ActionContext } from 'adminjs';
 import type { Model } from 'sequelize';
 import { quoteIdent } from '../db/index.js';
 import { UUID } from '../entities/index.js';
-import type { AnyModel, ResourceScope } from './resource-scope.js';
+import { attributeOf, type AnyModel, type ResourceScope } from './resource-scope.js';
 
 /**
  * A resource's table as its statements name it (quoted, hidden columns left out) and read in the
@@ -34,7 +34,7 @@ export class ScopedTable {
 
   /** A column of this resource's table, quoted, from its attribute name. */
   column(attribute: string): string {
-    return quoteIdent(this.model.getAttributes()[attribute].field ?? attribute);
+    return quoteIdent(this.model.getAttributes()[attribute]?.field ?? attribute);
   }
 
   /** The table's name, quoted, with its schema when it has one. */
@@ -56,7 +56,7 @@ export class ScopedTable {
     if (context?.action?.name !== 'list') return undefined;
     const decorated = context.resource.decorate();
     const wanted = ['id', decorated.titleProperty().name(), sortBy, ...decorated.getListProperties().map((p) => p.name())];
-    return [...new Set(wanted.map((name) => name.split('.')[0]))].filter((name) => this.attribute(name));
+    return [...new Set(wanted.map(attributeOf))].filter((name) => this.attribute(name));
   }
 
   /** One read in one round trip, in this resource's unit scope. */

@@ -3,6 +3,7 @@ import type AdminJS from 'adminjs';
 import type { Router } from 'express';
 import type { Database } from '../db/index.js';
 import type { Entities, MembershipRole } from '../entities/index.js';
+import { NotFoundError } from '../errors/index.js';
 import type { ModuleRuntime } from '../gateway/index.js';
 import type { LayoutDefinition, Theme } from '../manifests/index.js';
 import { moduleNames, type Marketplace } from '../registry/index.js';
@@ -10,7 +11,6 @@ import { adminRoutes } from './admin-routes.js';
 import { contactDefaults } from './contact-screen.js';
 import { moduleTableDefaults } from './module-table-screen.js';
 import { screenResources, type CatalogEntry } from './resource-screens.js';
-import type { AnyModel } from './scoped-resource.js';
 import { workspaceAdmin } from './workspace-admin.js';
 
 export type { CatalogEntry } from './resource-screens.js';
@@ -81,8 +81,9 @@ export class AdminScreens {
       [user.id, user.workspaceId],
     );
     if (this.roles.size > 10_000) this.roles.clear();
-    this.roles.set(key, { role: row.role, membershipsVersion: row.membershipsVersion });
-    return { role: row.role, version: row.version };
+    const { role, version, membershipsVersion } = row!; // admin_config holds exactly one row
+    this.roles.set(key, { role, membershipsVersion });
+    return { role, version };
   }
 
   /** The screens of this workspace and role at this configuration version, rebuilt when their records changed. */
@@ -105,7 +106,7 @@ export class AdminScreens {
     const { add, resources, catalog, translations, labels } = screenResources(this.db, layouts, editor);
     add(
       'contacts',
-      this.entities.models.Contact as unknown as AnyModel,
+      this.entities.models.Contact,
       { role: 'app', workspaceId },
       'workspaceId',
       contactDefaults(this.db, this.entities, workspaceId, modules, editor),
@@ -116,7 +117,7 @@ export class AdminScreens {
       for (const table of row.manifest.tables ?? []) {
         add(
           `${row.moduleId}.${table.name}`,
-          models[table.name],
+          models[table.name]!, // defined for each of the manifest's tables
           { role: { name: names.runtimeRole }, workspaceId, schema: names.schema },
           'workspace_id',
           moduleTableDefaults(this.runtime, row, name, table, workspaceId, workspaceSlug),
@@ -170,7 +171,9 @@ export class AdminScreens {
         .map((e) => installed.find((r) => r.id === e.registry_id))
         .filter((r): r is NonNullable<typeof r> => !!r)
         .map((row) => ({ row, name: row.manifest.name }));
-      return { workspaceSlug: lineage[0].slug, theme, layouts, modules, twoFactorRequired: lineage.some((w) => w.requires2fa) };
+      const own = lineage[0];
+      if (!own) throw new NotFoundError('workspace', workspaceId);
+      return { workspaceSlug: own.slug, theme, layouts, modules, twoFactorRequired: lineage.some((w) => w.requires2fa) };
     });
   }
 }

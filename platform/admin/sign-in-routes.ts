@@ -26,8 +26,9 @@ export function signInRoutes(
   router.get('/login', (_req, res, next) => renderLogin(res, 200).catch(next));
   router.post('/login', form, async (req, res, next) => {
     try {
-      const email = String(req.body?.email ?? '');
-      const password = String(req.body?.password ?? '');
+      const body = req.body as { email?: unknown; password?: unknown } | undefined;
+      const email = String(body?.email ?? '');
+      const password = String(body?.password ?? '');
       const address = req.ip ?? 'unknown';
       if (!email || !password) return await renderLogin(res, 400, 'Give an email address and a password.');
       const refused = await limiter.attempt(email, address);
@@ -50,8 +51,8 @@ export function signInRoutes(
   /** A new session for the user, in their first workspace; those with several choose next. */
   const startSession = async (req: Request, res: Response, user: { id: string; email: string }, twoFactor: boolean) => {
     const memberships = await entities.users.memberships(user.id);
-    if (memberships.length === 0) return void (await renderLogin(res, 401, 'This account belongs to no workspace.'));
     const first = memberships[0];
+    if (!first) return void (await renderLogin(res, 401, 'This account belongs to no workspace.'));
     await regenerate(req);
     req.session.adminUser = {
       id: user.id,
@@ -76,5 +77,5 @@ export function signInRoutes(
 
 /** A new session id at sign-in, so an id planted before it is worth nothing after. */
 function regenerate(req: Request): Promise<void> {
-  return new Promise((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
+  return new Promise((resolve, reject) => req.session.regenerate((err) => (err ? reject(err as Error) : resolve())));
 }

@@ -56,7 +56,7 @@ export function codeStep(
       const address = req.ip ?? 'unknown';
       const refused = await limiter.attempt(who.email, address);
       if (refused) return void res.status(429).type('html').send(codeForm(refused));
-      if (!(await entities.twoFactor.check(who.userId, String(req.body?.code ?? ''))))
+      if (!(await entities.twoFactor.check(who.userId, String((req.body as { code?: unknown } | undefined)?.code ?? ''))))
         return void res.status(401).type('html').send(codeForm('That code is wrong, or was used already.'));
       await limiter.succeeded(who.email, address);
       delete req.session.pendingSignIn;
@@ -95,7 +95,11 @@ export function securityPages(entities: Entities): Router {
       if (!secret) return res.redirect(303, '/admin/security');
       let codes: string[];
       try {
-        codes = await entities.twoFactor.enable(user.id, secret, String(req.body?.code ?? ''));
+        codes = await entities.twoFactor.enable(
+          user.id,
+          secret,
+          String((req.body as { code?: unknown } | undefined)?.code ?? ''),
+        );
       } catch (err) {
         if (!(err instanceof PlinthError)) throw err;
         return void res
@@ -127,7 +131,7 @@ They are shown only now.</p><ul>${codes.map((c) => `<li><code>${escapeHtml(c)}</
       const user = req.session.adminUser!;
       if (user.role !== 'owner')
         return void res.status(403).type('text').send('Only an owner of this workspace may change what it requires.');
-      const required = req.body?.required === 'on';
+      const required = (req.body as { required?: unknown } | undefined)?.required === 'on';
       if (required && !(await entities.twoFactor.enabled(user.id)))
         return void res
           .status(400)

@@ -33,7 +33,7 @@ export function workspaceChooser(entities: Entities): Router {
   router.post('/', async (req, res, next) => {
     try {
       const user = req.session.adminUser!;
-      const slug = String(req.body?.workspace ?? '');
+      const slug = String((req.body as { workspace?: unknown } | undefined)?.workspace ?? '');
       const membership = (await entities.users.memberships(user.id)).find((m) => m.slug === slug);
       if (!membership) {
         res.status(403).type('text').send(`You are not a member of workspace "${slug}".`);

@@ -94,10 +94,11 @@ const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_
 /** A duration such as 90s, 15m, 12h or 30d, in milliseconds. */
 export function parseDuration(name: string, value: string): number {
   const match = /^(\d+)([smhd])$/.exec(value.trim());
-  if (!match || Number(match[1]) === 0) {
+  const unit = match && UNITS[match[2]!];
+  if (!match || !unit || Number(match[1]) === 0) {
     throw new Error(`${name}: "${value}" is not a duration (a positive whole number and a unit: 90s, 15m, 12h, 30d)`);
   }
-  return Number(match[1]) * UNITS[match[2]];
+  return Number(match[1]) * unit;
 }
 
 /** A whole number of at least `min`, or `fallback` when unset. */
@@ -122,7 +123,7 @@ function readPem(name: string, file: string | undefined): string | undefined {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw new Error(`${name}: cannot read "${file}": ${(err as Error).message}`);
+    throw new Error(`${name}: cannot read "${file}": ${(err as Error).message}`, { cause: err });
   }
   if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new Error(`${name}: "${file}" holds no PEM certificate`);
   return text;

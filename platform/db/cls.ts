@@ -12,7 +12,7 @@ export class TransactionNamespace {
   private readonly storage = new AsyncLocalStorage<Context>();
 
   run<T>(fn: (context: Context) => T): T {
-    const context: Context = Object.create(this.storage.getStore() ?? null);
+    const context = Object.create(this.storage.getStore() ?? null) as Context;
     return this.storage.run(context, () => fn(context));
   }
 

@@ -55,7 +55,7 @@ export async function migrationStatus(db: Database): Promise<MigrationStatus> {
   return db.unit({ role: 'connection' }, async () => {
     const [table] = await db.rows<{ exists: boolean }>("SELECT to_regclass('public.plinth_migrations') IS NOT NULL AS exists");
     // Asking Umzug would create its history table, and a status check must write nothing.
-    if (!table.exists) return { executed: [], pending: shellMigrations.map((m) => m.name) };
+    if (!table?.exists) return { executed: [], pending: shellMigrations.map((m) => m.name) };
     const umzug = migrator(db);
     return { executed: names(await umzug.executed()), pending: names(await umzug.pending()) };
   });

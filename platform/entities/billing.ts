@@ -40,7 +40,7 @@ function accountFields(input: Partial<BillingAccountInput>): Partial<BillingAcco
     }
     fields.taxCountry = country;
   }
-  if (input.taxId !== undefined) fields.taxId = input.taxId === null ? null : (checkText(input.taxId, 'taxId', 64) as string);
+  if (input.taxId !== undefined) fields.taxId = input.taxId === null ? null : checkText(input.taxId, 'taxId', 64);
   if (input.platformTaxRate !== undefined) {
     const rate = input.platformTaxRate;
     if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) {

@@ -219,19 +219,21 @@ export class Contacts {
     const newEmails = unclaimed.filter((i) => i.kind === 'email').map((i) => i.value);
     const newPhones = unclaimed.filter((i) => i.kind === 'phone').map((i) => i.value);
 
-    if (matched.length === 0) {
+    const [holder] = matched;
+    if (!holder) {
       const [contact] = await this.insertFresh(workspaceId, [data]);
-      return { contact, created: true, mergeCandidates: [] };
+      return { contact: contact!, created: true, mergeCandidates: [] }; // one contact in, one out
     }
     const byEmail = owners.some((o) => o.kind === 'email');
-    if (!byEmail && newEmails.length > 0 && !(await this.samePerson(workspaceId, matched[0], data))) {
+    if (!byEmail && newEmails.length > 0 && !(await this.samePerson(workspaceId, holder, data))) {
       // Someone else at a known number (a household, an office line): a contact of their own,
       // found later by their email; the number stays with the contact that holds it (decision 0027).
-      const [contact] = await this.insertFresh(workspaceId, [{ ...data, phones: newPhones }]);
+      const [fresh] = await this.insertFresh(workspaceId, [{ ...data, phones: newPhones }]);
+      const contact = fresh!; // one contact in, one out
       for (const other of matched) await this.recordMergeCandidate(workspaceId, contact.id, other, data);
       return { contact, created: true, mergeCandidates: matched };
     }
-    const contact = await this.enrich(workspaceId, matched[0], data, newEmails, newPhones);
+    const contact = await this.enrich(workspaceId, holder, data, newEmails, newPhones);
     if (unclaimed.length > 0) {
       await this.db.exec(
         `INSERT INTO contact_identities (workspace_id, kind, value, contact_id)
@@ -331,6 +333,7 @@ export class Contacts {
       'SELECT name, emails FROM contacts WHERE workspace_id = $1 AND id = $2',
       [workspaceId, id],
     );
+    if (!known) throw new NotFoundError('contact', id);
     const plain = (name: string) => name.replace(/\s+/g, ' ').trim();
     if (data.name && known.name)
       return plain(data.name).localeCompare(plain(known.name), undefined, { sensitivity: 'base' }) === 0;
@@ -374,6 +377,7 @@ export class Contacts {
         data.warmth ?? null,
       ],
     );
+    if (!row) throw new NotFoundError('contact', id);
     return row;
   }
 
@@ -401,6 +405,6 @@ export class Contacts {
     const [row] = await this.db.app(workspaceId, () =>
       this.db.rows<{ n: string }>('SELECT count(*) AS n FROM contacts WHERE workspace_id = $1', [workspaceId]),
     );
-    return Number(row.n);
+    return Number(row!.n); // count(*) answers one row
   }
 }

@@ -89,8 +89,7 @@ export function defineModels(sequelize: Sequelize): ShellModels {
     tableName: string,
     attributes: object,
     options: object = {},
-  ): Handle<Row> =>
-    sequelize.define(name, attributes as never, { tableName, underscored: true, ...options }) as unknown as Handle<Row>;
+  ): Handle<Row> => sequelize.define(name, attributes as never, { tableName, underscored: true, ...options });
 
   const Workspace = table<WorkspaceRow>('Workspace', 'workspaces', {
     id,

@@ -113,7 +113,7 @@ export class TwoFactor {
         [workspaceId],
       ),
     );
-    return row.required;
+    return row!.required; // an aggregate without GROUP BY answers one row
   }
 
   /** Requires it (or stops requiring it) of the workspace's members and of its client workspaces'. */

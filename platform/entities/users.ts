@@ -23,7 +23,7 @@ export interface CreateUserInput {
 /** The password to hash, once the policy accepts it; the email and its local part are what a guesser tries first. */
 async function checkPassword(password: unknown, email: string): Promise<string> {
   if (typeof password !== 'string') throw new ValidationError('password', 'must be a string');
-  await checkPasswordStrength(password, [email, email.split('@')[0]]);
+  await checkPasswordStrength(password, [email, email.replace(/@.*/s, '')]);
   return password;
 }
 

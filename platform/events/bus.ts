@@ -134,7 +134,7 @@ export class EventBus {
       throw new EventError(
         name,
         `payload refused: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
-        problems[0].path,
+        problems[0]?.path,
       );
     }
     return version;
@@ -223,7 +223,7 @@ export class EventBus {
                (SELECT event_id FROM event_idempotency_keys WHERE workspace_id = $1 AND producer = $2 AND key = $3)`,
             [workspaceId, producer.id, options.idempotencyKey],
           );
-          return { event: first, duplicate: true };
+          return { event: first!, duplicate: true }; // the key's event_id references the event it claimed
         }
       }
       if (options.contactId) {
@@ -252,8 +252,9 @@ export class EventBus {
           JSON.stringify([{ event: name }]),
         ],
       );
-      if (event.subscribers.length > 0) this.db.afterCommit(() => this.committed());
-      return { event, duplicate: false };
+      const stored = event!; // INSERT … RETURNING answers the row it wrote
+      if (stored.subscribers.length > 0) this.db.afterCommit(() => this.committed());
+      return { event: stored, duplicate: false };
     };
     // Platform-wide events belong to no workspace: only the owner may write those rows.
     return workspaceId === null ? this.db.owner('platform event', write) : this.db.app(workspaceId, write);

@@ -6,7 +6,7 @@ import { EVENT_COLUMNS, type StoredEvent } from './bus.js';
 export function parseDeliveryId(id: string): { eventId: string; subscriber: string } {
   const match = /^([0-9a-f-]{36}):([a-z][a-z0-9-]{1,30})$/.exec(id);
   if (!match) throw new ValidationError('delivery', `"${id}" is not a delivery id (<event id>:<module id>)`);
-  return { eventId: match[1], subscriber: match[2] };
+  return { eventId: match[1]!, subscriber: match[2]! }; // both groups are required by the pattern
 }
 
 /**
@@ -65,7 +65,7 @@ export class EventOperations {
     { subscriber: string; workspace: string; lag: number; delivered: number; failed: number; dead: number }[]
   > {
     const rows = await this.db.owner('event metrics', () =>
-      this.db.rows<Record<string, string>>(
+      this.db.rows<Record<'subscriber' | 'workspace' | 'lag' | 'delivered' | 'failed' | 'dead', string>>(
         `SELECT c.subscriber, w.slug AS workspace,
                 (SELECT count(*) FROM events e WHERE e.workspace_id = c.workspace_id AND (e.txid, e.seq) > (c.txid, c.seq)
                     AND e.subscribers @> ARRAY[c.subscriber]) AS lag,

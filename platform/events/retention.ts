@@ -142,22 +142,22 @@ export class EventRetention {
       await this.db.exec('LOCK TABLE events_default IN ACCESS EXCLUSIVE MODE');
       const ranges = gaps(await this.periods(), from, from + this.options.periodMs);
       if (ranges.length === 0) return [];
-      const [{ columns }] = await this.db.rows<{ columns: string }>(
+      const [{ columns }] = (await this.db.rows<{ columns: string }>(
         `SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) AS columns FROM pg_attribute
           WHERE attrelid = 'events'::regclass AND attnum > 0 AND NOT attisdropped`,
-      );
+      )) as [{ columns: string }]; // an aggregate answers one row
       const made: string[] = [];
       for (const range of ranges) {
         const partition = partitionName(range.from, range.to);
         // Made apart, filled, then attached: CREATE … PARTITION OF refuses a range the default holds rows of.
         await this.db.exec(`CREATE TABLE ${partition} (LIKE events INCLUDING CONSTRAINTS)`);
-        const [{ moved }] = await this.db.rows<{ moved: number }>(
+        const [{ moved }] = (await this.db.rows<{ moved: number }>(
           `WITH moved AS (DELETE FROM ONLY events_default
                            WHERE recorded_at >= '${iso(range.from)}' AND recorded_at < '${iso(range.to)}'
                            RETURNING ${columns}),
                 kept AS (INSERT INTO ${partition} (${columns}) SELECT ${columns} FROM moved RETURNING 1)
            SELECT count(*)::int AS moved FROM kept`,
-        );
+        )) as [{ moved: number }]; // count(*) answers one row
         await this.db.exec(
           `ALTER TABLE events ATTACH PARTITION ${partition} FOR VALUES FROM ('${iso(range.from)}') TO ('${iso(range.to)}')`,
         );
@@ -172,8 +172,8 @@ export class EventRetention {
   async prune(): Promise<PruneReport> {
     const report: PruneReport = { dropped: [], kept: [] };
     if (this.options.keepMs === null) return report;
-    const [{ now }] = await this.db.owner('read the clock', () => this.db.rows<{ now: Date }>('SELECT clock_timestamp() AS now'));
-    const cutoff = new Date(now).getTime() - this.options.keepMs;
+    const [clock] = await this.db.owner('read the clock', () => this.db.rows<{ now: Date }>('SELECT clock_timestamp() AS now'));
+    const cutoff = new Date(clock!.now).getTime() - this.options.keepMs; // a SELECT without FROM answers one row
     for (const period of await this.periods()) {
       if (period.to > cutoff) continue;
       const reason = await this.dropIfPassed(period.partition);

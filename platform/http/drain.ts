@@ -20,7 +20,7 @@ export class RequestDrain {
   constructor(private readonly server: Server) {
     // First in line: Express rewrites req.url as it routes into mounted apps, synchronously.
     server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
-      const entry = { method: req.method ?? '?', path: (req.url ?? '').split('?')[0], since: Date.now(), res };
+      const entry = { method: req.method ?? '?', path: (req.url ?? '').replace(/\?.*/s, ''), since: Date.now(), res };
       this.inFlight.add(entry);
       // Once stopping, no connection is kept alive for a next request.
       if (this.closing) res.setHeader('Connection', 'close');

@@ -86,7 +86,7 @@ export function statusOf(err: unknown): number {
     return (err.thrown?.code && PASSED_ON[err.thrown.code]) || 500;
   }
   if (err instanceof Error) {
-    for (let proto = Object.getPrototypeOf(err); proto; proto = Object.getPrototypeOf(proto)) {
+    for (let proto = Object.getPrototypeOf(err) as object | null; proto; proto = Object.getPrototypeOf(proto) as object | null) {
       const status = ERROR_STATUSES.get(proto.constructor as ErrorClass);
       if (status !== undefined) return status;
     }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { gzipSync, gunzipSync } from 'node:zlib';
-import { Header, Parser } from 'tar';
+import { Header, Parser, type ReadEntry } from 'tar';
 import { ManifestError } from './errors.js';
 
 const MAX_FILES = 2000;
@@ -90,7 +90,7 @@ export async function packageFromBytes(tarball: Buffer, file: string): Promise<P
   const files = new Map<string, Buffer>();
   const problems: string[] = [];
   const parser = new Parser({ strict: true });
-  parser.on('entry', (entry) => {
+  parser.on('entry', (entry: ReadEntry) => {
     const name = entry.path.replace(/^package\//, '');
     if (entry.type !== 'File' || name.startsWith('/') || name.split('/').includes('..') || !entry.path.startsWith('package/')) {
       problems.push(`entry "${entry.path}" is not a plain file inside package/`);

@@ -12,7 +12,7 @@ export function scaffoldFiles(id: string): Map<string, string> {
   if (!MODULE_ID.test(id))
     throw new ValidationError('id', `"${id}" is not a module id (a-z, 0-9 and -, 2 to 31 characters, starting with a letter)`);
   const prefix = modulePrefix(id);
-  const vendor = id.split('-')[0].replace(/^./, (c) => c.toUpperCase());
+  const vendor = id.replace(/-.*/s, '').replace(/^./, (c) => c.toUpperCase());
   const title = id
     .split('-')
     .map((w) => w.replace(/^./, (c) => c.toUpperCase()))

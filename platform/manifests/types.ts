@@ -7,12 +7,12 @@ const BANNER = '/* Generated from manifests/{name}.schema.json by `npm run gen:t
 export async function contractTypes(): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (const name of CONTRACTS) {
-    const ts = await compile(contractSchema(name) as never, name, {
+    const ts = await compile(contractSchema(name), name, {
       bannerComment: BANNER.replace('{name}', name),
       additionalProperties: false,
       // Bounded arrays stay arrays: otherwise each maxItems becomes a union of every tuple length.
       maxItems: -1,
-      $refOptions: { resolve: { external: false } } as never,
+      $refOptions: { resolve: { external: false } },
       format: true,
       style: { singleQuote: true, printWidth: 130 },
     });
@@ -40,12 +40,11 @@ export async function pluginTypes(manifest: {
     declareExternallyReferenced: true,
   };
   const pascal = (name: string): string => name.replace(/(^|[._-])([a-z0-9])/g, (_m, _s, c: string) => c.toUpperCase());
-  if (manifest.settings) parts.push(await compile(manifest.settings as never, 'Settings', options));
-  for (const e of manifest.events?.emits ?? [])
-    parts.push(await compile(e.payload as never, `${pascal(e.name)}Payload`, options));
+  if (manifest.settings) parts.push(await compile(manifest.settings, 'Settings', options));
+  for (const e of manifest.events?.emits ?? []) parts.push(await compile(e.payload, `${pascal(e.name)}Payload`, options));
   for (const g of manifest.gateways ?? []) {
-    parts.push(await compile(g.input as never, `${pascal(g.name)}Input`, options));
-    parts.push(await compile(g.output as never, `${pascal(g.name)}Output`, options));
+    parts.push(await compile(g.input, `${pascal(g.name)}Input`, options));
+    parts.push(await compile(g.output, `${pascal(g.name)}Output`, options));
   }
   return parts.join('\n');
 }

@@ -131,10 +131,9 @@ function semanticProblems(m: PluginManifest, context: ValidationContext, schemas
     if (SHELL_ENTITIES.has(t.name))
       add(`${path}/name`, `"${t.name}" is the name of a shell entity; a module keeps tables of its own`);
     const columns = Object.keys(t.schema.properties);
-    for (const c of columns) {
+    for (const [c, column] of Object.entries(t.schema.properties)) {
       if (SHELL_COLUMNS.includes(c))
         add(`${path}/schema/properties/${c}`, `"${c}" is a column the shell adds to every module table`);
-      const column = t.schema.properties[c];
       const references = column['x-plinth-references'];
       if (
         references !== undefined &&

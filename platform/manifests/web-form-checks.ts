@@ -23,7 +23,7 @@ export function webFormProblems(m: PluginManifest, table: Table, path: string): 
   column('title', 'string');
   column('consent', 'string');
   column('active', 'boolean');
-  if (columns[form.fields]?.type === 'object' && columns[form.fields]['x-plinth-json-schema'] !== true)
+  if (columns[form.fields]?.type === 'object' && columns[form.fields]?.['x-plinth-json-schema'] !== true)
     problems.push([`${path}/fields`, `column "${form.fields}" must say "x-plinth-json-schema": true`]);
 
   const route = (m.routes ?? []).find((r) => r.path === form.route && r.method === 'POST');
@@ -41,6 +41,8 @@ export function webFormParameter(route: string): string | undefined {
     .split('/')
     .filter((segment) => segment.startsWith(':'))
     .map((segment) => segment.slice(1));
-  const others = params.filter((p) => p !== 'workspace');
-  return params.includes('workspace') && others.length === 1 && /^[A-Za-z_]\w*$/.test(others[0]) ? others[0] : undefined;
+  const [slug, ...more] = params.filter((p) => p !== 'workspace');
+  return params.includes('workspace') && slug !== undefined && more.length === 0 && /^[A-Za-z_]\w*$/.test(slug)
+    ? slug
+    : undefined;
 }

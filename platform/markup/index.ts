@@ -7,7 +7,7 @@
 const HTML: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 /** Text or an attribute value, escaped for HTML. */
-export const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => HTML[c]);
+export const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => HTML[c] ?? c);
 
 const SCRIPT: Record<string, string> = {
   '<': '\\u003c',
@@ -21,4 +21,4 @@ const SCRIPT: Record<string, string> = {
  * A value as a JavaScript literal that is safe inside `<script>`: no `</script>`, no `<!--`, and
  * no line separators (which end a string literal in older engines).
  */
-export const scriptJson = (value: unknown): string => JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => SCRIPT[c]);
+export const scriptJson = (value: unknown): string => JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => SCRIPT[c] ?? c);

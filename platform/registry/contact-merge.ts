@@ -116,7 +116,7 @@ export class ContactMerge {
       for (const [id, path] of [
         [keep, 'survivorId'],
         [drop, 'otherId'],
-      ])
+      ] as const)
         if (!locked.some((row) => row.id === id)) throw new NotFoundError(`contact (${path}) in this workspace`, id);
       const survivor = await this.entities.contacts.get(workspaceId, keep);
       const other = await this.entities.contacts.get(workspaceId, drop);
@@ -279,7 +279,8 @@ function combinedConsent(kept: Contact['consent'], other: Contact['consent']): C
   const result: Contact['consent'] = {};
   for (const channel of new Set([...Object.keys(kept), ...Object.keys(other)])) {
     const [a, b] = [kept[channel], other[channel]];
-    if (!a || !b) result[channel] = a ?? b;
+    if (!a || !b)
+      result[channel] = (a ?? b)!; // the channel is a key of one of them
     else if (refused(a) !== refused(b)) result[channel] = refused(a) ? a : b;
     else result[channel] = a.at >= b.at ? a : b;
   }

@@ -62,8 +62,9 @@ export class Lifecycle {
 
   private async pick(id: string, version?: string): Promise<RegistryRow> {
     const rows = await this.registry.rows(id);
-    if (rows.length === 0) throw new LifecycleError(id, 'is not in the registry; publish it first');
-    if (version === undefined) return rows[rows.length - 1];
+    const latest = rows.at(-1);
+    if (!latest) throw new LifecycleError(id, 'is not in the registry; publish it first');
+    if (version === undefined) return latest;
     const row = rows.find((r) => r.version === version);
     if (!row)
       throw new LifecycleError(id, `has no published version ${version} (published: ${rows.map((r) => r.version).join(', ')})`);
@@ -197,7 +198,10 @@ export class Lifecycle {
     const compiled = new VendorSchemas().compile(manifest.settings);
     if ('error' in compiled) throw new ValidationError('settings', compiled.error);
     if (!compiled.validate(value)) {
-      const [first, ...more] = describeErrors(compiled.validate.errors, 'settings');
+      const [first = { path: 'settings', message: 'is not valid' }, ...more] = describeErrors(
+        compiled.validate.errors,
+        'settings',
+      );
       // ValidationError puts the first path before the message itself.
       throw new ValidationError(first.path, [first.message, ...more.map((p) => `${p.path}: ${p.message}`)].join('; '));
     }
@@ -253,7 +257,7 @@ export class Lifecycle {
         );
       }
       await recordLifecycle(this.bus, 'plinth.module_enabled', workspace.id, actor, { module: id, version: row.version });
-      return installation;
+      return installation!; // INSERT … ON CONFLICT DO UPDATE … RETURNING answers the row either way
     });
   }
 

@@ -12,7 +12,7 @@ export function sqlMigrations(pkg: PluginPackage): { name: string; up: string; d
     .filter((f) => UP.test(f) && !f.endsWith('.down.sql'))
     .sort()
     .map((file) => {
-      const name = UP.exec(file)![1];
+      const name = UP.exec(file)![1]!; // kept by the filter above, and the pattern's group is required
       return { name, up: pkg.files.get(file)!.toString(), down: pkg.files.get(`migrations/${name}.down.sql`)?.toString() };
     });
 }

@@ -29,7 +29,7 @@ export interface PublisherBinding {
 export function signerOf(signingKey: string | null, source: 'bundled' | 'published'): Signer {
   if (source === 'bundled') return { publisher: BUNDLED_PUBLISHER, label: signingKey };
   if (!signingKey) return { publisher: null, label: null };
-  return { publisher: signingKey.split(' ')[0], label: signingKey };
+  return { publisher: signingKey.replace(/ .*/s, ''), label: signingKey };
 }
 
 /** An id the running release ships in its `plugins/`: first-party, whether or not it is registered yet. */

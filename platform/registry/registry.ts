@@ -5,7 +5,7 @@ import semver from 'semver';
 import { PLINTH_VERSION, type PlinthConfig } from '../config/index.js';
 import type { Database } from '../db/index.js';
 import type { EventBus } from '../events/index.js';
-import { ConflictError } from '../errors/index.js';
+import { ConflictError, NotFoundError } from '../errors/index.js';
 import { log } from '../log/index.js';
 import {
   packageFromBytes,
@@ -163,11 +163,12 @@ export class Registry {
         }
         return { row: existing, outcome: 'unchanged' };
       }
-      const [row] = await this.db.rows<RegistryRow>(
+      const [inserted] = await this.db.rows<RegistryRow>(
         `INSERT INTO module_registry (module_id, version, manifest, package_sha256, signature, signing_key, source)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`,
         [manifest.id, manifest.version, JSON.stringify(manifest), pkg.sha256, signature, signingKey, options.source],
       );
+      const row = inserted!; // INSERT … RETURNING answers the row it wrote
       if (options.source === 'published') {
         await this.db.exec('INSERT INTO module_packages (registry_id, tarball) VALUES ($1, $2)', [row.id, pkg.tarball]);
       }
@@ -257,6 +258,7 @@ export class Registry {
     const [stored] = await this.db.app(null, () =>
       this.db.rows<{ tarball: Buffer }>('SELECT tarball FROM module_packages WHERE registry_id = $1', [row.id]),
     );
+    if (!stored) throw new NotFoundError('package of module', `${row.moduleId}@${row.version}`);
     return packageFromBytes(stored.tarball, `${row.moduleId}@${row.version}`);
   }
 }

@@ -32,8 +32,9 @@ export class RouteLimiter {
     if (Math.random() < PURGE_CHANCE) {
       await this.db.app(null, () => this.db.exec(`DELETE FROM route_hits WHERE window_start < now() - interval '1 day'`));
     }
-    if (row.hits > limit.max) {
-      const seconds = Math.max(1, row.seconds);
+    const { hits, seconds: left } = row!; // INSERT … ON CONFLICT DO UPDATE … RETURNING answers the row either way
+    if (hits > limit.max) {
+      const seconds = Math.max(1, left);
       throw new RouteError(
         429,
         'rate_limited',

@@ -32,6 +32,6 @@ export class RouteSecrets {
         [workspace.id, moduleId, fresh, options.rotate === true],
       ),
     );
-    return row.secret;
+    return row!.secret; // INSERT … ON CONFLICT DO UPDATE … RETURNING answers the row either way
   }
 }

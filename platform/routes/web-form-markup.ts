@@ -34,7 +34,7 @@ export function orderedFields(schema: FieldsSchema): [string, FieldSchema][] {
   const properties = schema.properties ?? {};
   const order = Array.isArray(schema['x-plinth-order']) ? schema['x-plinth-order'].filter((k) => typeof k === 'string') : [];
   const names = [...new Set([...order.filter((k) => Object.hasOwn(properties, k)), ...Object.keys(properties)])];
-  return names.map((name) => [name, properties[name]]);
+  return names.map((name) => [name, properties[name]!]); // every name is one of the properties' own keys
 }
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() !== '' ? value : undefined);

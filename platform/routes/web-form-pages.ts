@@ -34,7 +34,7 @@ export function createWebFormPages(deps: WebFormPagesDeps): express.Router {
 }
 
 async function servePage(deps: WebFormPagesDeps, limiter: RouteLimiter, req: Request, res: Response): Promise<void> {
-  const { module: moduleId, workspace: slug, slug: formSlug } = req.params as Record<string, string>;
+  const { module: moduleId, workspace: slug, slug: formSlug } = req.params as { module: string; workspace: string; slug: string };
   try {
     await limiter.hit(`forms:${moduleId.slice(0, 40)}:${slug.slice(0, 100)}:${req.ip}`, PAGE_LIMIT);
     const row = /^[a-z][a-z0-9-]{1,30}$/.test(moduleId) ? await deps.marketplace.registry.installed(moduleId) : null;

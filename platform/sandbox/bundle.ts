@@ -33,7 +33,7 @@ export async function bundleEntries(moduleId: string, root: string, entries: str
       logLevel: 'silent',
       plugins: [ownFilesOnly(realRoot)],
     });
-    return built.outputFiles[0].text;
+    return built.outputFiles[0]!.text; // one entry point, written to memory: one output file
   } catch (err) {
     const failure = err as { errors?: esbuild.Message[] };
     const first = failure.errors?.[0];

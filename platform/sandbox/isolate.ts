@@ -127,7 +127,6 @@ export class ModuleIsolate {
     if (!this.alive) throw this.death ?? new SandboxError('crash', this.moduleId, 'its sandbox was disposed');
     this.lastUsed = Date.now();
     const id = this.nextId++;
-    let timer: NodeJS.Timeout | undefined;
     let idle: NodeJS.Timeout | undefined;
     let stop!: (reason: SandboxError) => void;
     const late = new Promise<never>((_, reject) => {
@@ -155,7 +154,7 @@ export class ModuleIsolate {
     };
     this.calls.set(id, call);
     const reason = `${describe(entries)} did not finish within ${limits.timeoutMs} ms`;
-    timer = setTimeout(() => stop(new SandboxError('timeout', this.moduleId, reason)), limits.timeoutMs);
+    const timer = setTimeout(() => stop(new SandboxError('timeout', this.moduleId, reason)), limits.timeoutMs);
     call.watch();
     try {
       const run = this.runner.apply(undefined, [id, entriesText(entries), JSON.stringify(meta)], {
@@ -296,4 +295,5 @@ function answerError(err: unknown): string {
 const ISOLATED_VM_TIMEOUT = 'Script execution timed out.';
 
 const describe = (entries: [string, unknown[] | JsonText][]): string =>
-  entries.length === 1 ? entries[0][0] : `${entries[0][0]} (and ${entries.length - 1} more in the batch)`;
+  // A batch holds at least one call.
+  entries.length === 1 ? entries[0]![0] : `${entries[0]![0]} (and ${entries.length - 1} more in the batch)`;

@@ -174,7 +174,9 @@ export class ModuleNetwork {
         return callback(refused, '', 0);
       }
       if (options.all) return (callback as unknown as (e: null, all: dns.LookupAddress[]) => void)(null, addresses);
-      callback(null, addresses[0].address, addresses[0].family);
+      const [first] = addresses;
+      if (!first) return callback(new NetworkError('refused', this.moduleId, `${hostname}: no address`), '', 0);
+      callback(null, first.address, first.family);
     });
   };
 

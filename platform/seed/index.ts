@@ -50,7 +50,7 @@ const SEED_ACTOR = { type: 'system' as const, id: 'seed' };
 /** Whether any workspace exists: a database never seeded (nor used) has none. */
 export async function isEmpty(db: Database): Promise<boolean> {
   const [row] = await db.app(null, () => db.rows<{ any: boolean }>('SELECT EXISTS (SELECT 1 FROM workspaces) AS any'));
-  return !row.any;
+  return !row!.any; // a SELECT without FROM answers one row
 }
 
 /**
@@ -173,9 +173,9 @@ async function seedContacts(
       const present = await existingEmails(
         db,
         workspaceId,
-        batch.map((c) => c.emails![0]),
+        batch.map((c) => c.emails[0]),
       );
-      const missing = batch.filter((c) => !present.has(c.emails![0]));
+      const missing = batch.filter((c) => !present.has(c.emails[0]));
       if (missing.length > 0) added += (await entities.contacts.importMany(workspaceId, missing)).created;
       done += batch.length;
       if (progress) bar.update(done);
@@ -198,9 +198,10 @@ async function existingEmails(db: Database, workspaceId: string, emails: string[
 }
 
 /** The i-th demo contact of a workspace: the same every run, so a rerun finds it. */
-function demoContact(data: DemoData, slug: string, i: number): ContactInput {
+function demoContact(data: DemoData, slug: string, i: number): ContactInput & { emails: [string] } {
   const c = data.contacts;
-  const pick = <T>(list: T[], salt: number): T => list[(i * 7 + salt * 13 + Math.floor(i / list.length)) % list.length];
+  // The index is taken modulo the list's length; the demo data's lists are never empty.
+  const pick = <T>(list: T[], salt: number): T => list[(i * 7 + salt * 13 + Math.floor(i / list.length)) % list.length]!;
   const first = pick(c.firstNames, 1);
   const last = pick(c.lastNames, 2);
   const n = String(i).padStart(4, '0');

@@ -54,7 +54,7 @@ export function parseStatements(source: Source): ParsedStatement[] {
     throw new SqlPolicyError(details.message, details.cursorPosition + 1);
   }
   return (tree.stmts ?? []).map(({ stmt, stmt_location = 0 }) => {
-    const [type, fields] = Object.entries(stmt)[0];
+    const [type, fields] = Object.entries(stmt)[0]!; // a statement node has one key: its kind
     return { type, fields, start: stmt_location };
   });
 }

@@ -64,7 +64,7 @@ function noCascade(fields: Fields, walker: Walker): void {
 export const RULES: Readonly<Record<string, Rule>> = {
   FuncCall(call, walker) {
     const parts = nameParts(call.funcname);
-    const name = parts[parts.length - 1];
+    const name = parts.at(-1) ?? '';
     const inCatalog = parts.length === 1 || (parts.length === 2 && parts[0] === 'pg_catalog');
     if (!inCatalog || !ALLOWED_FUNCTIONS.has(name))
       walker.refuse(`function "${parts.join('.')}" is not allowed in module SQL${refusalHint(name)}`, location(call));
@@ -121,7 +121,7 @@ export const RULES: Readonly<Record<string, Rule>> = {
   Constraint(constraint, walker) {
     // EXCLUDE (column WITH operator, …): each pair is a list of an index element and an operator name.
     for (const pair of (constraint.exclusions ?? []) as { List: { items: { List?: { items: unknown } }[] } }[])
-      operator(pair.List.items[1].List?.items, walker, location(constraint));
+      operator(pair.List.items[1]?.List?.items, walker, location(constraint));
   },
   DefElem(option, walker) {
     // An identity column's SEQUENCE NAME is the one option that names an object.

@@ -21,7 +21,7 @@ export class Source {
   character(byte: number): number {
     if (this.ascii) return byte + 1;
     let position = 1;
-    for (let i = 0; i < byte; i++) if ((this.bytes[i] & 0xc0) !== 0x80) position++;
+    for (let i = 0; i < byte; i++) if ((this.bytes[i]! & 0xc0) !== 0x80) position++; // byte is an offset within the text
     return position;
   }
 

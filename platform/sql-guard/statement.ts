@@ -48,11 +48,12 @@ export class CheckedStatement {
   withValues(values: readonly unknown[]): string {
     if (values.length < this.highestParam)
       throw new ValidationError('values', `the statement uses $${this.highestParam} but ${values.length} values were given`);
-    let text = this.pieces[0];
+    // The pieces are the text around the parameters: one more than there are parameters.
+    let text = this.pieces[0]!;
     this.params.forEach(({ number, subscripted }, i) => {
       const value = literal(values[number - 1], number);
       // '…'[1] is not SQL; ('…')[1] is, as $1[1] was.
-      text += (subscripted ? `(${value})` : value) + this.pieces[i + 1];
+      text += (subscripted ? `(${value})` : value) + this.pieces[i + 1]!;
     });
     return text;
   }
@@ -74,7 +75,7 @@ const cache = new Map<string, Map<string, CheckedStatement>>();
  */
 export function checkModuleStatement(sql: string, options: { schema: string }): CheckedStatement {
   let checked = cache.get(options.schema);
-  if (!checked) cache.set(options.schema, (checked = new Map()));
+  if (!checked) cache.set(options.schema, (checked = new Map<string, CheckedStatement>()));
   const known = checked.get(sql);
   if (known) return known;
   const statement = check(sql, options.schema);
@@ -86,8 +87,10 @@ export function checkModuleStatement(sql: string, options: { schema: string }): 
 function check(sql: string, schema: string): CheckedStatement {
   const source = new Source(sql);
   const statements = parseStatements(source);
-  if (statements.length !== 1) throw new SqlPolicyError(`a query must be one statement (found ${statements.length})`);
-  const [{ type, fields, start }] = statements;
+  const [statement] = statements;
+  if (!statement || statements.length !== 1)
+    throw new SqlPolicyError(`a query must be one statement (found ${statements.length})`);
+  const { type, fields, start } = statement;
   const at = source.firstWord(start);
   const kind = KINDS[type];
   if (!kind)

@@ -252,8 +252,9 @@ export class Dispatcher {
       ),
     );
     for (const f of fresh) if (f.subscriber && f.workspace_id) add(f.subscriber, f.workspace_id);
-    if (fresh.length > 0) {
-      this.position = { txid: fresh[fresh.length - 1].txid, seq: fresh[fresh.length - 1].seq };
+    const newest = fresh.at(-1);
+    if (newest) {
+      this.position = { txid: newest.txid, seq: newest.seq };
       found = true;
     }
     const due = await this.db.app(null, () =>
@@ -339,7 +340,7 @@ export class Dispatcher {
     const [row] = await this.db.rows<{ taken: boolean }>('SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS taken', [
       `dispatch:${subscriber}:${workspaceId}`,
     ]);
-    return row.taken;
+    return row!.taken; // a SELECT without FROM answers one row
   }
 
   /**
@@ -372,11 +373,12 @@ export class Dispatcher {
           WHERE c.subscriber = $1 AND c.workspace_id = $2`,
         [subscriber, workspaceId, this.batchSize],
       );
-      if (rows.length === 0) return 0;
-      const mine = (rows[0].id ? rows : []) as Row[];
+      const [head] = rows;
+      if (!head) return 0;
+      const mine = (head.id ? rows : []) as Row[];
       if (mine.length > 0) await this.deliver(subscriber, workspaceId, mine);
       // A full batch stops at its last event; a short one has seen everything up to the head.
-      const last = mine.length === this.batchSize ? mine[mine.length - 1] : { txid: rows[0].headTxid, seq: rows[0].headSeq };
+      const last = (mine.length === this.batchSize ? mine.at(-1) : undefined) ?? { txid: head.headTxid, seq: head.headSeq };
       await this.db.exec(
         `UPDATE event_cursors SET txid = $3::xid8, seq = $4, delivered = delivered + $5, updated_at = now()
           WHERE subscriber = $1 AND workspace_id = $2`,

@@ -11,7 +11,7 @@ export interface RouteServer {
   base: string;
   /** POSTs JSON (or the string given) from a loopback address of the caller's choice: rate limits count per address. */
   post(path: string, body: unknown, headers?: Record<string, string>, from?: string): Promise<Response>;
-  close(): void;
+  close: () => void;
 }
 
 export async function routeServer(t: TestDatabase, p: TestPlatform, options: { trustProxy?: string } = {}): Promise<RouteServer> {

@@ -73,11 +73,11 @@ export function watch(
   let output = '';
   const waiters = new Set<() => void>();
   const add = (d: Buffer): void => {
-    output += d;
+    output += d.toString();
     waiters.forEach((w) => w());
   };
-  child.stdout!.on('data', add);
-  child.stderr!.on('data', add);
+  child.stdout.on('data', add);
+  child.stderr.on('data', add);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal, at: Date.now() })),
   );

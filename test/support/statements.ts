@@ -12,6 +12,7 @@ export interface SentStatement {
  * both the server and the embedded database; nothing is changed on its way.
  */
 export async function statementsDuring(fn: () => Promise<unknown>): Promise<SentStatement[]> {
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called only through query.apply(this, …)
   const query = pg.Client.prototype.query;
   const sent: SentStatement[] = [];
   pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {

@@ -41,7 +41,7 @@ export function asContract<T>(contract: ContractName, body: unknown, complete: (
   const validate = contractValidator(contract);
   if (!validate(value)) {
     const problems = describeErrors(validate.errors);
-    throw new ValidationError(problems[0].path || '/', problems.map((p) => `${p.path || '/'}: ${p.message}`).join('; '));
+    throw new ValidationError(problems[0]?.path || '/', problems.map((p) => `${p.path || '/'}: ${p.message}`).join('; '));
   }
   return value;
 }

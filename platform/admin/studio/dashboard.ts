@@ -78,7 +78,7 @@ export async function arrangeDashboard({ db }: StudioDeps, { user, screens }: St
   requireEditor(user, 'the dashboard');
   const widgets = isObject(body) ? body.widgets : undefined;
   if (!Array.isArray(widgets)) throw new ValidationError('/widgets', 'must be a list of widgets');
-  const definition = asContract('layout', { widgets }, () => ({ resource: DASHBOARD, dashboard: widgets }) as LayoutDefinition);
+  const definition = asContract<LayoutDefinition>('layout', { widgets }, () => ({ resource: DASHBOARD, dashboard: widgets }));
   definition.dashboard!.forEach((w, i) => {
     if ((w.kind === 'count' || w.kind === 'recent') && !(w.resource && screens.catalog.has(w.resource)))
       throw new ValidationError(`/dashboard/${i}/resource`, `"${w.resource ?? ''}" is not a screen of this workspace`);
@@ -140,7 +140,11 @@ async function recent(entry: CatalogEntry): Promise<RecentRow[]> {
     limit: 5,
     sort: { sortBy: 'createdAt', direction: 'desc' },
   });
-  return records.map((r) => ({ id: String(r.id()), title: String(r.get(titleKey) ?? r.id()), createdAt: r.get('createdAt') }));
+  return records.map((r) => ({
+    id: String(r.id()),
+    title: String(r.get(titleKey) ?? r.id()),
+    createdAt: r.get('createdAt') as Date | string,
+  }));
 }
 
 /** Events of these names (any, when null) per day over the last `days` days, today last, in UTC. */

@@ -5,6 +5,9 @@ import type { CatalogEntry } from '../screens.js';
 import { asContract, requireEditor, type StudioDeps, type StudioRequest } from './context.js';
 import type { LayoutResource } from './shapes.js';
 
+/** adminjs declares `unflatten` through the `flat` package, which has no types: it arrives here untyped. */
+const unflatten = flat.unflatten as (params: Record<string, unknown>) => Record<string, unknown>;
+
 const SCREENS = ['list', 'show', 'edit', 'filter'] as const;
 
 /** The resources of this workspace's screens: what the layout editor offers, with the layout that applies and the workspace's own. */
@@ -26,7 +29,7 @@ export async function layoutCatalog({ db }: StudioDeps, { user, screens }: Studi
 export async function publishLayout({ db }: StudioDeps, { user, screens }: StudioRequest, resource: string, body: unknown) {
   requireEditor(user, 'layouts');
   const entry = entryOf(screens.catalog, resource);
-  const definition = asContract('layout', body, (b) => ({ ...b, resource }) as LayoutDefinition);
+  const definition = asContract<LayoutDefinition>('layout', body, (b) => ({ ...b, resource }));
   unknownProperties(entry, definition);
   await db.app(user.workspaceId, () =>
     db.exec(
@@ -43,7 +46,7 @@ export async function publishLayout({ db }: StudioDeps, { user, screens }: Studi
 export async function layoutSample(_deps: StudioDeps, { screens }: StudioRequest, resource: string) {
   const entry = entryOf(screens.catalog, resource);
   const records = await entry.resource.find(new Filter({}, entry.resource), { limit: 3 });
-  return records.map((record) => flat.unflatten<Record<string, unknown>, Record<string, unknown>>(record.params));
+  return records.map((record) => unflatten(record.params));
 }
 
 /** Drops the workspace's own layout: the one its parent or the default gives applies again. */
@@ -74,9 +77,10 @@ function unknownProperties(entry: CatalogEntry, layout: LayoutDefinition): void 
     ...(layout.sort ? [['/sort/property', layout.sort.property] as [string, string]] : []),
   ];
   const wrong = named.filter(([, p]) => !known.has(p));
-  if (wrong.length > 0) {
+  const [first] = wrong;
+  if (first) {
     throw new ValidationError(
-      wrong[0][0],
+      first[0],
       `${wrong.map(([path, p]) => `${path}: "${p}" is not a property of ${entry.id}`).join('; ')} (it has: ${entry.properties.join(', ')})`,
     );
   }

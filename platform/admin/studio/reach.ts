@@ -15,5 +15,5 @@ export async function reach({ db }: StudioDeps, { user }: StudioRequest): Promis
       [user.workspaceId],
     ),
   );
-  return { clients: Number(row.clients) };
+  return { clients: Number(row!.clients) }; // count(*) answers one row
 }

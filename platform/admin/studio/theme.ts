@@ -41,7 +41,8 @@ export async function publishTheme({ db }: StudioDeps, { user }: StudioRequest, 
        DO UPDATE SET name = EXCLUDED.name, definition = EXCLUDED.definition RETURNING id`,
       [user.workspaceId, OWN_KEY, theme.name, JSON.stringify(theme)],
     );
-    await db.exec('UPDATE workspaces SET theme_id = $1 WHERE id = $2', [row.id, user.workspaceId]);
+    // INSERT … ON CONFLICT DO UPDATE … RETURNING answers the row either way.
+    await db.exec('UPDATE workspaces SET theme_id = $1 WHERE id = $2', [row!.id, user.workspaceId]);
   });
   return theme;
 }

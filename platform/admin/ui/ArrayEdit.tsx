@@ -19,7 +19,7 @@ const ArrayEdit: React.FC<Props> = (props) => {
   const items: unknown[] = flat.get(record.params, property.path) ?? [];
   const label = translateProperty(property.label, property.resourceId);
   const error = record.errors?.[property.propertyPath];
-  const set = (next: unknown[]) => onChange(property.path, next as never);
+  const set = (next: unknown[]) => onChange(property.path, next);
   const item = (index: number): PropertyJSON => ({
     ...property,
     path: `${property.path}${flat.DELIMITER}${index}`,

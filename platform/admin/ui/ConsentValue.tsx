@@ -14,7 +14,7 @@ const STATUS_WORDS: Record<string, string> = {
 
 /** A channel name as a person says it (`sms` → SMS, `email` → Email). */
 const channelWords = (channel: string): string =>
-  channel.length <= 3 ? channel.toUpperCase() : channel[0].toUpperCase() + channel.slice(1).replace(/[_-]/g, ' ');
+  channel.length <= 3 ? channel.toUpperCase() : channel.charAt(0).toUpperCase() + channel.slice(1).replace(/[_-]/g, ' ');
 
 /** A contact's consent, one line per channel: what they said, through what, and when; held as JSON on the record. */
 const ConsentValue: React.FC<ShowPropertyProps> = ({ property, record }) => {

@@ -18,7 +18,7 @@ const ContactList: React.FC<ActionProps> = (props) => {
 
   const search = (event: React.FormEvent) => {
     event.preventDefault();
-    const { [SEARCH]: _previous, ...others } = (filters ?? {}) as Record<string, unknown>;
+    const { [SEARCH]: _previous, ...others } = filters ?? {};
     const wanted = text.trim();
     storeParams({ filters: wanted ? { ...others, [SEARCH]: wanted } : others, page: '1' });
   };

@@ -115,7 +115,7 @@ const ContactMerge: React.FC<{ record?: { id: string | number } }> = ({ record }
         ) : (
           <Text mb="default">Nothing flagged this contact as a possible duplicate.</Text>
         )}
-        <form onSubmit={search} role="search" aria-label="Find another contact">
+        <form onSubmit={(event) => void search(event)} role="search" aria-label="Find another contact">
           <Label htmlFor="merge-search">Or find a contact by name or email</Label>
           <Box flex style={{ gap: 8 }} mb="default">
             <Input

@@ -33,6 +33,7 @@ const DashboardArranger: React.FC<{
   const move = (i: number, by: number) => {
     const next = [...list];
     const [w] = next.splice(i, 1);
+    if (!w) return;
     next.splice(i + by, 0, w);
     setList(next);
   };
@@ -94,7 +95,15 @@ const DashboardArranger: React.FC<{
             ))}
           </select>
         </Box>
-        <Button type="button" size="sm" onClick={() => setList([...list, choices[Number(adding)]])} data-testid="add-widget">
+        <Button
+          type="button"
+          size="sm"
+          onClick={() => {
+            const choice = choices[Number(adding)];
+            if (choice) setList([...list, choice]);
+          }}
+          data-testid="add-widget"
+        >
           Add
         </Button>
       </Box>

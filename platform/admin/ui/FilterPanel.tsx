@@ -30,7 +30,7 @@ const FilterPanel: React.FC<{ resource: ResourceJSON }> = ({ resource }) => {
     else setFilter({});
   }, [params.resourceId]);
   useEffect(() => {
-    if (filters) setFilter(filters as Filter);
+    if (filters) setFilter(filters);
   }, [filters]);
   useEffect(() => {
     const returning = !isVisible && wasVisible.current;

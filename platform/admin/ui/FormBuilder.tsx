@@ -1,7 +1,7 @@
 import React, { useEffect, useMemo, useState } from 'react';
 import { Box, Button, CheckBox, FormGroup, Input, Label, Select, Text, TextArea } from '@adminjs/design-system';
 import Form from '@rjsf/core/lib/components/Form.js';
-import type { RJSFSchema, UiSchema } from '@rjsf/utils';
+import type { UiSchema } from '@rjsf/utils';
 import {
   builderProblems,
   fromSchema,
@@ -85,12 +85,14 @@ const FormBuilder: React.FC<Props> = ({ property, record, onChange }) => {
   const move = (index: number, by: number) => {
     const next = [...fields];
     const [f] = next.splice(index, 1);
+    if (!f) return;
     next.splice(index + by, 0, f);
     send(next);
   };
   const remove = (index: number) => {
     const f = fields[index];
-    if (!f.fresh && !window.confirm(`Remove the field "${f.label}"? Submissions already kept keep their answers to it.`)) return;
+    if (!f || (!f.fresh && !window.confirm(`Remove the field "${f.label}"? Submissions already kept keep their answers to it.`)))
+      return;
     send(fields.filter((_, i) => i !== index));
   };
   const add = () =>
@@ -211,7 +213,7 @@ const FormBuilder: React.FC<Props> = ({ property, record, onChange }) => {
           </Text>
           <Box data-testid="form-preview" p="lg" style={{ border: '1px dashed #999', borderRadius: 4 }}>
             <Form
-              schema={schema as RJSFSchema}
+              schema={schema}
               uiSchema={previewUi(fields)}
               validator={validator}
               templates={settingsTemplates}

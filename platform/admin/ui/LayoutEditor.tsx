@@ -69,6 +69,7 @@ const LayoutEditor: React.FC = () => {
   const move = (index: number, by: number) => {
     const next = [...chosen];
     const [item] = next.splice(index, 1);
+    if (item === undefined) return;
     next.splice(Math.max(0, Math.min(next.length, index + by)), 0, item);
     setChosen(next);
   };

@@ -8,7 +8,7 @@ import { New, type ActionProps } from 'adminjs';
  */
 const NewContact: React.FC<ActionProps> = (props) => {
   const fields = (props.action.custom?.fields ?? []) as string[];
-  const editProperties = fields.map((name) => props.resource.properties[name]).filter(Boolean);
+  const editProperties = fields.flatMap((name) => props.resource.properties[name] ?? []);
   return <New {...props} resource={{ ...props.resource, editProperties }} />;
 };
 

@@ -33,16 +33,17 @@ const Notice: React.FC<{ notice: NoticeState | null; onClose: () => void }> = ({
  */
 export function useActions(reload: () => void) {
   const [notice, setNotice] = useState<NoticeState | null>(null);
+  const fail = (err: unknown) => setNotice({ variant: 'danger', message: (err as Error).message });
   const run = async (call: () => Promise<unknown>, success: string) => {
     try {
       await call();
       setNotice({ variant: 'success', message: success });
       reload();
     } catch (err) {
-      setNotice({ variant: 'danger', message: (err as Error).message });
+      fail(err);
     }
   };
-  return { notice, clear: () => setNotice(null), run };
+  return { notice, clear: () => setNotice(null), run, fail };
 }
 
 export default Notice;

@@ -1,6 +1,5 @@
 import React, { useRef, useState } from 'react';
 import { Box, Button, Icon } from '@adminjs/design-system';
-import type { ActionJSON } from 'adminjs';
 import type { ActionButton } from './action-buttons';
 
 /**
@@ -22,7 +21,7 @@ const RowActions: React.FC<{ title: string; actions: ActionButton[] }> = ({ titl
       position="relative"
       display="inline-block"
       onKeyDown={(event: React.KeyboardEvent) => event.key === 'Escape' && open && close()}
-      onBlur={(event: React.FocusEvent) => !box.current?.contains(event.relatedTarget as Node | null) && setOpen(false)}
+      onBlur={(event: React.FocusEvent) => !box.current?.contains(event.relatedTarget) && setOpen(false)}
     >
       <Button
         type="button"
@@ -56,7 +55,7 @@ const RowActions: React.FC<{ title: string; actions: ActionButton[] }> = ({ titl
                 style={{ display: 'block', width: '100%', textAlign: 'left', whiteSpace: 'nowrap' }}
                 onClick={(event: React.MouseEvent) => {
                   setOpen(false);
-                  onClick(event, source as ActionJSON);
+                  onClick(event, source);
                 }}
               >
                 {icon && <Icon icon={icon} />}

@@ -98,7 +98,7 @@ const SettingsForm: React.FC<{
           setOutcome(null);
         }}
         onError={refused}
-        onSubmit={(e) => submit(e.formData ?? {})}
+        onSubmit={(e) => void submit(e.formData ?? {})}
       >
         <Box flex alignItems="baseline" mt="lg" style={{ gap: 12, flexWrap: 'wrap' }}>
           <Button type="submit" size="sm" variant="contained" disabled={saving} data-testid={`save-settings-${moduleId}`}>

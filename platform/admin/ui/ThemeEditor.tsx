@@ -18,8 +18,11 @@ const TOKENS: { key: string; label: string; fallback: string }[] = [
 const asDataUrl = (file: File): Promise<string> =>
   new Promise((resolve, reject) => {
     const reader = new FileReader();
-    reader.onload = () => resolve(String(reader.result));
-    reader.onerror = () => reject(reader.error);
+    reader.onload = () =>
+      typeof reader.result === 'string'
+        ? resolve(reader.result)
+        : reject(new Error(`${file.name} could not be read as an image`));
+    reader.onerror = () => reject(reader.error ?? new Error(`${file.name} could not be read`));
     reader.readAsDataURL(file);
   });
 
@@ -27,7 +30,7 @@ const asDataUrl = (file: File): Promise<string> =>
 const ThemeEditor: React.FC = () => {
   const { data, error, reload } = useStudio<ThemeReply>('theme');
   const [draft, setDraft] = useState<Theme | null>(null);
-  const { notice, clear, run } = useActions(reload);
+  const { notice, clear, run, fail } = useActions(reload);
 
   useEffect(() => {
     if (data) setDraft(data.theme ?? { key: 'workspace', name: 'Theme', branding: { companyName: '' }, colors: {} });
@@ -72,7 +75,12 @@ const ThemeEditor: React.FC = () => {
             <Label mt="lg" htmlFor="logo">
               Logo (an image, stored with the theme)
             </Label>
-            <input id="logo" type="file" accept="image/*" onChange={(e) => pickImage('logo', e.target.files?.[0])} />
+            <input
+              id="logo"
+              type="file"
+              accept="image/*"
+              onChange={(e) => void pickImage('logo', e.target.files?.[0]).catch(fail)}
+            />
             {draft.branding.logo && (
               <Button size="sm" variant="text" onClick={() => setBranding({ logo: undefined })}>
                 Remove logo
@@ -81,7 +89,12 @@ const ThemeEditor: React.FC = () => {
             <Label mt="lg" htmlFor="favicon">
               Favicon
             </Label>
-            <input id="favicon" type="file" accept="image/*" onChange={(e) => pickImage('favicon', e.target.files?.[0])} />
+            <input
+              id="favicon"
+              type="file"
+              accept="image/*"
+              onChange={(e) => void pickImage('favicon', e.target.files?.[0]).catch(fail)}
+            />
             <H4 mt="xl">Colours</H4>
             {TOKENS.map((token) => (
               <Box key={token.key} flex alignItems="center" style={{ gap: 12 }} mb="sm">

@@ -23,12 +23,14 @@ const ACTIONS: Record<string, string> = { new: 'New', edit: 'Edit', show: 'Detai
 function pageTitle(path: string, state: State): string {
   const parts = path.slice(ADMIN.length).split('/').filter(Boolean).map(decodeURIComponent);
   const words = state.locale.translations[state.locale.language] ?? {};
-  if (parts[0] === 'resources') {
-    const resource = words.labels?.[parts[1]] ?? state.resources.find((r) => r.id === parts[1])?.name ?? parts[1];
-    const action = parts.length > 2 ? ACTIONS[parts[parts.length - 1]] : undefined;
+  const [section, name = ''] = parts;
+  if (section === 'resources') {
+    const resource = words.labels?.[name] ?? state.resources.find((r) => r.id === name)?.name ?? name;
+    const last = parts.at(-1);
+    const action = parts.length > 2 && last ? ACTIONS[last] : undefined;
     return action ? `${resource}: ${action}` : resource;
   }
-  if (parts[0] === 'pages') return words.pages?.[parts[1]] ?? parts[1];
+  if (section === 'pages') return words.pages?.[name] ?? name;
   return 'Dashboard';
 }
 

@@ -50,7 +50,7 @@ export function childSchema(schema: RJSFSchema | undefined, key: string, root: R
   const s = resolved(schema, root);
   if (!s) return undefined;
   const child = /^\d+$/.test(key) && s.items ? s.items : (s.properties?.[key] ?? s.additionalProperties);
-  return typeof child === 'object' ? resolved(child as RJSFSchema, root) : undefined;
+  return typeof child === 'object' ? resolved(child, root) : undefined;
 }
 
 /**

@@ -84,19 +84,19 @@ export function problemWords(unit: OutputUnit, root: RJSFSchema, value: unknown)
     case 'maxProperties':
       return { message: `must have at most ${count(limit, 'value', 'values')}` };
     case 'minimum':
-      return { message: `must be ${limit} or more` };
+      return { message: `must be ${String(limit)} or more` };
     case 'maximum':
-      return { message: `must be ${limit} or less` };
+      return { message: `must be ${String(limit)} or less` };
     case 'exclusiveMinimum':
-      return { message: `must be more than ${limit}` };
+      return { message: `must be more than ${String(limit)}` };
     case 'exclusiveMaximum':
-      return { message: `must be less than ${limit}` };
+      return { message: `must be less than ${String(limit)}` };
     case 'multipleOf':
-      return { message: `must be a multiple of ${limit}` };
+      return { message: `must be a multiple of ${String(limit)}` };
     case 'pattern':
-      return { message: `must match the pattern ${limit}` };
+      return { message: `must match the pattern ${String(limit)}` };
     case 'format':
-      return { message: `must be a valid ${limit}` };
+      return { message: `must be a valid ${String(limit)}` };
     case 'enum':
       return { message: `must be one of ${(limit as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
     case 'uniqueItems':

@@ -13,13 +13,14 @@ export function serverErrors(message: string): ErrorSchema | null {
   for (const problem of message.split('; ')) {
     const match = /^settings((?:\/[^/:]*)*): (.*)$/s.exec(problem);
     if (!match) continue;
-    const path = match[1]
+    const [, pointer = '', text = ''] = match; // both groups take part in every match
+    const path = pointer
       .split('/')
       .slice(1)
       .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-    const missing = /^must have required property '(.*)'$/.exec(match[2]);
-    builder.addErrors(missing ? 'is required' : match[2], missing ? [...path, missing[1]] : path);
+    const missing = /^must have required property '(.*)'$/.exec(text)?.[1];
+    builder.addErrors(missing !== undefined ? 'is required' : text, missing !== undefined ? [...path, missing] : path);
     placed = true;
   }
-  return placed ? (builder.ErrorSchema as ErrorSchema) : null;
+  return placed ? builder.ErrorSchema : null;
 }

@@ -1,7 +1,6 @@
 import { Validator, type OutputUnit, type Schema } from '@cfworker/json-schema';
 import {
   ErrorSchemaBuilder,
-  type ErrorSchema,
   type RJSFSchema,
   type RJSFValidationError,
   type ValidationData,
@@ -65,7 +64,7 @@ export class SettingsValidator implements ValidatorType {
       message: p.message,
       stack: `${p.path.join('/')}: ${p.message}`,
     }));
-    return { errors, errorSchema: builder.ErrorSchema as ErrorSchema };
+    return { errors, errorSchema: builder.ErrorSchema };
   }
 
   isValid(schema: RJSFSchema, formData: unknown, rootSchema: RJSFSchema): boolean {

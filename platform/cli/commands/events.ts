@@ -42,7 +42,8 @@ export function eventsCommand(program: Command): void {
           await ops.list({ workspace: o.workspace, contactId: o.contact, name: o.name, limit: Number(o.limit), after })
         ).reverse();
         for (const e of rows) console.log(line(e));
-        if (rows.length > 0) after = rows[rows.length - 1].seq;
+        const last = rows.at(-1);
+        if (last) after = last.seq;
         else after ??= '0';
         stop = await new Promise<boolean>((resolve) => {
           const timer = setTimeout(() => resolve(false), 500);

@@ -15,7 +15,9 @@ import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { acquireLock, releaseLock, writeLock } from './lock.js';
 
-const [dataDir, portArg, maxConnectionsArg] = process.argv.slice(2);
+const [dataDirArg, portArg, maxConnectionsArg] = process.argv.slice(2);
+if (!dataDirArg) throw new Error('the embedded database server takes its data directory as its first argument');
+const dataDir = dataDirArg;
 /**
  * How long stopping may take before the process exits anyway: closing PGlite waits for the
  * statement it runs, and a stop that never ends would leave the server behind its parent.

@@ -56,7 +56,7 @@ async function setDefinerPaths(ctx: MigrationContext, searchPath: string): Promi
 
 async function currentDatabase(ctx: MigrationContext): Promise<string> {
   const [row] = await ctx.db.rows<{ name: string }>('SELECT current_database() AS name');
-  return row.name;
+  return row!.name; // a SELECT without FROM answers one row
 }
 
 /** The shell's two roles and every module role of this prefix (roles are cluster-wide; the prefix keeps them apart). */

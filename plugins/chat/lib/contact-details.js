@@ -7,7 +7,7 @@ const EMAIL =
   /(?<![\w.%+-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,62}[A-Za-z0-9_%+-])?@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![\w-])/g;
 
 /** Digits with the separators people put between them; a trailing full stop or a longer number is not part of it. */
-const PHONE = /(?<![\w+\/.-])\+?\(?\d[\d ().-]{5,23}\d(?![\w\/]|[.-]\d)/g;
+const PHONE = /(?<![\w+/.-])\+?\(?\d[\d ().-]{5,23}\d(?![\w/]|[.-]\d)/g;
 
 const MIN_PHONE_DIGITS = 7;
 /** E.164 allows 15 digits at most. */

@@ -5,7 +5,7 @@ import { CLI_ACTOR } from './cli-actor.js';
 import { reach } from './reach.js';
 
 function parseSpec(spec: string): { id: string; version?: string } {
-  const [id, version] = spec.split('@');
+  const [id = '', version] = spec.split('@');
   return { id, version };
 }
 
