@@ -75,7 +75,7 @@ describe(`uploads to the admin (${onServer ? 'server' : 'embedded'} database)`, 
     const owner = await signedIn('owner@desk.test');
     const res = await owner.request(NEW_NOTE, { method: 'POST', body: withFile() });
     assert.equal(res.status, 400);
-    assert.deepEqual(await res.json(), { error: 'photo: this action takes no files', path: 'photo' });
+    assert.deepEqual(await res.json(), { error: 'photo: this action takes no files', code: 'invalid_input', path: 'photo' });
     const raw = await owner.request(NEW_NOTE, {
       method: 'POST',
       body: FIVE_MB,
