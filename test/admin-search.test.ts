@@ -271,7 +271,11 @@ describe(`finding and adding contacts in the admin (${onServer ? 'server' : 'emb
       );
       await box.press('Enter');
       await answered;
-      await page.waitForFunction((n) => document.querySelectorAll('table tbody tr').length === n, expected);
+      // The rows drawn from this answer: as many as expected, each with its name cell filled (a row being redrawn is empty).
+      await page.waitForFunction((n) => {
+        const cells = [...document.querySelectorAll('table tbody tr td:nth-child(2)')];
+        return cells.length === n && cells.every((c) => (c.textContent ?? '').trim() !== '');
+      }, expected);
       return (await page.locator('table tbody tr td:nth-child(2)').allInnerTexts()).map((s) => s.trim()).sort();
     }
 
