@@ -14,6 +14,7 @@ import { rolledBack } from './support/rollback.js';
 /** Every SECURITY DEFINER function the shell's migrations create (0014 must reach them all). */
 const SHELL_DEFINERS = [
   'plinth_admin_config_changed',
+  'plinth_api_token',
   'plinth_due_retries',
   'plinth_enter_workspace',
   'plinth_event_head',

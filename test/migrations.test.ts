@@ -145,6 +145,7 @@ describe(`shell migrations and roles (${onServer ? 'server' : 'embedded'} databa
       '0019-sign-in-hardening',
       '0020-two-factor',
       '0021-contact-search',
+      '0022-api-tokens',
     ]);
     await t.db.unit({ role: 'owner' }, () => t.db.exec('DROP TABLE billing_accounts'));
     assert.deepEqual(await migrateUp(t.db), [
@@ -164,6 +165,7 @@ describe(`shell migrations and roles (${onServer ? 'server' : 'embedded'} databa
       '0019-sign-in-hardening',
       '0020-two-factor',
       '0021-contact-search',
+      '0022-api-tokens',
     ]);
   });
 });

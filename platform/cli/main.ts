@@ -6,6 +6,7 @@ import { migrateCommand } from './commands/migrate.js';
 import { pluginCommand } from './commands/plugin/index.js';
 import { seedCommand } from './commands/seed.js';
 import { serveCommand } from './commands/serve.js';
+import { tokenCommand } from './commands/token/index.js';
 import { userCommand } from './commands/user.js';
 import { workerCommand } from './commands/worker.js';
 import { workspaceCommand } from './commands/workspace.js';
@@ -21,6 +22,7 @@ for (const register of [
   workerCommand,
   eventsCommand,
   pluginCommand,
+  tokenCommand,
   doctorCommand,
 ]) {
   register(program);

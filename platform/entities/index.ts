@@ -1,4 +1,5 @@
 import type { Database } from '../db/index.js';
+import { ApiTokens } from './api-tokens.js';
 import { Billing } from './billing.js';
 import { Contacts } from './contacts.js';
 import { defineModels, type ShellModels } from './models.js';
@@ -6,6 +7,8 @@ import { TwoFactor } from './two-factor.js';
 import { Users } from './users.js';
 import { Workspaces } from './workspaces.js';
 
+export type { ApiCaller, ApiToken, ApiTokenInput } from './api-tokens.js';
+export { DEFAULT_TOKEN_DAYS, SHELL_SCOPES } from './api-tokens.js';
 export type { BillingAccountInput, SubscriptionInput } from './billing.js';
 export type { Contact, ContactInput, ContactSource, QualificationStatus, UpsertResult } from './contacts.js';
 export { CONTACT_COLUMNS } from './contacts.js';
@@ -14,7 +17,7 @@ export type * from './models.js';
 export type { CreateUserInput, PublicUser } from './users.js';
 export type { CreateWorkspaceInput } from './workspaces.js';
 export { normalizeEmail, normalizePhone, UUID } from './normalize.js';
-export { Billing, Contacts, TwoFactor, Users, Workspaces };
+export { ApiTokens, Billing, Contacts, TwoFactor, Users, Workspaces };
 
 /** The shell's entities API over one database. */
 export interface Entities {
@@ -24,6 +27,7 @@ export interface Entities {
   contacts: Contacts;
   billing: Billing;
   twoFactor: TwoFactor;
+  apiTokens: ApiTokens;
 }
 
 export function createEntities(db: Database): Entities {
@@ -36,5 +40,6 @@ export function createEntities(db: Database): Entities {
     contacts: new Contacts(db),
     billing: new Billing(db, models, workspaces),
     twoFactor: new TwoFactor(db),
+    apiTokens: new ApiTokens(db),
   };
 }

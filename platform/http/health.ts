@@ -11,6 +11,8 @@ export interface RuntimeState {
   admin?: RequestHandler;
   /** The modules' routes (`/m/<module id>/…`), once the database is open. */
   modules?: RequestHandler;
+  /** The workspace API (`/api/v1/<workspace>/…`), once the database is open. */
+  api?: RequestHandler;
   /** The pages of the modules' web forms (`/forms/<module id>/…`), once the database is open. */
   forms?: RequestHandler;
   seed: SeedState;

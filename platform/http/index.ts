@@ -1,12 +1,14 @@
 import type { Server } from 'node:http';
 import express from 'express';
 import { healthHandler, type RuntimeState } from './health.js';
+import { PROBLEM_TYPE } from './problem.js';
 
 export type { RuntimeState, SeedState } from './health.js';
 export { RequestDrain } from './drain.js';
 export { answerErrors, errorAnswer, ERROR_STATUSES, statusOf, type ErrorAnswer } from './error-status.js';
+export { answerProblems, problemOf, PROBLEM_TYPE, sendProblem, type Problem, type ProblemInput } from './problem.js';
 
-/** The web application: health, and the admin, the modules' routes and form pages once the database is open (503 until then). */
+/** The web application: health, and the admin, the workspace API, the modules' routes and form pages once the database is open (503 until then). */
 export function createApp(state: RuntimeState, options: { trustProxy?: string | number } = {}): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -16,6 +18,17 @@ export function createApp(state: RuntimeState, options: { trustProxy?: string | 
   app.use('/m', (req, res, next) => {
     if (state.modules) return state.modules(req, res, next);
     res.status(503).set('Retry-After', '2').json({ error: 'the platform is starting; try again in a moment' });
+  });
+  app.use('/api', (req, res, next) => {
+    if (state.api) return state.api(req, res, next);
+    const starting = {
+      type: 'about:blank',
+      title: 'Service Unavailable',
+      status: 503,
+      detail: 'the platform is starting; try again in a moment',
+      code: 'unavailable',
+    };
+    res.status(503).set('Retry-After', '2').type(PROBLEM_TYPE).send(JSON.stringify(starting));
   });
   app.use('/forms', (req, res, next) => {
     if (state.forms) return state.forms(req, res, next);

@@ -18,7 +18,8 @@ export interface RateLimit {
 export class RouteLimiter {
   constructor(private readonly db: Database) {}
 
-  async hit(key: string, limit: RateLimit): Promise<void> {
+  /** Counts one request under `key`; refuses it with a 429 past the limit, telling whose requests (`from`) are too many. */
+  async hit(key: string, limit: RateLimit, from = 'this address'): Promise<void> {
     const [row] = await this.db.app(null, () =>
       this.db.rows<{ hits: number; seconds: number }>(
         `INSERT INTO route_hits AS h (key, hits) VALUES ($1, 1)
@@ -38,7 +39,7 @@ export class RouteLimiter {
       throw new RouteError(
         429,
         'rate_limited',
-        `too many requests from this address: at most ${limit.max} per ${limit.windowSeconds} s; try again in ${seconds} s`,
+        `too many requests from ${from}: at most ${limit.max} per ${limit.windowSeconds} s; try again in ${seconds} s`,
         undefined,
         { 'Retry-After': String(seconds) },
       );

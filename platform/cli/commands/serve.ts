@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig, type PlinthConfig } from '../../config/index.js';
 import { migrateUp, openDatabase, type Database } from '../../db/index.js';
+import { createApi } from '../../api/index.js';
 import { createPlatform } from '../../composition/index.js';
 import { EventRetention, type EventBus } from '../../events/index.js';
 import { createApp, listen, RequestDrain, type RuntimeState } from '../../http/index.js';
@@ -83,7 +84,7 @@ export function serveCommand(program: Command): void {
 }
 
 /**
- * Opens and migrates the database, starts the dispatcher and mounts the admin and the modules'
+ * Opens and migrates the database, starts the dispatcher and mounts the admin, the API and the modules'
  * routes; seeds on first run with --init. Never rejects: a failure is reported by /healthz. Stops
  * between steps once a signal has come, so that nothing starts after the stop has begun.
  */
@@ -108,6 +109,7 @@ async function start(config: PlinthConfig, state: RuntimeState, running: Running
     // Imported here, not at the top: AdminJS takes a second or two to load, which every other command would pay.
     const { createAdmin } = await import('../../admin/index.js');
     state.admin = createAdmin({ db, entities, marketplace, runtime, config });
+    state.api = createApi(platform);
     state.modules = createModuleRoutes({ db, entities, marketplace, runtime, config });
     state.forms = createWebFormPages({ db, marketplace });
     if (running.stopping) return;

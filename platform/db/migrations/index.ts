@@ -18,6 +18,7 @@ import { routeSignatures } from './0018-route-signatures.js';
 import { signInHardening } from './0019-sign-in-hardening.js';
 import { twoFactor } from './0020-two-factor.js';
 import { contactSearch } from './0021-contact-search.js';
+import { apiTokens } from './0022-api-tokens.js';
 import { workspacesUsers } from './0001-workspaces-users.js';
 import type { ShellMigration } from './context.js';
 
@@ -46,4 +47,5 @@ export const shellMigrations: ShellMigration[] = [
   signInHardening,
   twoFactor,
   contactSearch,
+  apiTokens,
 ];

@@ -1,0 +1,71 @@
+import express, { type Request, type Response } from 'express';
+import type { Platform } from '../composition/index.js';
+import type { ApiCaller } from '../entities/index.js';
+import { AccessError, NotFoundError } from '../errors/index.js';
+import { sendProblem } from '../http/problem.js';
+import { RouteError } from '../routes/index.js';
+import { RouteLimiter, type RateLimit } from '../routes/rate-limit.js';
+import { contactPage } from './contacts.js';
+
+/** Requests per token: generous for a sync job, a ceiling for a runaway loop. */
+export const API_RATE_LIMIT: RateLimit = { max: 600, windowSeconds: 60 };
+
+type Handler = (workspaceId: string, req: Request) => Promise<unknown>;
+
+/**
+ * The workspace API, `/api/v1/<workspace slug>/…`, for callers holding a token of that workspace.
+ * Each request: its token (401 when missing, unknown, revoked or expired), the token's rate
+ * limit, then in one unit as the application in the token's workspace, the path's workspace (the
+ * same 404 for another workspace as for none), the scope (403), and the handler. Every error is
+ * a problem (RFC 9457).
+ */
+export function createApi(platform: Platform): express.Router {
+  const { db, entities } = platform;
+  const limiter = new RouteLimiter(db);
+  const router = express.Router();
+
+  const serve = (scope: string, handler: Handler) => (req: Request, res: Response) =>
+    void (async () => {
+      try {
+        const caller = await callerOf(req);
+        await limiter.hit(`api:${caller.tokenId}`, API_RATE_LIMIT, 'this token');
+        const slug = String(req.params.workspace);
+        const body = await db.unit({ role: 'app', workspaceId: caller.workspaceId }, async () => {
+          const [own] = await db.rows('SELECT 1 FROM workspaces WHERE id = $1 AND slug = $2', [caller.workspaceId, slug]);
+          if (!own) throw new NotFoundError('workspace', slug);
+          if (!caller.scopes.includes(scope)) throw new AccessError(`this token lacks the scope "${scope}"`, scope);
+          return handler(caller.workspaceId, req);
+        });
+        res.json(body);
+      } catch (err) {
+        sendProblem(res, err, `the API (${req.method} ${req.path})`);
+      }
+    })();
+
+  const callerOf = async (req: Request): Promise<ApiCaller> => {
+    const [kind, token, ...rest] = (req.get('authorization') ?? '').split(' ');
+    if (kind?.toLowerCase() !== 'bearer' || !token || rest.length > 0)
+      throw new RouteError(401, 'unauthorized', 'send a token: Authorization: Bearer <token>', undefined, {
+        'WWW-Authenticate': 'Bearer',
+      });
+    const caller = await entities.apiTokens.authenticate(token);
+    if (!caller)
+      throw new RouteError(401, 'unauthorized', 'the token is unknown, revoked or expired', undefined, {
+        'WWW-Authenticate': 'Bearer error="invalid_token"',
+      });
+    return caller;
+  };
+
+  router.get(
+    '/v1/:workspace/contacts',
+    serve('contacts:read', (workspaceId, req) => contactPage(db, workspaceId, req.query)),
+  );
+  router.get(
+    '/v1/:workspace/contacts/:id',
+    serve('contacts:read', (workspaceId, req) => entities.contacts.get(workspaceId, String(req.params.id))),
+  );
+  router.use((req, res) =>
+    sendProblem(res, new RouteError(404, 'not_found', `no API endpoint ${req.method} ${req.path}`), 'the API'),
+  );
+  return router;
+}
