@@ -6,6 +6,7 @@ import { createApp, listen } from '../platform/http/index.js';
 import { envFor, plinth } from './support/cli.js';
 import { freshDatabase, onServer, rowCounts, type TestDatabase } from './support/database.js';
 import { testPlatform } from './support/platform.js';
+import { pluginDir } from './support/plugins.js';
 
 interface Answer {
   status: number;
@@ -214,6 +215,20 @@ describe(`workspace API tokens (${onServer ? 'server' : 'embedded'} database)`, 
         ),
       ),
       /row-level security/,
+    );
+  });
+
+  it('takes a module scope only for a table of an installed module', async () => {
+    await testPlatform(t).add(
+      pluginDir('inbox', (m) => (m.capabilities.requires = [])),
+      'inbox',
+      [ws.a.slug],
+    );
+    const made = await t.entities.apiTokens.create(ws.a.id, { name: 'notes', scopes: ['inbox:notes:read'], createdBy: 'test' });
+    assert.deepEqual(made.token.scopes, ['inbox:notes:read']);
+    await assert.rejects(
+      t.entities.apiTokens.create(ws.a.id, { name: 'tasks', scopes: ['contacts:read', 'inbox:tasks:write'], createdBy: 'test' }),
+      /scopes\[1\]: "inbox:tasks:write": no installed module "inbox" has a table "tasks"/,
     );
   });
 
