@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
-import { createApi } from '../platform/api/index.js';
+import { API_RATE_LIMIT, createApi } from '../platform/api/index.js';
 import { createApp, listen } from '../platform/http/index.js';
 import { envFor, plinth } from './support/cli.js';
 import { freshDatabase, onServer, rowCounts, type TestDatabase } from './support/database.js';
@@ -200,6 +200,19 @@ describe(`workspace API tokens (${onServer ? 'server' : 'embedded'} database)`, 
     assert.equal(second?.used.getTime(), first.used.getTime());
     const [hits] = await asOwner<{ hits: number }>('SELECT hits FROM route_hits WHERE key = $1', [`api:${made.token.id}`]);
     assert.equal(hits?.hits, 2, 'each request counts against the token');
+  });
+
+  it('refuses a token past its rate limit with a 429 problem saying when to try again', async () => {
+    const made = await t.entities.apiTokens.create(ws.a.id, { name: 'busy', scopes: ['contacts:read'], createdBy: 'test' });
+    assert.equal((await get('/api/v1/api-a/contacts?limit=1', made.plaintext)).status, 200);
+    // As if it had made every request of its window.
+    await asOwner('UPDATE route_hits SET hits = $2 WHERE key = $1 RETURNING key', [`api:${made.token.id}`, API_RATE_LIMIT.max]);
+    const res = await fetch(`${base}/api/v1/api-a/contacts?limit=1`, { headers: { authorization: `Bearer ${made.plaintext}` } });
+    assert.equal(res.status, 429);
+    assert.match(res.headers.get('content-type') ?? '', /^application\/problem\+json/);
+    assert.ok(Number(res.headers.get('retry-after')) >= 1);
+    assert.match(((await res.json()) as { detail: string }).detail, /too many requests from this token/);
+    assert.equal((await get('/api/v1/api-a/contacts?limit=1', readA)).status, 200, 'other tokens are counted apart');
   });
 
   it("row-level security keeps a workspace's tokens inside it", async () => {
