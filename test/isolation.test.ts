@@ -25,6 +25,7 @@ const TENANT_TABLES = [
   'memberships',
   'subscriptions',
   'route_secrets',
+  'api_tokens',
   'themes',
   'layout_definitions',
   'billing_accounts',
