@@ -26,6 +26,7 @@ const TENANT_TABLES = [
   'subscriptions',
   'route_secrets',
   'api_tokens',
+  'api_idempotency_keys',
   'themes',
   'layout_definitions',
   'billing_accounts',

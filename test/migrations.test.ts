@@ -146,6 +146,7 @@ describe(`shell migrations and roles (${onServer ? 'server' : 'embedded'} databa
       '0020-two-factor',
       '0021-contact-search',
       '0022-api-tokens',
+      '0023-api-idempotency',
     ]);
     await t.db.unit({ role: 'owner' }, () => t.db.exec('DROP TABLE billing_accounts'));
     assert.deepEqual(await migrateUp(t.db), [
@@ -166,6 +167,7 @@ describe(`shell migrations and roles (${onServer ? 'server' : 'embedded'} databa
       '0020-two-factor',
       '0021-contact-search',
       '0022-api-tokens',
+      '0023-api-idempotency',
     ]);
   });
 });

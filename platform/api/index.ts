@@ -2,15 +2,20 @@ import express, { type Request, type Response } from 'express';
 import type { Platform } from '../composition/index.js';
 import type { ApiCaller } from '../entities/index.js';
 import { AccessError, NotFoundError } from '../errors/index.js';
-import { sendProblem } from '../http/problem.js';
+import { answerProblems, sendProblem } from '../http/problem.js';
 import { RouteError } from '../routes/index.js';
 import { RouteLimiter, type RateLimit } from '../routes/rate-limit.js';
+import { asBodyError, contactBody } from './contact-body.js';
 import { contactPage } from './contacts.js';
+import { eventPage } from './events.js';
+import { idempotencyKey, once, type Reply } from './idempotency.js';
 
 /** Requests per token: generous for a sync job, a ceiling for a runaway loop. */
 export const API_RATE_LIMIT: RateLimit = { max: 600, windowSeconds: 60 };
 
-type Handler = (workspaceId: string, req: Request) => Promise<unknown>;
+type Handler = (workspaceId: string, req: Request) => Promise<Reply>;
+
+const ok = async (body: Promise<unknown>): Promise<Reply> => ({ status: 200, body: await body });
 
 /**
  * The workspace API, `/api/v1/<workspace slug>/…`, for callers holding a token of that workspace.
@@ -23,24 +28,33 @@ export function createApi(platform: Platform): express.Router {
   const { db, entities } = platform;
   const limiter = new RouteLimiter(db);
   const router = express.Router();
+  router.use(express.json({ limit: '64kb' }));
 
-  const serve = (scope: string, handler: Handler) => (req: Request, res: Response) =>
-    void (async () => {
-      try {
-        const caller = await callerOf(req);
-        await limiter.hit(`api:${caller.tokenId}`, API_RATE_LIMIT, 'this token');
-        const slug = String(req.params.workspace);
-        const body = await db.unit({ role: 'app', workspaceId: caller.workspaceId }, async () => {
-          const [own] = await db.rows('SELECT 1 FROM workspaces WHERE id = $1 AND slug = $2', [caller.workspaceId, slug]);
-          if (!own) throw new NotFoundError('workspace', slug);
-          if (!caller.scopes.includes(scope)) throw new AccessError(`this token lacks the scope "${scope}"`, scope);
-          return handler(caller.workspaceId, req);
-        });
-        res.json(body);
-      } catch (err) {
-        sendProblem(res, err, `the API (${req.method} ${req.path})`);
-      }
-    })();
+  /** A write runs once per Idempotency-Key of its token (idempotency.ts). */
+  const serve =
+    (scope: string, handler: Handler, options: { write?: boolean } = {}) =>
+    (req: Request, res: Response) =>
+      void (async () => {
+        try {
+          const caller = await callerOf(req);
+          await limiter.hit(`api:${caller.tokenId}`, API_RATE_LIMIT, 'this token');
+          const slug = String(req.params.workspace);
+          const reply = await db.unit({ role: 'app', workspaceId: caller.workspaceId }, async () => {
+            const [own] = await db.rows('SELECT 1 FROM workspaces WHERE id = $1 AND slug = $2', [caller.workspaceId, slug]);
+            if (!own) throw new NotFoundError('workspace', slug);
+            if (!caller.scopes.includes(scope)) throw new AccessError(`this token lacks the scope "${scope}"`, scope);
+            const key = options.write ? idempotencyKey(req) : undefined;
+            if (key === undefined) return handler(caller.workspaceId, req);
+            return once(db, caller, key, req, () => handler(caller.workspaceId, req));
+          });
+          res
+            .status(reply.status)
+            .set(reply.headers ?? {})
+            .json(reply.body);
+        } catch (err) {
+          sendProblem(res, err, `the API (${req.method} ${req.path})`);
+        }
+      })();
 
   const callerOf = async (req: Request): Promise<ApiCaller> => {
     const [kind, token, ...rest] = (req.get('authorization') ?? '').split(' ');
@@ -58,14 +72,35 @@ export function createApi(platform: Platform): express.Router {
 
   router.get(
     '/v1/:workspace/contacts',
-    serve('contacts:read', (workspaceId, req) => contactPage(db, workspaceId, req.query)),
+    serve('contacts:read', (workspaceId, req) => ok(contactPage(db, workspaceId, req.query))),
+  );
+  router.post(
+    '/v1/:workspace/contacts',
+    serve(
+      'contacts:write',
+      async (workspaceId, req) => {
+        const input = contactBody(req.body);
+        // The shell's identity rules decide: a capture whose email or phone is a contact's enriches it.
+        const { contact, created } = await entities.contacts.upsert(workspaceId, input).catch((err: unknown) => {
+          throw asBodyError(err);
+        });
+        const location = `${req.baseUrl}/v1/${String(req.params.workspace)}/contacts/${contact.id}`;
+        return { status: created ? 201 : 200, body: contact, headers: { Location: location } };
+      },
+      { write: true },
+    ),
   );
   router.get(
     '/v1/:workspace/contacts/:id',
-    serve('contacts:read', (workspaceId, req) => entities.contacts.get(workspaceId, String(req.params.id))),
+    serve('contacts:read', (workspaceId, req) => ok(entities.contacts.get(workspaceId, String(req.params.id)))),
+  );
+  router.get(
+    '/v1/:workspace/events',
+    serve('events:read', (workspaceId, req) => ok(eventPage(db, workspaceId, req.query))),
   );
   router.use((req, res) =>
     sendProblem(res, new RouteError(404, 'not_found', `no API endpoint ${req.method} ${req.path}`), 'the API'),
   );
+  router.use(answerProblems('the API'));
   return router;
 }

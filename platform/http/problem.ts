@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
+import { ValidationError } from '../errors/index.js';
 import { log } from '../log/index.js';
 import { errorAnswer } from './error-status.js';
 
@@ -23,18 +24,26 @@ export interface Problem {
   errors?: ProblemInput[];
 }
 
+/** A body refused for one or more members at once, each named by its JSON pointer. */
+export class InvalidBodyError extends ValidationError {
+  constructor(readonly inputs: ProblemInput[]) {
+    super('body', inputs.map((i) => `${i.pointer || '(the whole body)'} ${i.detail}`).join('; '));
+  }
+}
+
 export const PROBLEM_TYPE = 'application/problem+json';
 
 /**
  * What to answer an error with as a problem: the status, the words and the headers the error
- * table gives it (error-status.ts). A 400's path names the input at fault: a JSON pointer when
+ * table gives it (error-status.ts). A 400's (or a 422's) path names the input at fault: a JSON pointer when
  * it starts with `/`, a parameter's name otherwise.
  */
 export function problemOf(err: unknown): { status: number; body: Problem; headers: Record<string, string> } {
   const { status, body, headers } = errorAnswer(err);
-  const at = status === 400 && body.path !== undefined ? body.path : undefined;
+  const at = (status === 400 || status === 422) && body.path !== undefined ? body.path : undefined;
   const input: ProblemInput | undefined =
     at === undefined ? undefined : at.startsWith('/') ? { pointer: at, detail: body.error } : { name: at, detail: body.error };
+  const inputs = err instanceof InvalidBodyError ? err.inputs : input && [input];
   return {
     status,
     headers,
@@ -44,7 +53,7 @@ export function problemOf(err: unknown): { status: number; body: Problem; header
       status,
       detail: body.error,
       code: body.code,
-      ...(input && { errors: [input] }),
+      ...(inputs && { errors: inputs }),
     },
   };
 }

@@ -15,6 +15,7 @@ import { webFormProblems } from './web-form-checks.js';
 export const SHELL_ENTITIES = new Set([
   'admin_config',
   'admin_sessions',
+  'api_idempotency_keys',
   'api_tokens',
   'billing_accounts',
   'contact_identities',

@@ -19,6 +19,7 @@ import { signInHardening } from './0019-sign-in-hardening.js';
 import { twoFactor } from './0020-two-factor.js';
 import { contactSearch } from './0021-contact-search.js';
 import { apiTokens } from './0022-api-tokens.js';
+import { apiIdempotency } from './0023-api-idempotency.js';
 import { workspacesUsers } from './0001-workspaces-users.js';
 import type { ShellMigration } from './context.js';
 
@@ -48,4 +49,5 @@ export const shellMigrations: ShellMigration[] = [
   twoFactor,
   contactSearch,
   apiTokens,
+  apiIdempotency,
 ];

@@ -1,0 +1,68 @@
+import { normalizeEmail, normalizePhone, type ContactInput } from '../entities/index.js';
+import { ValidationError } from '../errors/index.js';
+import { InvalidBodyError } from '../http/problem.js';
+import type { ProblemInput } from '../http/problem.js';
+
+/** The members a contact body may have: the contact contract less its source, which the API sets. */
+const MEMBERS = [
+  'name',
+  'organization',
+  'emails',
+  'phones',
+  'defaultCountry',
+  'consent',
+  'qualificationStatus',
+  'leadScore',
+  'warmth',
+  'ref',
+] as const;
+
+/** Where a contact written through the API came from, as its provenance says. */
+export const FROM_API = { module: 'plinth', channel: 'api' } as const;
+
+/** A JSON pointer from the path an entity's refusal names (`emails[0]`, `consent.sms.status`, `source.ref`). */
+export const pointerOf = (path: string): string =>
+  `/${path
+    .replace(/^source\./, '')
+    .replace(/\[(\d+)\]/g, '.$1')
+    .split('.')
+    .join('/')}`;
+
+/**
+ * A create's body as the contacts entity takes it. What the entity would refuse one at a time is
+ * gathered here where it can be (unknown members, each email and phone), so a caller learns every
+ * field at fault at once; the entity's own checks still decide the rest.
+ */
+export function contactBody(body: unknown): ContactInput {
+  if (!body || typeof body !== 'object' || Array.isArray(body))
+    throw new InvalidBodyError([{ pointer: '', detail: 'the body must be a JSON object (Content-Type: application/json)' }]);
+  const given = body as Record<string, unknown>;
+  const faults: ProblemInput[] = Object.keys(given)
+    .filter((key) => !(MEMBERS as readonly string[]).includes(key))
+    .map((key) => ({ pointer: `/${key}`, detail: `"${key}" is not a member of a contact; use ${MEMBERS.join(', ')}` }));
+  const each = (key: 'emails' | 'phones', check: (value: unknown, path: string) => unknown) => {
+    const list = given[key];
+    if (!Array.isArray(list)) return;
+    list.forEach((value, i) => {
+      try {
+        check(value, `${key}[${i}]`);
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        faults.push({ pointer: pointerOf(err.path!), detail: err.message.slice(err.path!.length + 2) });
+      }
+    });
+  };
+  each('emails', normalizeEmail);
+  each('phones', (value, path) =>
+    normalizePhone(value, path, typeof given.defaultCountry === 'string' ? given.defaultCountry : undefined),
+  );
+  if (faults.length > 0) throw new InvalidBodyError(faults);
+  const { ref, ...contact } = given as Omit<ContactInput, 'source'> & { ref?: string };
+  return { ...contact, source: { ...FROM_API, ...(ref !== undefined && { ref }) } };
+}
+
+/** An entity's refusal of a body, as a problem naming the member at fault. */
+export function asBodyError(err: unknown): unknown {
+  if (!(err instanceof ValidationError) || err instanceof InvalidBodyError || err.path === undefined) return err;
+  return new InvalidBodyError([{ pointer: pointerOf(err.path), detail: err.message.slice(err.path.length + 2) }]);
+}
