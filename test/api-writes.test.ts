@@ -84,6 +84,31 @@ describe(`workspace API writes and events (${onServer ? 'server' : 'embedded'} d
     );
   });
 
+  it('updates a contact (200), setting what the body names and leaving its identities; another workspace’s is a 404', async () => {
+    const made = await post({ name: 'Before', emails: ['patch@example.org'], leadScore: 5 });
+    const path = `/api/v1/wr-a/contacts/${made.body.id}`;
+    const changed = await call('PATCH', path, writeA, { name: 'After', warmth: 'hot', organization: 'Analytical' });
+    assert.equal(changed.status, 200, JSON.stringify(changed.body));
+    assert.equal(changed.body.name, 'After');
+    assert.equal(changed.body.warmth, 'hot');
+    assert.equal(changed.body.leadScore, 5);
+    assert.deepEqual(changed.body.emails, ['patch@example.org']);
+    assert.equal((await call('GET', path, readA)).body.organization, 'Analytical');
+
+    const theirs = await t.entities.contacts.upsert(ws.b.id, { emails: ['b@example.org'], source: { module: 'test-api' } });
+    const before = await rowCounts(t.db, WRITTEN);
+    const elsewhere = await call('PATCH', `/api/v1/wr-a/contacts/${theirs.contact.id}`, writeA, { name: 'Taken' });
+    assert.equal(elsewhere.status, 404);
+    const identity = await call('PATCH', path, writeA, { emails: ['other@example.org'], colour: 'red' });
+    assert.equal(identity.status, 400);
+    assert.deepEqual(identity.body.errors.map((e: { pointer: string }) => e.pointer).sort(), ['/colour', '/emails']);
+    const score = await call('PATCH', path, writeA, { leadScore: -1 });
+    assert.deepEqual(score.body.errors, [{ pointer: '/leadScore', detail: '-1 is not an integer from 0 to 100' }]);
+    assert.equal((await call('PATCH', path, writeA, {})).status, 400);
+    assert.equal((await call('PATCH', path, readA, { name: 'Read only' })).status, 403);
+    assert.deepEqual(await rowCounts(t.db, WRITTEN), before);
+  });
+
   it('a capture whose email is a contact’s enriches that contact (200), as the identity rules say', async () => {
     const first = await post({ emails: ['grace@example.org'] });
     assert.equal(first.status, 201);

@@ -1,4 +1,4 @@
-import { normalizeEmail, normalizePhone, type ContactInput } from '../entities/index.js';
+import { normalizeEmail, normalizePhone, type ContactChanges, type ContactInput } from '../entities/index.js';
 import { ValidationError } from '../errors/index.js';
 import { InvalidBodyError } from '../http/problem.js';
 import type { ProblemInput } from '../http/problem.js';
@@ -17,16 +17,21 @@ const MEMBERS = [
   'ref',
 ] as const;
 
+/** What an update may set; identities and consent come only with a capture. */
+const CHANGES = ['name', 'organization', 'qualificationStatus', 'leadScore', 'warmth'] as const;
+
 /** Where a contact written through the API came from, as its provenance says. */
 export const FROM_API = { module: 'plinth', channel: 'api' } as const;
 
-/** A JSON pointer from the path an entity's refusal names (`emails[0]`, `consent.sms.status`, `source.ref`). */
+/** A JSON pointer from the path an entity's refusal names (`emails[0]`, `consent.sms.status`, `source.ref`; `contact`, the whole). */
 export const pointerOf = (path: string): string =>
-  `/${path
-    .replace(/^source\./, '')
-    .replace(/\[(\d+)\]/g, '.$1')
-    .split('.')
-    .join('/')}`;
+  path === 'contact'
+    ? ''
+    : `/${path
+        .replace(/^source\./, '')
+        .replace(/\[(\d+)\]/g, '.$1')
+        .split('.')
+        .join('/')}`;
 
 /**
  * A create's body as the contacts entity takes it. What the entity would refuse one at a time is
@@ -34,9 +39,7 @@ export const pointerOf = (path: string): string =>
  * field at fault at once; the entity's own checks still decide the rest.
  */
 export function contactBody(body: unknown): ContactInput {
-  if (!body || typeof body !== 'object' || Array.isArray(body))
-    throw new InvalidBodyError([{ pointer: '', detail: 'the body must be a JSON object (Content-Type: application/json)' }]);
-  const given = body as Record<string, unknown>;
+  const given = objectBody(body);
   const faults: ProblemInput[] = Object.keys(given)
     .filter((key) => !(MEMBERS as readonly string[]).includes(key))
     .map((key) => ({ pointer: `/${key}`, detail: `"${key}" is not a member of a contact; use ${MEMBERS.join(', ')}` }));
@@ -65,4 +68,25 @@ export function contactBody(body: unknown): ContactInput {
 export function asBodyError(err: unknown): unknown {
   if (!(err instanceof ValidationError) || err instanceof InvalidBodyError || err.path === undefined) return err;
   return new InvalidBodyError([{ pointer: pointerOf(err.path), detail: err.message.slice(err.path.length + 2) }]);
+}
+
+/** An update's body as the contacts entity takes it; a member it may not set is named, with where it is set instead. */
+export function contactChanges(body: unknown): ContactChanges {
+  const given = objectBody(body);
+  const faults: ProblemInput[] = Object.keys(given)
+    .filter((key) => !(CHANGES as readonly string[]).includes(key))
+    .map((key) => ({
+      pointer: `/${key}`,
+      detail: (MEMBERS as readonly string[]).includes(key)
+        ? `"${key}" is added by a capture (POST /contacts), which keeps one person one contact`
+        : `"${key}" is not a member of a contact; an update sets ${CHANGES.join(', ')}`,
+    }));
+  if (faults.length > 0) throw new InvalidBodyError(faults);
+  return given;
+}
+
+function objectBody(body: unknown): Record<string, unknown> {
+  if (!body || typeof body !== 'object' || Array.isArray(body))
+    throw new InvalidBodyError([{ pointer: '', detail: 'the body must be a JSON object (Content-Type: application/json)' }]);
+  return body as Record<string, unknown>;
 }

@@ -5,7 +5,7 @@ import { AccessError, NotFoundError } from '../errors/index.js';
 import { answerProblems, sendProblem } from '../http/problem.js';
 import { RouteError } from '../routes/index.js';
 import { RouteLimiter, type RateLimit } from '../routes/rate-limit.js';
-import { asBodyError, contactBody } from './contact-body.js';
+import { asBodyError, contactBody, contactChanges } from './contact-body.js';
 import { contactPage } from './contacts.js';
 import { eventPage } from './events.js';
 import { idempotencyKey, once, type Reply } from './idempotency.js';
@@ -86,6 +86,22 @@ export function createApi(platform: Platform): express.Router {
         });
         const location = `${req.baseUrl}/v1/${String(req.params.workspace)}/contacts/${contact.id}`;
         return { status: created ? 201 : 200, body: contact, headers: { Location: location } };
+      },
+      { write: true },
+    ),
+  );
+  router.patch(
+    '/v1/:workspace/contacts/:id',
+    serve(
+      'contacts:write',
+      async (workspaceId, req) => {
+        const changes = contactChanges(req.body);
+        // Another workspace's id is a 404, a malformed one a 400 naming the parameter, before the body's checks.
+        const { id } = await entities.contacts.get(workspaceId, String(req.params.id));
+        const contact = await entities.contacts.update(workspaceId, id, changes).catch((err: unknown) => {
+          throw asBodyError(err);
+        });
+        return { status: 200, body: contact };
       },
       { write: true },
     ),

@@ -63,6 +63,18 @@ export interface Contact {
   updatedAt: Date;
 }
 
+/**
+ * What may be set on a known contact outright. Emails and phones are not among them: they are
+ * identities, which only a capture (`upsert`) adds, by the rules that keep one person one contact.
+ */
+export interface ContactChanges {
+  name?: string;
+  organization?: string | null;
+  qualificationStatus?: QualificationStatus;
+  leadScore?: number;
+  warmth?: Warmth | null;
+}
+
 export interface UpsertResult {
   contact: Contact;
   created: boolean;
@@ -88,6 +100,19 @@ export const CONTACT_COLUMNS = `id, workspace_id AS "workspaceId", name, organiz
   qualification_status AS "qualificationStatus", lead_score AS "leadScore", warmth, consent,
   preferred_channel AS "preferredChannel", metadata, created_at AS "createdAt", updated_at AS "updatedAt"`;
 
+/** A contact's standing as a lead, where given: the values the table's checks allow. */
+function checkQualification(input: Pick<ContactInput, 'qualificationStatus' | 'leadScore' | 'warmth'>): void {
+  if (input.qualificationStatus !== undefined && !STATUSES.includes(input.qualificationStatus)) {
+    throw new ValidationError('qualificationStatus', `"${input.qualificationStatus}" is not one of ${STATUSES.join(', ')}`);
+  }
+  if (input.leadScore !== undefined && !(Number.isInteger(input.leadScore) && input.leadScore >= 0 && input.leadScore <= 100)) {
+    throw new ValidationError('leadScore', `${input.leadScore} is not an integer from 0 to 100`);
+  }
+  if (input.warmth !== undefined && !WARMTHS.includes(input.warmth)) {
+    throw new ValidationError('warmth', `"${input.warmth}" is not one of ${WARMTHS.join(', ')}`);
+  }
+}
+
 function normalize(input: ContactInput): Normalized {
   if (!input || typeof input !== 'object') throw new ValidationError('contact', 'must be an object');
   const source = input.source;
@@ -111,15 +136,7 @@ function normalize(input: ContactInput): Normalized {
   if (emails.length + phones.length === 0) {
     throw new ValidationError('emails', 'a contact needs at least one email or phone to be matched by');
   }
-  if (input.qualificationStatus !== undefined && !STATUSES.includes(input.qualificationStatus)) {
-    throw new ValidationError('qualificationStatus', `"${input.qualificationStatus}" is not one of ${STATUSES.join(', ')}`);
-  }
-  if (input.leadScore !== undefined && !(Number.isInteger(input.leadScore) && input.leadScore >= 0 && input.leadScore <= 100)) {
-    throw new ValidationError('leadScore', `${input.leadScore} is not an integer from 0 to 100`);
-  }
-  if (input.warmth !== undefined && !WARMTHS.includes(input.warmth)) {
-    throw new ValidationError('warmth', `"${input.warmth}" is not one of ${WARMTHS.join(', ')}`);
-  }
+  checkQualification(input);
   const at = new Date().toISOString();
   const consent: Normalized['consent'] = {};
   for (const [channel, given] of Object.entries(input.consent ?? {})) {
@@ -164,6 +181,32 @@ export class Contacts {
         workspaceId,
         checkUuid(id, 'id'),
       ]),
+    );
+    if (!row) throw new NotFoundError('contact', id);
+    return row;
+  }
+
+  /** Sets what `changes` gives on one contact of the workspace, leaving the rest; its identities are untouched. */
+  async update(workspaceId: string, id: string, changes: ContactChanges): Promise<Contact> {
+    checkUuid(workspaceId, 'workspaceId');
+    const contactId = checkUuid(id, 'id');
+    if (!changes || typeof changes !== 'object') throw new ValidationError('contact', 'must be an object');
+    checkQualification({ ...changes, warmth: changes.warmth ?? undefined });
+    const set: Record<string, unknown> = {};
+    if (changes.name !== undefined) set.name = checkText(changes.name ?? '', 'name', 200, false);
+    if (changes.organization !== undefined)
+      set.organization = checkText(changes.organization, 'organization', 200, false) || null;
+    if (changes.qualificationStatus !== undefined) set.qualification_status = changes.qualificationStatus;
+    if (changes.leadScore !== undefined) set.lead_score = changes.leadScore;
+    if (changes.warmth !== undefined) set.warmth = changes.warmth;
+    const columns = Object.keys(set);
+    if (columns.length === 0) throw new ValidationError('contact', 'names nothing to change');
+    const [row] = await this.db.app(workspaceId, () =>
+      this.db.rows<Contact>(
+        `UPDATE contacts SET ${columns.map((c, i) => `${c} = $${i + 3}`).join(', ')}
+          WHERE workspace_id = $1 AND id = $2 RETURNING ${CONTACT_COLUMNS}`,
+        [workspaceId, contactId, ...columns.map((c) => set[c])],
+      ),
     );
     if (!row) throw new NotFoundError('contact', id);
     return row;

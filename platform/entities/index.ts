@@ -10,7 +10,7 @@ import { Workspaces } from './workspaces.js';
 export type { ApiCaller, ApiToken, ApiTokenInput } from './api-tokens.js';
 export { DEFAULT_TOKEN_DAYS, SHELL_SCOPES } from './api-tokens.js';
 export type { BillingAccountInput, SubscriptionInput } from './billing.js';
-export type { Contact, ContactInput, ContactSource, QualificationStatus, UpsertResult } from './contacts.js';
+export type { Contact, ContactChanges, ContactInput, ContactSource, QualificationStatus, UpsertResult } from './contacts.js';
 export { CONTACT_COLUMNS } from './contacts.js';
 export { CHANNELS, STATUSES, WARMTHS } from './contact-values.js';
 export type * from './models.js';
