@@ -52,13 +52,18 @@ export async function once(
     [caller.tokenId, key, caller.workspaceId, hash],
   );
   if (claimed.length === 0) {
-    const [kept] = await db.rows<{ requestHash: string; status: number | null; headers: Record<string, string>; body: unknown }>(
-      `SELECT request_hash AS "requestHash", status, headers, body FROM api_idempotency_keys WHERE token_id = $1 AND key = $2`,
-      [caller.tokenId, key],
-    );
+    const [kept] = await db.rows<{
+      requestHash: string;
+      status: number | null;
+      headers: Record<string, string>;
+      body: string | null;
+    }>(`SELECT request_hash AS "requestHash", status, headers, body FROM api_idempotency_keys WHERE token_id = $1 AND key = $2`, [
+      caller.tokenId,
+      key,
+    ]);
     if (kept && kept.requestHash !== hash)
       throw new RouteError(422, 'idempotency_key_reused', `${HEADER} "${key}" was sent before with another request`, HEADER);
-    if (kept?.status) return { status: kept.status, body: kept.body, headers: kept.headers };
+    if (kept?.status) return { status: kept.status, body: JSON.parse(kept.body ?? 'null') as unknown, headers: kept.headers };
     // Claimed and not yet answered, in a unit that has not committed: only seen when the database does not queue the repeat.
     throw new RouteError(409, 'in_progress', `a request with ${HEADER} "${key}" is in progress; try again shortly`, HEADER);
   }

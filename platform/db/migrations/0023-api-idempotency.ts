@@ -19,7 +19,8 @@ export const apiIdempotency: ShellMigration = {
         request_hash text NOT NULL CONSTRAINT api_idempotency_keys_hash_format CHECK (request_hash ~ '^[0-9a-f]{64}$'),
         status integer CONSTRAINT api_idempotency_keys_status CHECK (status BETWEEN 200 AND 299),
         headers jsonb NOT NULL DEFAULT '{}',
-        body jsonb,
+        -- As sent, not jsonb, which would reorder its members: a repeat reads as the first answer did.
+        body text,
         created_at timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (token_id, key)
       )`,
