@@ -1,6 +1,32 @@
 import { ValidationError } from '../errors/index.js';
 import { UUID } from '../entities/index.js';
 
+export const DEFAULT_PAGE = 25;
+export const MAX_PAGE = 100;
+
+/** `limit` as a query parameter: a whole number from 1 to MAX_PAGE, DEFAULT_PAGE when absent. */
+export function pageSize(raw: unknown): number {
+  if (raw === undefined) return DEFAULT_PAGE;
+  if (typeof raw !== 'string' || !/^\d{1,3}$/.test(raw) || Number(raw) < 1 || Number(raw) > MAX_PAGE)
+    throw new ValidationError('limit', `"${String(raw)}" is not a whole number from 1 to ${MAX_PAGE}`);
+  return Number(raw);
+}
+
+/** SQL for a row's position in a list ordered by `column` (a timestamptz): UTC, to the microsecond, as a cursor holds it. */
+export function positionOf(column: string): string {
+  return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS position`;
+}
+
+/** The first `limit` of `rows` (read one more than a page) and the cursor after them, null on the last page. */
+export function cutPage<R extends { position: string; id: string }>(
+  rows: R[],
+  limit: number,
+): { page: R[]; next: string | null } {
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return { page, next: rows.length > limit && last ? encodeCursor({ at: last.position, id: last.id }) : null };
+}
+
 /** Where a page ended: the last row's creation time (to the microsecond, as PostgreSQL keeps it) and id. */
 export interface Position {
   at: string;

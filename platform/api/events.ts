@@ -2,8 +2,7 @@ import type { Database } from '../db/index.js';
 import { checkUuid } from '../entities/normalize.js';
 import { ValidationError } from '../errors/index.js';
 import { EVENT_COLUMNS, type StoredEvent } from '../events/index.js';
-import { pageSize } from './contacts.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { cutPage, decodeCursor, pageSize, positionOf } from './cursor.js';
 
 /** An event's name (`forms.submission_received`), or a module's every event (`forms.*`). */
 const NAME = /^[a-z][a-z0-9_]*\.(\*|[a-z][a-z0-9]*(_[a-z0-9]+)+)$/;
@@ -36,7 +35,7 @@ export async function eventPage(
   const name = nameFilter(query.name);
   const contact = query.contact === undefined ? null : checkUuid(query.contact, 'contact');
   const rows = await db.rows<StoredEvent & { position: string }>(
-    `SELECT ${EVENT_COLUMNS}, to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS position
+    `SELECT ${EVENT_COLUMNS}, ${positionOf('e.occurred_at')}
        FROM events e
       WHERE e.workspace_id = $1
         AND ($3::text IS NULL OR e.name = $3)
@@ -55,8 +54,6 @@ export async function eventPage(
       after?.id ?? null,
     ],
   );
-  const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
-  const next = rows.length > limit && last ? encodeCursor({ at: last.position, id: last.id }) : null;
+  const { page, next } = cutPage(rows, limit);
   return { data: page.map(({ position: _position, subscribers: _subscribers, ...event }) => event), next };
 }
