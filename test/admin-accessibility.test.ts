@@ -93,6 +93,16 @@ describe(`the admin's accessibility (${onServer ? 'server' : 'embedded'} databas
     { name: 'workspaces', path: '/admin/workspaces', ready: 'h1' },
   ];
 
+  /** Goes to each page of the admin in turn, giving its name once it has drawn and its requests have settled. */
+  async function* drawnPages(page: Page): AsyncGenerator<string> {
+    for (const { name, path: url, ready } of pages()) {
+      await page.goto(base + url);
+      await page.waitForSelector(ready);
+      await page.waitForLoadState('networkidle');
+      yield name;
+    }
+  }
+
   /** axe-core's critical and serious findings on the page as it is: the rule, how many elements, and the first few. */
   async function seriousViolations(page: Page): Promise<string[]> {
     const { violations } = await new AxeBuilder({ page }).analyze();
@@ -140,10 +150,7 @@ describe(`the admin's accessibility (${onServer ? 'server' : 'embedded'} databas
       await signIn.screenshot({ path: path.join(ARTIFACTS, `a11y-sign-in-${width}.png`) });
       await signIn.context().close();
       const { context, page } = await signedIn(width);
-      for (const { name, path: url, ready } of pages()) {
-        await page.goto(base + url);
-        await page.waitForSelector(ready);
-        await page.waitForLoadState('networkidle');
+      for await (const name of drawnPages(page)) {
         found.push(...(await seriousViolations(page)).map((v) => `${name}: ${v}`));
         await page.screenshot({ path: path.join(ARTIFACTS, `a11y-${name}-${width}.png`) });
       }
@@ -311,10 +318,7 @@ describe(`the admin's accessibility (${onServer ? 'server' : 'embedded'} databas
       const wide = (await sideways(signIn)).map((w) => `sign-in: ${w}`);
       await signIn.context().close();
       const { context, page } = await signedIn(width);
-      for (const { name, path: url, ready } of pages()) {
-        await page.goto(base + url);
-        await page.waitForSelector(ready);
-        await page.waitForLoadState('networkidle');
+      for await (const name of drawnPages(page)) {
         wide.push(...(await sideways(page)).map((w) => `${name}: ${w}`));
         await page.screenshot({ path: path.join(ARTIFACTS, `a11y-${name}-${width}-fit.png`), fullPage: true });
       }
