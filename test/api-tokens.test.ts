@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import { API_RATE_LIMIT, createApi } from '../platform/api/index.js';
+import type { ContactInput } from '../platform/entities/index.js';
 import { createApp, listen } from '../platform/http/index.js';
 import { envFor, plinth } from './support/cli.js';
 import { freshDatabase, onServer, rowCounts, type TestDatabase } from './support/database.js';
@@ -176,6 +177,44 @@ describe(`workspace API tokens (${onServer ? 'server' : 'embedded'} database)`, 
     const id = await get('/api/v1/api-a/contacts/not-a-uuid', readA);
     assert.equal(id.status, 400);
     assert.equal(id.body.errors[0].name, 'id');
+  });
+
+  it("filters contacts on their fields, sorts on an indexed one, selects fields, and never reaches another workspace's rows", async () => {
+    const filter = await t.entities.workspaces.create({ slug: 'api-filter', name: 'API filter' });
+    const people: Omit<ContactInput, 'source'>[] = [
+      { name: 'Hot lead', emails: ['hot@filter.example'], warmth: 'hot', leadScore: 90, qualificationStatus: 'qualified' },
+      { name: 'Warm lead', emails: ['Warm@Filter.example'], warmth: 'warm', leadScore: 50, qualificationStatus: 'engaged' },
+      { name: 'Cold lead', phones: ['+14155552671'], leadScore: 10 },
+    ];
+    for (const person of people) await t.entities.contacts.upsert(filter.id, { ...person, source: { module: 'test-api' } });
+    const token = await tokenOf(filter.id, ['contacts:read']);
+    const names = async (query: string) => {
+      const answer = await get(`/api/v1/api-filter/contacts?${query}`, token);
+      assert.equal(answer.status, 200, `${query}: ${JSON.stringify(answer.body)}`);
+      return answer.body.data.map((c: { name: string }) => c.name);
+    };
+    assert.deepEqual(await names('leadScore.gte=50'), ['Warm lead', 'Hot lead']);
+    assert.deepEqual(await names('warmth.in=hot,warm&leadScore.lt=60'), ['Warm lead']);
+    assert.deepEqual(await names('warmth.null=true'), ['Cold lead']);
+    assert.deepEqual(await names('emails.has=WARM@filter.example'), ['Warm lead'], 'an email is compared as the shell keeps it');
+    assert.deepEqual(await names('phones.has=%2B14155552671'), ['Cold lead']);
+    assert.deepEqual(await names('name.contains=lead&sort=qualificationStatus'), ['Warm lead', 'Cold lead', 'Hot lead']);
+    const narrow = await get('/api/v1/api-filter/contacts?fields=name,leadScore', token);
+    assert.deepEqual(Object.keys(narrow.body.data[0]).sort(), ['id', 'leadScore', 'name']);
+    // Another workspace's contacts are behind row-level security and the workspace condition alike.
+    assert.deepEqual(await names('emails.has=p1@api.example'), []);
+    assert.deepEqual(await names(`id.eq=${contactB}`), []);
+    assert.deepEqual(await names(`workspaceId.eq=${ws.b.id}`), []);
+    for (const [query, name] of [
+      ['leadScore.contains=5', 'leadScore.contains'],
+      ['warmth.eq=lukewarm', 'warmth.eq'],
+      ['sort=name', 'sort'],
+      ['emails.has=not-an-email', 'emails.has'],
+    ]) {
+      const answer = await get(`/api/v1/api-filter/contacts?${query}`, token);
+      assert.equal(answer.status, 400, query);
+      assert.equal(answer.body.errors[0].name, name, query);
+    }
   });
 
   it('keeps no plaintext: only the SHA-256 of the token, and records its use at most once a minute', async () => {

@@ -2,23 +2,13 @@ import { normalizeEmail, normalizePhone, type ContactChanges, type ContactInput 
 import { ValidationError } from '../errors/index.js';
 import { InvalidBodyError } from '../http/problem.js';
 import type { ProblemInput } from '../http/problem.js';
+import { CONTACT_CHANGES_SCHEMA, CONTACT_INPUT_SCHEMA } from './contact-schemas.js';
 
 /** The members a contact body may have: the contact contract less its source, which the API sets. */
-const MEMBERS = [
-  'name',
-  'organization',
-  'emails',
-  'phones',
-  'defaultCountry',
-  'consent',
-  'qualificationStatus',
-  'leadScore',
-  'warmth',
-  'ref',
-] as const;
+const MEMBERS = Object.keys(CONTACT_INPUT_SCHEMA.properties);
 
 /** What an update may set; identities and consent come only with a capture. */
-const CHANGES = ['name', 'organization', 'qualificationStatus', 'leadScore', 'warmth'] as const;
+const CHANGES = Object.keys(CONTACT_CHANGES_SCHEMA.properties);
 
 /** Where a contact written through the API came from, as its provenance says. */
 export const FROM_API = { module: 'plinth', channel: 'api' } as const;
@@ -41,7 +31,7 @@ export const pointerOf = (path: string): string =>
 export function contactBody(body: unknown): ContactInput {
   const given = objectBody(body);
   const faults: ProblemInput[] = Object.keys(given)
-    .filter((key) => !(MEMBERS as readonly string[]).includes(key))
+    .filter((key) => !MEMBERS.includes(key))
     .map((key) => ({ pointer: `/${key}`, detail: `"${key}" is not a member of a contact; use ${MEMBERS.join(', ')}` }));
   const each = (key: 'emails' | 'phones', check: (value: unknown, path: string) => unknown) => {
     const list = given[key];
@@ -74,10 +64,10 @@ export function asBodyError(err: unknown): unknown {
 export function contactChanges(body: unknown): ContactChanges {
   const given = objectBody(body);
   const faults: ProblemInput[] = Object.keys(given)
-    .filter((key) => !(CHANGES as readonly string[]).includes(key))
+    .filter((key) => !CHANGES.includes(key))
     .map((key) => ({
       pointer: `/${key}`,
-      detail: (MEMBERS as readonly string[]).includes(key)
+      detail: MEMBERS.includes(key)
         ? `"${key}" is added by a capture (POST /contacts), which keeps one person one contact`
         : `"${key}" is not a member of a contact; an update sets ${CHANGES.join(', ')}`,
     }));

@@ -7,6 +7,9 @@ import { cutPage, decodeCursor, pageSize, positionOf } from './cursor.js';
 /** An event's name (`forms.submission_received`), or a module's every event (`forms.*`). */
 const NAME = /^[a-z][a-z0-9_]*\.(\*|[a-z][a-z0-9]*(_[a-z0-9]+)+)$/;
 
+/** The log's one order, newest first; a cursor is bound to it. */
+const EVENT_SORT = '-occurredAt';
+
 export interface EventPage {
   data: Omit<StoredEvent, 'subscribers'>[];
   next: string | null;
@@ -31,7 +34,7 @@ export async function eventPage(
   query: { limit?: unknown; cursor?: unknown; name?: unknown; contact?: unknown },
 ): Promise<EventPage> {
   const limit = pageSize(query.limit);
-  const after = decodeCursor(query.cursor);
+  const after = decodeCursor(query.cursor, EVENT_SORT);
   const name = nameFilter(query.name);
   const contact = query.contact === undefined ? null : checkUuid(query.contact, 'contact');
   const rows = await db.rows<StoredEvent & { position: string }>(
@@ -54,6 +57,6 @@ export async function eventPage(
       after?.id ?? null,
     ],
   );
-  const { page, next } = cutPage(rows, limit);
+  const { page, next } = cutPage(rows, limit, EVENT_SORT);
   return { data: page.map(({ position: _position, subscribers: _subscribers, ...event }) => event), next };
 }

@@ -9,6 +9,7 @@ import { asBodyError, contactBody, contactChanges } from './contact-body.js';
 import { contactPage } from './contacts.js';
 import { eventPage } from './events.js';
 import { idempotencyKey, once, type Reply } from './idempotency.js';
+import { ModuleTables } from './module-tables.js';
 
 /** Requests per token: generous for a sync job, a ceiling for a runaway loop. */
 export const API_RATE_LIMIT: RateLimit = { max: 600, windowSeconds: 60 };
@@ -32,7 +33,7 @@ export function createApi(platform: Platform): express.Router {
 
   /** A write runs once per Idempotency-Key of its token (idempotency.ts). */
   const serve =
-    (scope: string, handler: Handler, options: { write?: boolean } = {}) =>
+    (scope: string | ((req: Request) => string), handler: Handler, options: { write?: boolean } = {}) =>
     (req: Request, res: Response) =>
       void (async () => {
         try {
@@ -42,15 +43,15 @@ export function createApi(platform: Platform): express.Router {
           const reply = await db.unit({ role: 'app', workspaceId: caller.workspaceId }, async () => {
             const [own] = await db.rows('SELECT 1 FROM workspaces WHERE id = $1 AND slug = $2', [caller.workspaceId, slug]);
             if (!own) throw new NotFoundError('workspace', slug);
-            if (!caller.scopes.includes(scope)) throw new AccessError(`this token lacks the scope "${scope}"`, scope);
+            const needed = typeof scope === 'string' ? scope : scope(req);
+            if (!caller.scopes.includes(needed)) throw new AccessError(`this token lacks the scope "${needed}"`, needed);
             const key = options.write ? idempotencyKey(req) : undefined;
             if (key === undefined) return handler(caller.workspaceId, req);
             return once(db, caller, key, req, () => handler(caller.workspaceId, req));
           });
-          res
-            .status(reply.status)
-            .set(reply.headers ?? {})
-            .json(reply.body);
+          res.status(reply.status).set(reply.headers ?? {});
+          if (reply.status === 204) res.end();
+          else res.json(reply.body);
         } catch (err) {
           sendProblem(res, err, `the API (${req.method} ${req.path})`);
         }
@@ -113,6 +114,52 @@ export function createApi(platform: Platform): express.Router {
   router.get(
     '/v1/:workspace/events',
     serve('events:read', (workspaceId, req) => ok(eventPage(db, workspaceId, req.query))),
+  );
+  const tables = new ModuleTables(platform);
+  const tablePath = '/v1/:workspace/modules/:module/:table';
+  /** A module table's scope: `<module>:<table>:read|write`, the names as the path gives them. */
+  const tableScope = (access: 'read' | 'write') => (req: Request) =>
+    `${String(req.params.module)}:${String(req.params.table)}:${access}`;
+  const served = (workspaceId: string, req: Request) =>
+    tables.find(workspaceId, String(req.params.module), String(req.params.table));
+  router.get(
+    tablePath,
+    serve(tableScope('read'), async (workspaceId, req) => ok(tables.list(await served(workspaceId, req), req.query))),
+  );
+  router.get(
+    `${tablePath}/:id`,
+    serve(tableScope('read'), async (workspaceId, req) => ok(tables.get(await served(workspaceId, req), String(req.params.id)))),
+  );
+  router.post(
+    tablePath,
+    serve(
+      tableScope('write'),
+      async (workspaceId, req) => {
+        const row = await tables.create(await served(workspaceId, req), req.body);
+        const location = `${req.baseUrl}${req.path}/${String(row.id)}`;
+        return { status: 201, body: row, headers: { Location: location } };
+      },
+      { write: true },
+    ),
+  );
+  router.patch(
+    `${tablePath}/:id`,
+    serve(
+      tableScope('write'),
+      async (workspaceId, req) => ok(tables.update(await served(workspaceId, req), String(req.params.id), req.body)),
+      { write: true },
+    ),
+  );
+  router.delete(
+    `${tablePath}/:id`,
+    serve(
+      tableScope('write'),
+      async (workspaceId, req) => {
+        await tables.remove(await served(workspaceId, req), String(req.params.id));
+        return { status: 204, body: null };
+      },
+      { write: true },
+    ),
   );
   router.use((req, res) =>
     sendProblem(res, new RouteError(404, 'not_found', `no API endpoint ${req.method} ${req.path}`), 'the API'),

@@ -96,9 +96,28 @@ interface Normalized {
 }
 
 /** A contact row as `Contact` names its fields: every read of contacts selects these. */
-export const CONTACT_COLUMNS = `id, workspace_id AS "workspaceId", name, organization, emails, phones, provenance,
-  qualification_status AS "qualificationStatus", lead_score AS "leadScore", warmth, consent,
-  preferred_channel AS "preferredChannel", metadata, created_at AS "createdAt", updated_at AS "updatedAt"`;
+/** A contact's members and the columns holding them: the one mapping every reader of contacts uses. */
+export const CONTACT_FIELDS = {
+  id: 'id',
+  workspaceId: 'workspace_id',
+  name: 'name',
+  organization: 'organization',
+  emails: 'emails',
+  phones: 'phones',
+  provenance: 'provenance',
+  qualificationStatus: 'qualification_status',
+  leadScore: 'lead_score',
+  warmth: 'warmth',
+  consent: 'consent',
+  preferredChannel: 'preferred_channel',
+  metadata: 'metadata',
+  createdAt: 'created_at',
+  updatedAt: 'updated_at',
+} as const satisfies Record<keyof Contact, string>;
+
+export const CONTACT_COLUMNS = Object.entries(CONTACT_FIELDS)
+  .map(([member, column]) => (member === column ? column : `${column} AS "${member}"`))
+  .join(', ');
 
 /** A contact's standing as a lead, where given: the values the table's checks allow. */
 function checkQualification(input: Pick<ContactInput, 'qualificationStatus' | 'leadScore' | 'warmth'>): void {

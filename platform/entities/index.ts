@@ -11,7 +11,7 @@ export type { ApiCaller, ApiToken, ApiTokenInput } from './api-tokens.js';
 export { DEFAULT_TOKEN_DAYS, SHELL_SCOPES } from './api-tokens.js';
 export type { BillingAccountInput, SubscriptionInput } from './billing.js';
 export type { Contact, ContactChanges, ContactInput, ContactSource, QualificationStatus, UpsertResult } from './contacts.js';
-export { CONTACT_COLUMNS } from './contacts.js';
+export { CONTACT_COLUMNS, CONTACT_FIELDS } from './contacts.js';
 export { CHANNELS, STATUSES, WARMTHS } from './contact-values.js';
 export type * from './models.js';
 export type { CreateUserInput, PublicUser } from './users.js';

@@ -9,6 +9,7 @@ import {
   StaleRequestError,
   ValidationError,
 } from '../errors/index.js';
+import { ChangeRefusedError } from '../api/errors.js';
 import { EventError } from '../events/errors.js';
 import { CapabilityError, GatewayError, GatewayProviderError, ModuleNotEnabledError } from '../gateway/errors.js';
 import { log } from '../log/index.js';
@@ -37,6 +38,8 @@ export const ERROR_STATUSES: ReadonlyMap<ErrorClass, number> = new Map<ErrorClas
   // Not enabled in the workspace asked for: to the caller, there is no such module there.
   [ModuleNotEnabledError, 404],
   [ConflictError, 409],
+  // Well formed, and the module whose table it writes says no (its onChange).
+  [ChangeRefusedError, 422],
   [HierarchyError, 409],
   [StaleRequestError, 409],
   // A lifecycle step the module's state does not allow (not installed, a dependency or subscription missing).
