@@ -1,6 +1,6 @@
 import { normalizeEmail, normalizePhone, type ContactChanges, type ContactInput } from '../entities/index.js';
 import { ValidationError } from '../errors/index.js';
-import { InvalidBodyError } from '../http/problem.js';
+import { InvalidInputError } from '../http/problem.js';
 import type { ProblemInput } from '../http/problem.js';
 import { CONTACT_CHANGES_SCHEMA, CONTACT_INPUT_SCHEMA } from './contact-schemas.js';
 
@@ -49,15 +49,15 @@ export function contactBody(body: unknown): ContactInput {
   each('phones', (value, path) =>
     normalizePhone(value, path, typeof given.defaultCountry === 'string' ? given.defaultCountry : undefined),
   );
-  if (faults.length > 0) throw new InvalidBodyError(faults);
+  if (faults.length > 0) throw new InvalidInputError(faults);
   const { ref, ...contact } = given as Omit<ContactInput, 'source'> & { ref?: string };
   return { ...contact, source: { ...FROM_API, ...(ref !== undefined && { ref }) } };
 }
 
 /** An entity's refusal of a body, as a problem naming the member at fault. */
 export function asBodyError(err: unknown): unknown {
-  if (!(err instanceof ValidationError) || err instanceof InvalidBodyError || err.path === undefined) return err;
-  return new InvalidBodyError([{ pointer: pointerOf(err.path), detail: err.message.slice(err.path.length + 2) }]);
+  if (!(err instanceof ValidationError) || err instanceof InvalidInputError || err.path === undefined) return err;
+  return new InvalidInputError([{ pointer: pointerOf(err.path), detail: err.message.slice(err.path.length + 2) }]);
 }
 
 /** An update's body as the contacts entity takes it; a member it may not set is named, with where it is set instead. */
@@ -71,12 +71,12 @@ export function contactChanges(body: unknown): ContactChanges {
         ? `"${key}" is added by a capture (POST /contacts), which keeps one person one contact`
         : `"${key}" is not a member of a contact; an update sets ${CHANGES.join(', ')}`,
     }));
-  if (faults.length > 0) throw new InvalidBodyError(faults);
+  if (faults.length > 0) throw new InvalidInputError(faults);
   return given;
 }
 
 function objectBody(body: unknown): Record<string, unknown> {
   if (!body || typeof body !== 'object' || Array.isArray(body))
-    throw new InvalidBodyError([{ pointer: '', detail: 'the body must be a JSON object (Content-Type: application/json)' }]);
+    throw new InvalidInputError([{ pointer: '', detail: 'the body must be a JSON object (Content-Type: application/json)' }]);
   return body as Record<string, unknown>;
 }

@@ -2,10 +2,11 @@ import type { Database } from '../db/index.js';
 import { checkUuid } from '../entities/normalize.js';
 import { ValidationError } from '../errors/index.js';
 import { EVENT_COLUMNS, type StoredEvent } from '../events/index.js';
+import { queryText } from './list-query.js';
 import { cutPage, decodeCursor, pageSize, positionOf } from './cursor.js';
 
 /** An event's name (`forms.submission_received`), or a module's every event (`forms.*`). */
-const NAME = /^[a-z][a-z0-9_]*\.(\*|[a-z][a-z0-9]*(_[a-z0-9]+)+)$/;
+export const EVENT_NAME_FILTER = /^[a-z][a-z0-9_]*\.(\*|[a-z][a-z0-9]*(_[a-z0-9]+)+)$/;
 
 /** The log's one order, newest first; a cursor is bound to it. */
 const EVENT_SORT = '-occurredAt';
@@ -18,7 +19,7 @@ export interface EventPage {
 /** `name` as a filter: one event's name, or `<module>.*` for all of a module's; null when absent. */
 function nameFilter(raw: unknown): { exact: string } | { prefix: string } | null {
   if (raw === undefined) return null;
-  if (typeof raw !== 'string' || !NAME.test(raw))
+  if (typeof raw !== 'string' || !EVENT_NAME_FILTER.test(raw))
     throw new ValidationError('name', `"${String(raw)}" is not an event name (module.event_name) nor module.*`);
   return raw.endsWith('.*') ? { prefix: raw.slice(0, -1) } : { exact: raw };
 }
@@ -33,7 +34,7 @@ export async function eventPage(
   workspaceId: string,
   query: { limit?: unknown; cursor?: unknown; name?: unknown; contact?: unknown },
 ): Promise<EventPage> {
-  const limit = pageSize(query.limit);
+  const limit = pageSize(queryText(query).limit);
   const after = decodeCursor(query.cursor, EVENT_SORT);
   const name = nameFilter(query.name);
   const contact = query.contact === undefined ? null : checkUuid(query.contact, 'contact');

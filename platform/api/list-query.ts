@@ -63,7 +63,7 @@ function valueOf(field: Field, raw: string, parameter: string): string {
 }
 
 /** A filter parameter (`leadScore.gte`) with its value; refused naming it when the list has no such field or operator. */
-function filterOf(shape: ListShape, parameter: string, raw: string): Filter {
+function filterOf(shape: ListShape, parameter: string, given: string | string[]): Filter {
   const dot = parameter.lastIndexOf('.');
   const name = parameter.slice(0, dot);
   const operator = parameter.slice(dot + 1) as Operator;
@@ -77,14 +77,16 @@ function filterOf(shape: ListShape, parameter: string, raw: string): Filter {
         ? `"${name}" cannot be filtered on`
         : `"${operator}" is not an operator of "${name}"; use ${allowed.map((o) => `${name}.${o}`).join(', ')}`,
     );
+  if (operator === 'in') {
+    const values = Array.isArray(given) ? given : given.split(',');
+    if (values.length > MAX_IN) throw new ValidationError(parameter, `takes at most ${MAX_IN} values`);
+    return { field, operator, value: values.map((v) => valueOf(field, String(v), parameter)) };
+  }
+  if (Array.isArray(given)) throw new ValidationError(parameter, 'is given more than once');
+  const raw = given;
   if (operator === 'null') {
     if (raw !== 'true' && raw !== 'false') throw new ValidationError(parameter, `"${raw}" is not true or false`);
     return { field, operator, value: raw === 'true' };
-  }
-  if (operator === 'in') {
-    const values = raw.split(',');
-    if (values.length > MAX_IN) throw new ValidationError(parameter, `takes at most ${MAX_IN} values`);
-    return { field, operator, value: values.map((v) => valueOf(field, v, parameter)) };
   }
   if (operator === 'has') return { field, operator, value: valueOf({ ...field, type: 'string' }, raw, parameter) };
   return { field, operator, value: valueOf(field, raw, parameter) };
@@ -119,10 +121,28 @@ function fieldsOf(shape: ListShape, raw: unknown): string[] {
 }
 
 /**
+ * The query string as text. The request checks (request-checks.ts) hand on numbers and booleans
+ * already read as such; every value is read here again, from its text, by its field's type.
+ */
+export function queryText(query: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(query).map(([name, value]) => [
+      name,
+      typeof value === 'number' || typeof value === 'boolean'
+        ? String(value)
+        : Array.isArray(value)
+          ? value.map((item) => (typeof item === 'string' ? item : String(item)))
+          : value,
+    ]),
+  );
+}
+
+/**
  * Reads a list's query string: each parameter once, every one known, every value of its field's
  * type. What a parameter names wrong is refused naming it, before anything is read.
  */
-export function parseList(shape: ListShape, query: Record<string, unknown>): ListRequest {
+export function parseList(shape: ListShape, given: Record<string, unknown>): ListRequest {
+  const query = queryText(given);
   const filters: Filter[] = [];
   for (const [parameter, raw] of Object.entries(query)) {
     if ((LIST_PARAMETERS as readonly string[]).includes(parameter)) continue;
@@ -131,8 +151,8 @@ export function parseList(shape: ListShape, query: Record<string, unknown>): Lis
         parameter,
         `is not a parameter of this list; it takes ${LIST_PARAMETERS.join(', ')} and filters as <field>.<operator>`,
       );
-    if (typeof raw !== 'string') throw new ValidationError(parameter, 'is given more than once');
-    filters.push(filterOf(shape, parameter, raw));
+    if (typeof raw !== 'string' && !Array.isArray(raw)) throw new ValidationError(parameter, 'is given more than once');
+    filters.push(filterOf(shape, parameter, raw as string | string[]));
   }
   const { sort, name, direction } = sortOf(shape, query.sort);
   const sortField = shape.fields[name]!; // sortOf checked it

@@ -5,12 +5,13 @@ import { pgError } from '../entities/pg-errors.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors/index.js';
 import type { TableChange } from '../gateway/index.js';
 import { ModuleNotEnabledError } from '../gateway/errors.js';
-import { InvalidBodyError } from '../http/problem.js';
+import { InvalidInputError } from '../http/problem.js';
 import { DataSchemas } from '../manifests/index.js';
 import { moduleNames, type RegistryRow } from '../registry/index.js';
 import { sqlType } from '../registry/tables.js';
 import { SandboxError } from '../sandbox/index.js';
 import { ChangeRefusedError, TableClosedError } from './errors.js';
+import type { ApiWorkspace } from './workspace.js';
 import { listStatement, pageOf, parseList, type Page } from './list-query.js';
 import type { ListShape } from './list-shape.js';
 import { changeSchema, creatable, createSchema, moduleTableList, visibleColumns, type Table } from './module-table-shape.js';
@@ -41,15 +42,12 @@ export class ModuleTables {
 
   constructor(private readonly platform: Platform) {}
 
-  /** The table, when its module is enabled in the workspace (else 404, as a module that does not exist). Runs in the caller's unit. */
-  async find(workspaceId: string, moduleId: string, tableName: string): Promise<ServedTable> {
-    const { db, marketplace } = this.platform;
-    const [enabled] = await db.rows<{ registry_id: string }>(
-      'SELECT registry_id FROM module_installations WHERE workspace_id = $1 AND module_id = $2 AND enabled',
-      [workspaceId, moduleId],
-    );
-    const row = enabled && (await marketplace.registry.rows()).find((r) => r.id === enabled.registry_id);
-    if (!row) throw new ModuleNotEnabledError(moduleId, 'this one');
+  /** The table, when its module is enabled in the workspace (else 404, as a module that does not exist). */
+  find(workspace: ApiWorkspace, moduleId: string, tableName: string): ServedTable {
+    const { db } = this.platform;
+    const workspaceId = workspace.id;
+    const row = workspace.modules.find((r) => r.moduleId === moduleId);
+    if (!row) throw new ModuleNotEnabledError(moduleId, workspace.slug);
     const table = row.manifest.tables?.find((t) => t.name === tableName);
     if (!table) throw new NotFoundError('table', `${moduleId}/${tableName}`);
     const names = moduleNames(row.moduleId, db.roles.prefix);
@@ -163,7 +161,7 @@ export class ModuleTables {
   /** The body as the schema takes it, or every member at fault at once; nothing is written then. */
   private checked(schema: object, body: unknown): Row {
     const problems = schemas.check(schema, body);
-    if (problems.length > 0) throw new InvalidBodyError(problems.map((p) => ({ pointer: p.path, detail: p.message })));
+    if (problems.length > 0) throw new InvalidInputError(problems.map((p) => ({ pointer: p.path, detail: p.message })));
     return body as Row;
   }
 

@@ -7,6 +7,7 @@ import { pluginCommand } from './commands/plugin/index.js';
 import { seedCommand } from './commands/seed.js';
 import { serveCommand } from './commands/serve.js';
 import { tokenCommand } from './commands/token/index.js';
+import { apiCommand } from './commands/api/index.js';
 import { userCommand } from './commands/user.js';
 import { workerCommand } from './commands/worker.js';
 import { workspaceCommand } from './commands/workspace.js';
@@ -23,6 +24,7 @@ for (const register of [
   eventsCommand,
   pluginCommand,
   tokenCommand,
+  apiCommand,
   doctorCommand,
 ]) {
   register(program);

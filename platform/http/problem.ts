@@ -24,10 +24,13 @@ export interface Problem {
   errors?: ProblemInput[];
 }
 
-/** A body refused for one or more members at once, each named by its JSON pointer. */
-export class InvalidBodyError extends ValidationError {
+/** A request refused for one or more inputs at once: body members by JSON pointer, parameters by name. */
+export class InvalidInputError extends ValidationError {
   constructor(readonly inputs: ProblemInput[]) {
-    super('body', inputs.map((i) => `${i.pointer || '(the whole body)'} ${i.detail}`).join('; '));
+    super(
+      inputs.every((i) => i.name === undefined) ? 'body' : 'request',
+      inputs.map((i) => `${i.name ?? (i.pointer || '(the whole body)')}: ${i.detail}`).join('; '),
+    );
   }
 }
 
@@ -43,7 +46,7 @@ export function problemOf(err: unknown): { status: number; body: Problem; header
   const at = (status === 400 || status === 422) && body.path !== undefined ? body.path : undefined;
   const input: ProblemInput | undefined =
     at === undefined ? undefined : at.startsWith('/') ? { pointer: at, detail: body.error } : { name: at, detail: body.error };
-  const inputs = err instanceof InvalidBodyError ? err.inputs : input && [input];
+  const inputs = err instanceof InvalidInputError ? err.inputs : input && [input];
   return {
     status,
     headers,
