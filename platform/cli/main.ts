@@ -8,6 +8,7 @@ import { seedCommand } from './commands/seed.js';
 import { serveCommand } from './commands/serve.js';
 import { tokenCommand } from './commands/token/index.js';
 import { userCommand } from './commands/user.js';
+import { webhookCommand } from './commands/webhook/index.js';
 import { workerCommand } from './commands/worker.js';
 import { workspaceCommand } from './commands/workspace.js';
 import { reportFailure } from './context.js';
@@ -23,6 +24,7 @@ for (const register of [
   eventsCommand,
   pluginCommand,
   tokenCommand,
+  webhookCommand,
   doctorCommand,
 ]) {
   register(program);
