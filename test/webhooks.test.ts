@@ -32,7 +32,8 @@ interface Received {
 
 /**
  * A real receiver on 127.0.0.1: records every request, and answers by path — `/ok…` 200,
- * `/flaky…` 500 to the first three tries of each delivery then 200, `/broken…` 500 always.
+ * `/flaky…` 500 to the first three tries of each delivery then 200, `/broken…` 500 always,
+ * `/slow…` 200 after 150 ms, `/hang…` never.
  */
 class Receiver {
   readonly seen: Received[] = [];
@@ -46,8 +47,11 @@ class Receiver {
       this.seen.push({ path: req.url ?? '', headers: req.headers, raw, body });
       const tries = (this.tries.get(body.deliveryId) ?? 0) + 1;
       this.tries.set(body.deliveryId, tries);
+      if (req.url?.startsWith('/hang')) return; // never answers
       const fail = req.url?.startsWith('/broken') || (req.url?.startsWith('/flaky') && tries <= 3);
-      res.writeHead(fail ? 500 : 200).end(fail ? 'no' : 'ok');
+      const answer = () => res.writeHead(fail ? 500 : 200).end(fail ? 'no' : 'ok');
+      if (req.url?.startsWith('/slow')) setTimeout(answer, 150);
+      else answer();
     });
   });
 
@@ -58,6 +62,7 @@ class Receiver {
   }
 
   close(): Promise<void> {
+    this.server.closeAllConnections();
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
@@ -89,7 +94,7 @@ describe(`outbound webhooks (${onServer ? 'server' : 'embedded'} database)`, () 
   let p: TestPlatform;
   const receiver = new Receiver();
   let base: string;
-  const ws = {} as Record<'a' | 'b' | 'c' | 'd' | 'e', { id: string; slug: string }>;
+  const ws = {} as Record<'a' | 'b' | 'c' | 'd' | 'e' | 'f', { id: string; slug: string }>;
   let dispatcher: Dispatcher | null = null;
 
   const emit = (workspaceId: string, name: string, n: number) =>
@@ -114,7 +119,7 @@ describe(`outbound webhooks (${onServer ? 'server' : 'embedded'} database)`, () 
   before(async () => {
     t = await freshDatabase();
     p = testPlatform(t, { webhookAllowPrivate: true, webhookRetry: quick, webhookTimeoutMs: 3000 });
-    for (const key of ['a', 'b', 'c', 'd', 'e'] as const)
+    for (const key of ['a', 'b', 'c', 'd', 'e', 'f'] as const)
       ws[key] = await t.entities.workspaces.create({ slug: `hooks-${key}`, name: `Hooks ${key}` });
     await p.add(
       pluginDir('hookprod', (m) => {
@@ -282,6 +287,33 @@ describe(`outbound webhooks (${onServer ? 'server' : 'embedded'} database)`, () 
     const on = await strict.webhooks.update(ws.e.id, webhook.id, { active: true });
     assert.deepEqual([on.active, on.consecutiveDead, on.disabledReason], [true, 0, null]);
     assert.deepEqual(await strict.webhooks.notices(ws.e.id), []);
+  });
+
+  it('counts no answer within the timeout as a failure, and a slow receiver gets every event once, in order', async () => {
+    const impatient = testPlatform(t, {
+      webhookAllowPrivate: true,
+      webhookRetry: { maxAttempts: 1, initialDelayMs: 20, maxDelayMs: 100 },
+      webhookTimeoutMs: 400,
+    });
+    const hang = await impatient.webhooks.create(ws.f.id, { url: `${base}/hang`, events: [LOST], createdBy: 'test' });
+    const slow = await impatient.webhooks.create(ws.f.id, { url: `${base}/slow`, events: [CAPTURED], createdBy: 'test' });
+    await emit(ws.f.id, LOST, 0);
+    for (const n of [1, 2, 3, 4, 5, 6]) await emit(ws.f.id, CAPTURED, n);
+    run(impatient);
+    await until('the six events at the slow receiver', () => receiver.at('/slow').length >= 6);
+    await until('the dead delivery to the one that never answers', async () =>
+      (await deliveries(`webhook:${hang.webhook.id}`)).some((d) => d.status === 'dead'),
+    );
+    await stop();
+    await impatient.dispatcher().drain();
+    assert.deepEqual(
+      receiver.at('/slow').map((r) => r.body.payload.n),
+      [1, 2, 3, 4, 5, 6],
+      'a batch cut short by a slow receiver leaves the rest to the next, in order, none twice',
+    );
+    assert.deepEqual(await deliveries(`webhook:${slow.webhook.id}`), []);
+    const [dead] = await deliveries(`webhook:${hang.webhook.id}`);
+    assert.match(dead.last_error!, /no answer within 400 ms/);
   });
 
   describe('refusals: private destinations and bad input', () => {
