@@ -190,6 +190,38 @@ describe(`outbound webhooks (${onServer ? 'server' : 'embedded'} database)`, () 
     assert.deepEqual(state, { delivered: 3, retried: [] });
   });
 
+  it('takes the events a producer writes in one batch (imports) as it takes single ones', async () => {
+    const { webhook, secret } = await p.webhooks.create(ws.f.id, {
+      url: `${base}/ok-many`,
+      events: ['hookprod.*'],
+      createdBy: 'test',
+    });
+    const producer = (await p.marketplace.registry.installed('hookprod'))!;
+    const written = await p.bus.emitMany({ id: 'hookprod', manifest: producer.manifest, registryId: producer.id }, ws.f.id, [
+      { name: CAPTURED, payload: { n: 1 } },
+      { name: LOST, payload: { n: 2 } },
+    ]);
+    assert.equal(written, 2);
+    const subscribers = await t.db.app(ws.f.id, () =>
+      t.db.rows<{ subscribers: string[] }>('SELECT subscribers FROM events WHERE producer = $1 ORDER BY seq', ['hookprod']),
+    );
+    assert.deepEqual(
+      subscribers.map((r) => r.subscribers),
+      [[`webhook:${webhook.id}`], [`webhook:${webhook.id}`]],
+    );
+    run(p);
+    await until('both at ok-many', () => receiver.at('/ok-many').length >= 2);
+    await stop();
+    assert.deepEqual(
+      receiver.at('/ok-many').map((r) => [r.body.name, r.body.payload.n, verified(secret, r)]),
+      [
+        [CAPTURED, 1, true],
+        [LOST, 2, true],
+      ],
+    );
+    await p.webhooks.remove(ws.f.id, webhook.id);
+  });
+
   it('retries a receiver that fails three times with backoff, and it gets the event on the fourth try', async () => {
     const { webhook, secret } = await p.webhooks.create(ws.c.id, { url: `${base}/flaky`, events: [CAPTURED], createdBy: 'test' });
     const event = await emit(ws.c.id, CAPTURED, 7);
