@@ -27,6 +27,7 @@ const TENANT_TABLES = [
   'route_secrets',
   'api_tokens',
   'api_idempotency_keys',
+  'webhooks',
   'themes',
   'layout_definitions',
   'billing_accounts',

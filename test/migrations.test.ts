@@ -147,6 +147,7 @@ describe(`shell migrations and roles (${onServer ? 'server' : 'embedded'} databa
       '0021-contact-search',
       '0022-api-tokens',
       '0023-api-idempotency',
+      '0024-webhooks',
     ]);
     await t.db.unit({ role: 'owner' }, () => t.db.exec('DROP TABLE billing_accounts'));
     assert.deepEqual(await migrateUp(t.db), [
@@ -168,6 +169,7 @@ describe(`shell migrations and roles (${onServer ? 'server' : 'embedded'} databa
       '0021-contact-search',
       '0022-api-tokens',
       '0023-api-idempotency',
+      '0024-webhooks',
     ]);
   });
 });

@@ -9,6 +9,7 @@ import { serveCommand } from './commands/serve.js';
 import { tokenCommand } from './commands/token/index.js';
 import { apiCommand } from './commands/api/index.js';
 import { userCommand } from './commands/user.js';
+import { webhookCommand } from './commands/webhook/index.js';
 import { workerCommand } from './commands/worker.js';
 import { workspaceCommand } from './commands/workspace.js';
 import { reportFailure } from './context.js';
@@ -25,6 +26,7 @@ for (const register of [
   pluginCommand,
   tokenCommand,
   apiCommand,
+  webhookCommand,
   doctorCommand,
 ]) {
   register(program);

@@ -4,6 +4,7 @@ import { createEntities, type Entities } from '../entities/index.js';
 import { EventBus } from '../events/index.js';
 import { ModuleRuntime } from '../gateway/index.js';
 import { createMarketplace, type Marketplace } from '../registry/index.js';
+import { WebhookDeliveries, Webhooks } from '../webhooks/index.js';
 import { Dispatcher, type DispatcherOptions } from '../worker/index.js';
 
 export interface PlatformOptions {
@@ -26,6 +27,8 @@ export interface Platform {
   entities: Entities;
   bus: EventBus;
   marketplace: Marketplace;
+  /** The workspaces' outbound webhooks (decision 0035); the dispatcher delivers to them. */
+  webhooks: Webhooks;
   /** Module code's only way in; made on first use, since only commands that run module code pay for its sandboxes. */
   readonly runtime: ModuleRuntime;
   /** A dispatcher delivering the bus's events through this platform's runtime. */
@@ -40,6 +43,7 @@ export function createPlatform(options: PlatformOptions): Platform {
   const notifyUrl = notify ? config.databaseUrl : undefined;
   const bus = new EventBus(db, { notifyUrl });
   const marketplace = createMarketplace({ db, entities, config, bus });
+  const webhookDeliveries = new WebhookDeliveries(db, bus, config);
   let runtime: ModuleRuntime | undefined;
   const platform: Platform = {
     config,
@@ -47,12 +51,16 @@ export function createPlatform(options: PlatformOptions): Platform {
     entities,
     bus,
     marketplace,
+    webhooks: new Webhooks(db, config),
     get runtime() {
       runtime ??= new ModuleRuntime({ db, entities, marketplace, config, bus });
       return runtime;
     },
     dispatcher: (dispatcherOptions = {}) =>
-      new Dispatcher({ db, bus, runtime: platform.runtime, config }, { ...dispatcherOptions, listenUrl: notifyUrl }),
+      new Dispatcher(
+        { db, bus, runtime: platform.runtime, config, webhooks: webhookDeliveries },
+        { ...dispatcherOptions, listenUrl: notifyUrl },
+      ),
     async close() {
       runtime?.close();
       await bus.close();

@@ -44,6 +44,14 @@ export interface PlinthConfig {
   moduleNetworkAllowPrivate: boolean;
   /** Certificate authorities (PEM text) modules' HTTPS trusts besides Node's own. */
   moduleNetworkCa?: string;
+  /** Whether webhook URLs may resolve to loopback, private, link-local or metadata addresses (a receiver on the operator's own network, tests). */
+  webhookAllowPrivate: boolean;
+  /** How long a webhook's receiver has to answer one delivery before it counts as failed. */
+  webhookTimeoutMs: number;
+  /** Webhook deliveries' retries: attempts before a delivery is dead, and the backoff's first and longest wait. */
+  webhookRetry: { maxAttempts: number; initialDelayMs: number; maxDelayMs: number };
+  /** Dead deliveries in a row after which a webhook is switched off. */
+  webhookDisableAfter: number;
   /** (Subscriber, workspace) pairs the dispatcher serves at once. */
   dispatchConcurrency: number;
   /**
@@ -84,6 +92,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlinthConfig {
     moduleIdleLimitMs: parseCount('PLINTH_MODULE_IDLE_MS', env.PLINTH_MODULE_IDLE_MS, 100, 10),
     moduleNetworkAllowPrivate: parseFlag('PLINTH_MODULE_NETWORK_ALLOW_PRIVATE', env.PLINTH_MODULE_NETWORK_ALLOW_PRIVATE),
     moduleNetworkCa: readPem('PLINTH_MODULE_NETWORK_CA', env.PLINTH_MODULE_NETWORK_CA),
+    webhookAllowPrivate: parseFlag('PLINTH_WEBHOOK_ALLOW_PRIVATE', env.PLINTH_WEBHOOK_ALLOW_PRIVATE),
+    webhookTimeoutMs: parseCount('PLINTH_WEBHOOK_TIMEOUT_MS', env.PLINTH_WEBHOOK_TIMEOUT_MS, 5000, 100),
+    webhookRetry: {
+      maxAttempts: parseCount('PLINTH_WEBHOOK_MAX_ATTEMPTS', env.PLINTH_WEBHOOK_MAX_ATTEMPTS, 8, 1),
+      initialDelayMs: parseCount('PLINTH_WEBHOOK_RETRY_MS', env.PLINTH_WEBHOOK_RETRY_MS, 10_000, 1),
+      maxDelayMs: parseCount('PLINTH_WEBHOOK_RETRY_MAX_MS', env.PLINTH_WEBHOOK_RETRY_MAX_MS, 60 * 60_000, 1),
+    },
+    webhookDisableAfter: parseCount('PLINTH_WEBHOOK_DISABLE_AFTER', env.PLINTH_WEBHOOK_DISABLE_AFTER, 20, 1),
     dispatchConcurrency: parseCount('PLINTH_DISPATCH_CONCURRENCY', env.PLINTH_DISPATCH_CONCURRENCY, 6, 1),
     shutdownMs: parseCount('PLINTH_SHUTDOWN_MS', env.PLINTH_SHUTDOWN_MS, 10_000, 0),
   };

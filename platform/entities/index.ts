@@ -16,7 +16,7 @@ export { CHANNELS, STATUSES, WARMTHS } from './contact-values.js';
 export type * from './models.js';
 export type { CreateUserInput, PublicUser } from './users.js';
 export type { CreateWorkspaceInput } from './workspaces.js';
-export { normalizeEmail, normalizePhone, UUID } from './normalize.js';
+export { checkText, checkUuid, normalizeEmail, normalizePhone, UUID } from './normalize.js';
 export { ApiTokens, Billing, Contacts, TwoFactor, Users, Workspaces };
 
 /** The shell's entities API over one database. */

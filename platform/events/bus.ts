@@ -51,10 +51,23 @@ export const EVENT_COLUMNS = `e.id, e.name, e.schema_version AS "schemaVersion",
 const SHELL_PRODUCER = 'plinth';
 
 /**
+ * The subscribers of event `name` in workspace `workspace` (SQL expressions): the modules enabled
+ * there that subscribe to it, and its active webhooks that take the name or its producer's
+ * `<module>.*` (decision 0035), as `webhook:<id>`.
+ */
+const SUBSCRIBERS = (workspace: string, name: string): string => `
+  SELECT mi.module_id AS subscriber FROM module_installations mi JOIN module_registry reg ON reg.id = mi.registry_id
+   WHERE mi.workspace_id = ${workspace} AND mi.enabled
+     AND reg.manifest->'events'->'subscribes' @> jsonb_build_array(jsonb_build_object('event', ${name}::text))
+  UNION ALL
+  SELECT 'webhook:' || w.id FROM webhooks w
+   WHERE w.workspace_id = ${workspace} AND w.active AND w.events && ARRAY[${name}::text, split_part(${name}, '.', 1) || '.*']`;
+
+/**
  * Emits events into the shared log. An event is written in the caller's transaction (the
  * outbox: if the caller rolls back, no event exists) with its subscriber set — the modules
- * subscribed to it and enabled in that workspace at that moment. Listeners (dispatchers) are
- * told after the commit, never from inside it.
+ * subscribed to it and enabled in that workspace, and the webhooks taking it, at that moment.
+ * Listeners (dispatchers) are told after the commit, never from inside it.
  */
 export class EventBus {
   private readonly schemas = new Map<string, VendorSchemas>();
@@ -175,11 +188,9 @@ export class EventBus {
       }));
       const inserted = await this.db.rows(
         `WITH subs AS (
-           SELECT n.name, COALESCE(array_agg(mi.module_id ORDER BY mi.module_id) FILTER (WHERE mi.module_id IS NOT NULL), '{}') AS subscribers
+           SELECT n.name, array_agg(s.subscriber ORDER BY s.subscriber) AS subscribers
              FROM (SELECT DISTINCT name FROM jsonb_to_recordset($2::jsonb) AS r(name text)) n
-             LEFT JOIN module_installations mi ON mi.workspace_id = $1 AND mi.enabled
-             LEFT JOIN module_registry reg ON reg.id = mi.registry_id
-            WHERE mi.module_id IS NULL OR reg.manifest->'events'->'subscribes' @> jsonb_build_array(jsonb_build_object('event', n.name))
+             CROSS JOIN LATERAL (${SUBSCRIBERS('$1', 'n.name')}) s
             GROUP BY n.name)
          INSERT INTO events (workspace_id, name, schema_version, producer, contact_id, actor_type, actor_id, payload, subscribers)
          SELECT $1, r.name, r.version, $3, r.contact, $4, $5, r.payload, COALESCE(s.subscribers, '{}')
@@ -234,9 +245,7 @@ export class EventBus {
       const [event] = await this.db.rows<StoredEvent>(
         `INSERT INTO events AS e (id, workspace_id, name, schema_version, producer, contact_id, actor_type, actor_id, payload, idempotency_key, subscribers)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
-           COALESCE((SELECT array_agg(mi.module_id ORDER BY mi.module_id)
-                       FROM module_installations mi JOIN module_registry r ON r.id = mi.registry_id
-                      WHERE mi.workspace_id = $2 AND mi.enabled AND r.manifest->'events'->'subscribes' @> $11::jsonb), '{}'))
+           COALESCE((SELECT array_agg(s.subscriber ORDER BY s.subscriber) FROM (${SUBSCRIBERS('$2', '$3')}) s), '{}'))
          RETURNING ${EVENT_COLUMNS}`,
         [
           id,
@@ -249,7 +258,6 @@ export class EventBus {
           options.actor?.id ?? (producer.id === SHELL_PRODUCER ? null : producer.id),
           JSON.stringify(payload),
           options.idempotencyKey ?? null,
-          JSON.stringify([{ event: name }]),
         ],
       );
       const stored = event!; // INSERT … RETURNING answers the row it wrote

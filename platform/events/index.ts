@@ -2,3 +2,4 @@ export { EventBus, EVENT_COLUMNS, EVENTS_CHANNEL, type Actor, type EmitOptions, 
 export { EventError } from './errors.js';
 export { EventOperations, parseDeliveryId } from './operations.js';
 export { EventRetention, type PruneReport, type RetentionOptions } from './retention.js';
+export { openCursor } from './cursors.js';

@@ -2,10 +2,14 @@ import type { Database } from '../db/index.js';
 import { NotFoundError, ValidationError } from '../errors/index.js';
 import { EVENT_COLUMNS, type StoredEvent } from './bus.js';
 
-/** A delivery id is `<event id>:<subscriber>`: what handlers receive as their idempotency key. */
+/**
+ * A delivery id is `<event id>:<subscriber>`, the subscriber a module id or `webhook:<id>`: what
+ * handlers and webhook receivers get as their idempotency key.
+ */
 export function parseDeliveryId(id: string): { eventId: string; subscriber: string } {
-  const match = /^([0-9a-f-]{36}):([a-z][a-z0-9-]{1,30})$/.exec(id);
-  if (!match) throw new ValidationError('delivery', `"${id}" is not a delivery id (<event id>:<module id>)`);
+  const match = /^([0-9a-f-]{36}):([a-z][a-z0-9-]{1,30}|webhook:[0-9a-f-]{36})$/.exec(id);
+  if (!match)
+    throw new ValidationError('delivery', `"${id}" is not a delivery id (<event id>:<module id> or <event id>:webhook:<id>)`);
   return { eventId: match[1]!, subscriber: match[2]! }; // both groups are required by the pattern
 }
 

@@ -31,4 +31,15 @@ export const SHELL_EVENT_SCHEMAS: Record<string, object> = {
       events: { type: 'integer', minimum: 0 },
     },
   },
+  // A webhook switched off after too many dead deliveries in a row (decision 0035): what the admin's notice reads.
+  'plinth.webhook_disabled': {
+    type: 'object',
+    required: ['webhook', 'url', 'deadInARow', 'reason'],
+    properties: {
+      webhook: { type: 'string', format: 'uuid' },
+      url: { type: 'string' },
+      deadInARow: { type: 'integer', minimum: 1 },
+      reason: { type: 'string' },
+    },
+  },
 };

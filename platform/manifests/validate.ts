@@ -41,6 +41,7 @@ export const SHELL_ENTITIES = new Set([
   'subscriptions',
   'themes',
   'users',
+  'webhooks',
   'workspaces',
 ]);
 /** Columns every module table gets from the shell. */

@@ -1,7 +1,7 @@
 import semver from 'semver';
 import { entranceStatements, quoteIdent, type Database } from '../db/index.js';
 import type { Entities } from '../entities/index.js';
-import type { EventBus } from '../events/index.js';
+import { openCursor, type EventBus } from '../events/index.js';
 import { log } from '../log/index.js';
 import { describeErrors, VendorSchemas, type PluginManifest } from '../manifests/index.js';
 import { ValidationError } from '../errors/index.js';
@@ -244,18 +244,7 @@ export class Lifecycle {
          RETURNING workspace_id AS "workspaceId", module_id AS "moduleId", registry_id AS "registryId", enabled, settings`,
         [workspace.id, id, row.id, JSON.stringify(values)],
       );
-      if ((row.manifest.events?.subscribes ?? []).length > 0) {
-        // Its deliveries start here: events written before carry subscriber sets without it.
-        await this.db.exec(
-          `INSERT INTO event_cursors (subscriber, workspace_id, txid, seq)
-           SELECT $1, $2, COALESCE(h.txid, '0'), COALESCE(h.seq, 0)
-             FROM (SELECT 1) AS one LEFT JOIN LATERAL (
-                    SELECT txid, seq FROM events WHERE workspace_id = $2 AND txid < pg_snapshot_xmin(pg_current_snapshot())
-                     ORDER BY txid DESC, seq DESC LIMIT 1) h ON true
-           ON CONFLICT DO NOTHING`,
-          [id, workspace.id],
-        );
-      }
+      if ((row.manifest.events?.subscribes ?? []).length > 0) await openCursor(this.db, id, workspace.id);
       await recordLifecycle(this.bus, 'plinth.module_enabled', workspace.id, actor, { module: id, version: row.version });
       return installation!; // INSERT … ON CONFLICT DO UPDATE … RETURNING answers the row either way
     });

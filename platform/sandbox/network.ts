@@ -165,34 +165,18 @@ export class ModuleNetwork {
   }
 
   /** DNS as Node does it, then every address checked: one private answer refuses the host. */
-  private readonly lookup: LookupFunction = (hostname, options, callback) => {
-    dns.lookup(hostname, { all: true, family: options.family ?? 0 }, (err, addresses) => {
-      if (err) return callback(err, '', 0);
-      const why = this.forbidden(addresses.map((a) => a.address));
-      if (why) {
-        const refused = new NetworkError('refused', this.moduleId, `${hostname}: ${why}`);
-        return callback(refused, '', 0);
-      }
-      if (options.all) return (callback as unknown as (e: null, all: dns.LookupAddress[]) => void)(null, addresses);
-      const [first] = addresses;
-      if (!first) return callback(new NetworkError('refused', this.moduleId, `${hostname}: no address`), '', 0);
-      callback(null, first.address, first.family);
-    });
-  };
+  private readonly lookup: LookupFunction = checkedLookup((hostname, addresses) => {
+    const why = addresses.length === 0 ? 'no address' : this.forbidden(addresses);
+    return why ? new NetworkError('refused', this.moduleId, `${hostname}: ${why}`) : null;
+  });
 
   /** Why these addresses may not be reached, or null when they may. */
   private forbidden(addresses: string[]): string | null {
     if (this.options.allowPrivate) return null;
-    for (const address of addresses) {
-      if (!ipaddr.isValid(address)) return `${address} is not an address modules may reach`;
-      let parsed = ipaddr.parse(address);
-      if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress())
-        parsed = (parsed as ipaddr.IPv6).toIPv4Address();
-      const range = parsed.range();
-      if (range !== 'unicast')
-        return `${address} is a ${range} address; modules reach public addresses only (PLINTH_MODULE_NETWORK_ALLOW_PRIVATE)`;
-    }
-    return null;
+    const found = nonPublicAddress(addresses);
+    if (!found) return null;
+    if (found.range === 'invalid') return `${found.address} is not an address modules may reach`;
+    return `${found.address} is a ${found.range} address; modules reach public addresses only (PLINTH_MODULE_NETWORK_ALLOW_PRIVATE)`;
   }
 
   private parse(input: unknown): FetchRequest {
@@ -231,4 +215,43 @@ function bodyOf(bytes: Buffer): { text: string } | { base64: string } {
   } catch {
     return { base64: bytes.toString('base64') };
   }
+}
+
+/**
+ * The first address that is not public unicast (loopback, private, link-local, unique-local,
+ * carrier NAT, the cloud metadata addresses, IPv4 mapped into IPv6 of any of those…) with its
+ * range, or null when every one is public. Shared by every way out of the platform.
+ */
+export function nonPublicAddress(addresses: readonly string[]): { address: string; range: string } | null {
+  for (const address of addresses) {
+    if (!ipaddr.isValid(address)) return { address, range: 'invalid' };
+    let parsed = ipaddr.parse(address);
+    if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress())
+      parsed = (parsed as ipaddr.IPv6).toIPv4Address();
+    const range = parsed.range();
+    if (range !== 'unicast') return { address, range };
+  }
+  return null;
+}
+
+/**
+ * A `lookup` for a request: DNS as Node does it, then every address answered goes to `refusal`,
+ * whose error (when it gives one) fails the connection. The connection goes to an address
+ * checked, so a name that answers differently between a check and the connection gains nothing.
+ */
+export function checkedLookup(refusal: (hostname: string, addresses: string[]) => Error | null): LookupFunction {
+  return (hostname, options, callback) => {
+    dns.lookup(hostname, { all: true, family: options.family ?? 0 }, (err, addresses) => {
+      if (err) return callback(err, '', 0);
+      const refused = refusal(
+        hostname,
+        addresses.map((a) => a.address),
+      );
+      if (refused) return callback(refused, '', 0);
+      if (options.all) return (callback as unknown as (e: null, all: dns.LookupAddress[]) => void)(null, addresses);
+      const [first] = addresses;
+      if (!first) return callback(new Error(`${hostname}: no address`), '', 0); // a refusal is expected to refuse none
+      callback(null, first.address, first.family);
+    });
+  };
 }

@@ -6,6 +6,7 @@ import { log } from '../log/index.js';
 import { JsonText, SandboxError } from '../sandbox/index.js';
 import type { PlinthConfig } from '../config/index.js';
 import type { RegistryRow } from '../registry/index.js';
+import { webhookIdOf, type Outcome, type WebhookDeliveries } from '../webhooks/index.js';
 import { DEFAULT_RETRY, retryDelayMs, type RetryPolicy } from './backoff.js';
 
 /** What a subscriber's handler receives: the event, and the delivery id to use as its idempotency key. */
@@ -38,6 +39,8 @@ export interface DispatcherDeps {
   bus: EventBus;
   runtime: ModuleRuntime;
   config: PlinthConfig;
+  /** Where the events of `webhook:<id>` subscribers go (decision 0035). */
+  webhooks: WebhookDeliveries;
 }
 
 interface Position {
@@ -118,11 +121,13 @@ export class Dispatcher {
   private readonly db: Database;
   private readonly bus: EventBus;
   private readonly runtime: ModuleRuntime;
+  private readonly webhooks: WebhookDeliveries;
 
-  constructor({ db, bus, runtime, config }: DispatcherDeps, options: DispatcherOptions = {}) {
+  constructor({ db, bus, runtime, config, webhooks }: DispatcherDeps, options: DispatcherOptions = {}) {
     this.db = db;
     this.bus = bus;
     this.runtime = runtime;
+    this.webhooks = webhooks;
     this.batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
     this.pollMs = options.pollMs ?? DEFAULT_POLL_MS;
     this.sweepMs = options.sweepMs ?? 2000;
@@ -308,7 +313,7 @@ export class Dispatcher {
     for (;;) {
       const taken = await this.deliverBatch(subscriber, workspaceId);
       if (taken === 'locked') this.lastSweep = 0; // another worker has it: look again next round
-      if (taken !== this.batchSize || !this.running || this.isResting(key)) break;
+      if (taken !== 'more' || !this.running || this.isResting(key)) break;
     }
     if (!this.isResting(key)) await this.retry(subscriber, workspaceId);
   }
@@ -344,11 +349,12 @@ export class Dispatcher {
   }
 
   /**
-   * One batch for one (subscriber, workspace): the number of the subscriber's events it took, or
-   * 'locked'. The log's other events are skipped in the database, not read: the cursor moves to
-   * the end of what the batch looked at, so they are never looked at again.
+   * One batch for one (subscriber, workspace): whether more of the subscriber's events wait
+   * behind it ('more'), none do ('done'), or another worker has the pair ('locked'). The log's
+   * other events are skipped in the database, not read: the cursor moves to the end of what the
+   * batch looked at, so they are never looked at again.
    */
-  private async deliverBatch(subscriber: string, workspaceId: string): Promise<number | 'locked'> {
+  private async deliverBatch(subscriber: string, workspaceId: string): Promise<'more' | 'done' | 'locked'> {
     let handed = 0;
     const taken = await this.runtime.moduleUnit(workspaceId, async () => {
       if (!(await this.claim(subscriber, workspaceId))) return 'locked';
@@ -374,18 +380,19 @@ export class Dispatcher {
         [subscriber, workspaceId, this.batchSize],
       );
       const [head] = rows;
-      if (!head) return 0;
+      if (!head) return 'done';
       const mine = (head.id ? rows : []) as Row[];
-      if (mine.length > 0) await this.deliver(subscriber, workspaceId, mine);
-      // A full batch stops at its last event; a short one has seen everything up to the head.
-      const last = (mine.length === this.batchSize ? mine.at(-1) : undefined) ?? { txid: head.headTxid, seq: head.headSeq };
+      const done = mine.length > 0 ? await this.deliver(subscriber, workspaceId, mine) : 0;
+      // A full or cut batch stops at its last event done; a short one has seen everything up to the head.
+      const more = done === this.batchSize || done < mine.length;
+      const last = (more ? mine[done - 1] : undefined) ?? { txid: head.headTxid, seq: head.headSeq };
       await this.db.exec(
         `UPDATE event_cursors SET txid = $3::xid8, seq = $4, delivered = delivered + $5, updated_at = now()
           WHERE subscriber = $1 AND workspace_id = $2`,
-        [subscriber, workspaceId, last.txid, last.seq, mine.length],
+        [subscriber, workspaceId, last.txid, last.seq, done],
       );
-      handed = mine.length;
-      return mine.length;
+      handed = done;
+      return more ? 'more' : 'done';
     });
     if (handed > 0) this.onDelivered?.(handed);
     return taken;
@@ -396,8 +403,11 @@ export class Dispatcher {
    * each in its own savepoint, and records the failures: a failing event never blocks or
    * re-runs the others. Once one of them stalls its sandbox (time or memory), the rest are not
    * run now but recorded for a retry of their own: a hung handler costs one time limit per turn.
+   * Returns how many of the events it took, in order: all of them, but for a webhook's batch
+   * cut short (see sendToWebhook).
    */
-  private async deliver(subscriber: string, workspaceId: string, events: Row[]): Promise<void> {
+  private async deliver(subscriber: string, workspaceId: string, events: Row[]): Promise<number> {
+    if (webhookIdOf(subscriber)) return this.sendToWebhook(subscriber, workspaceId, events, false);
     const row = await this.moduleRow(subscriber);
     const plan = events.map((event) => ({ event, ...this.subscription(row, event.name) }));
     const runAll = (items: typeof plan) =>
@@ -409,7 +419,7 @@ export class Dispatcher {
     try {
       await runAll(plan);
       this.resting.delete(pairKey(subscriber, workspaceId));
-      return;
+      return events.length;
     } catch {
       // one of them failed: find which, alone
     }
@@ -440,6 +450,63 @@ export class Dispatcher {
         [p.event.id, subscriber, workspaceId, dead ? 'dead' : 'failed', attempts, delayMs, describe(failure)],
       );
     }
+    return events.length;
+  }
+
+  /**
+   * A webhook's share of a batch, or its due retries: POSTs in order (WebhookDeliveries.send),
+   * then the failures recorded as a module's are — retried with backoff, dead after the
+   * operator's attempts — and the webhook's count of dead deliveries in a row kept. The sends
+   * happen before any write, so the transaction holds no id (and no cursor back) while it waits
+   * on the network. Returns how many events were sent: a slow receiver cuts the batch short.
+   */
+  private async sendToWebhook(
+    subscriber: string,
+    workspaceId: string,
+    events: (Pick<Row, 'id' | 'delivered'> & { attempts?: number })[],
+    retried: boolean,
+  ): Promise<number> {
+    const failures = await this.webhooks.send(
+      subscriber,
+      events.map((e) => e.delivered),
+    );
+    const policy: RetryPolicy = this.webhooks.retry;
+    const outcomes: Outcome[] = [];
+    let lastError: string | null = null;
+    for (const [i, failure] of failures.entries()) {
+      const event = events[i]!; // send answers no more outcomes than it was given events
+      const attempt = (event.attempts ?? 0) + 1;
+      if (failure === null) {
+        outcomes.push('delivered');
+        if (retried)
+          await this.db.exec(
+            `UPDATE event_deliveries SET status = 'delivered', attempts = $3, delivered_at = now(), last_error = NULL
+              WHERE event_id = $1 AND subscriber = $2`,
+            [event.id, subscriber, attempt],
+          );
+        continue;
+      }
+      const dead = attempt >= policy.maxAttempts;
+      outcomes.push(dead ? 'dead' : 'failed');
+      lastError = failure;
+      await this.db.exec(
+        `INSERT INTO event_deliveries (event_id, subscriber, workspace_id, status, attempts, next_attempt_at, last_error)
+         VALUES ($1, $2, $3, $4, $5, clock_timestamp() + $6 * interval '1 millisecond', $7)
+         ON CONFLICT (event_id, subscriber) DO UPDATE SET status = EXCLUDED.status, attempts = EXCLUDED.attempts,
+           next_attempt_at = EXCLUDED.next_attempt_at, last_error = EXCLUDED.last_error`,
+        [
+          event.id,
+          subscriber,
+          workspaceId,
+          dead ? 'dead' : 'failed',
+          attempt,
+          retryDelayMs(policy, attempt),
+          failure.slice(0, 2000),
+        ],
+      );
+    }
+    await this.webhooks.settle(subscriber, workspaceId, outcomes, lastError);
+    return failures.length;
   }
 
   /** Retries the due failed deliveries of one (subscriber, workspace), each in its own savepoint. */
@@ -453,6 +520,7 @@ export class Dispatcher {
         [subscriber, workspaceId],
       );
       if (due.length === 0) return 0;
+      if (webhookIdOf(subscriber)) return this.sendToWebhook(subscriber, workspaceId, due, true);
       const row = await this.moduleRow(subscriber);
       let done = 0;
       for (const event of due) {

@@ -20,6 +20,7 @@ import { twoFactor } from './0020-two-factor.js';
 import { contactSearch } from './0021-contact-search.js';
 import { apiTokens } from './0022-api-tokens.js';
 import { apiIdempotency } from './0023-api-idempotency.js';
+import { webhooks } from './0024-webhooks.js';
 import { workspacesUsers } from './0001-workspaces-users.js';
 import type { ShellMigration } from './context.js';
 
@@ -50,4 +51,5 @@ export const shellMigrations: ShellMigration[] = [
   contactSearch,
   apiTokens,
   apiIdempotency,
+  webhooks,
 ];
