@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { parse } from 'csv-parse/sync';
 import { apiServer, type ApiServer } from './support/api-client.js';
 import { freshDatabase, onServer, rowCounts, type TestDatabase } from './support/database.js';
 import { testPlatform } from './support/platform.js';
@@ -143,6 +144,35 @@ describe(`workspace API: module tables (${onServer ? 'server' : 'embedded'} data
     await t.db.unit({ role: 'connection' }, () =>
       t.db.exec("DELETE FROM mod_acme_cases.cases WHERE title = 'Added while paging'"),
     );
+  });
+
+  it('exports what a list selects as CSV, with the scope, hidden columns left out and formulas made inert', async () => {
+    const hostile = await api.call('POST', path('mt-a'), writeA, {
+      title: '=HYPERLINK("http://evil.example","x")',
+      stage: 'open',
+    });
+    assert.equal(hostile.status, 201);
+    const res = await fetch(`${api.base}${path('mt-a', '/export')}?stage.eq=open&sort=-created_at&fields=title,stage,amount`, {
+      headers: { authorization: `Bearer ${readA}` },
+    });
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /^text\/csv/);
+    assert.match(res.headers.get('content-disposition') ?? '', /attachment; filename="acme-cases-cases.csv"/);
+    const rows = parse<string[]>(await res.text());
+    assert.deepEqual(rows[0], ['id', 'title', 'stage', 'amount']);
+    assert.deepEqual(
+      rows.slice(1).map((r) => [r[1], r[2], r[3]]),
+      [
+        [`'=HYPERLINK("http://evil.example","x")`, 'open', ''],
+        ['Echo', 'open', '5000'],
+        ['Alpha', 'open', '100'],
+      ],
+    );
+    const noScope = await api.call('GET', path('mt-a', '/export'), contactsOnlyA);
+    assert.equal(noScope.status, 403);
+    const badFilter = await api.call('GET', `${path('mt-a', '/export')}?private_note.eq=x`, readA);
+    assert.equal(badFilter.status, 400);
+    await t.db.unit({ role: 'connection' }, () => t.db.exec('DELETE FROM mod_acme_cases.cases WHERE id = $1', [hostile.body.id]));
   });
 
   it("creates, updates and deletes rows through the module's onChange, in the same transaction", async () => {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { parse } from 'csv-parse/sync';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import { API_RATE_LIMIT, createApi } from '../platform/api/index.js';
@@ -215,6 +216,32 @@ describe(`workspace API tokens (${onServer ? 'server' : 'embedded'} database)`, 
       assert.equal(answer.status, 400, query);
       assert.equal(answer.body.errors[0].name, name, query);
     }
+  });
+
+  it('exports every contact a filter selects as CSV, batch after batch, each once', async () => {
+    const bulk = await t.entities.workspaces.create({ slug: 'api-bulk', name: 'API bulk' });
+    await t.entities.contacts.importMany(
+      bulk.id,
+      Array.from({ length: 2500 }, (_, n) => ({
+        name: `Bulk ${n}`,
+        emails: [`bulk${n}@api.example`],
+        warmth: n % 2 === 0 ? ('hot' as const) : ('cold' as const),
+        source: { module: 'test-api' },
+      })),
+    );
+    const token = await tokenOf(bulk.id, ['contacts:read']);
+    const res = await fetch(`${base}/api/v1/api-bulk/contacts/export?warmth.eq=hot&fields=name,emails,warmth`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    assert.equal(res.status, 200);
+    const rows = parse<string[]>(await res.text());
+    assert.deepEqual(rows[0], ['id', 'name', 'emails', 'warmth']);
+    const body = rows.slice(1);
+    assert.equal(body.length, 1250);
+    assert.equal(new Set(body.map((r) => r[0])).size, 1250, 'no contact twice');
+    assert.ok(body.every((r) => r[3] === 'hot' && /^bulk\d+@api\.example$/.test(r[2])));
+    const other = await fetch(`${base}/api/v1/api-a/contacts/export`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(other.status, 404, "another workspace's export is answered as a missing workspace");
   });
 
   it('keeps no plaintext: only the SHA-256 of the token, and records its use at most once a minute', async () => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import type { Database } from '../db/index.js';
 import { ValidationError } from '../errors/index.js';
 import { RouteError } from '../routes/index.js';
@@ -9,6 +9,8 @@ export interface Reply {
   status: number;
   body: unknown;
   headers?: Record<string, string>;
+  /** Writes the body itself, after the request's unit has ended (a download, batch by batch). */
+  stream?: (res: Response) => Promise<void>;
 }
 
 const HEADER = 'Idempotency-Key';

@@ -3,6 +3,7 @@ import type { Platform } from '../composition/index.js';
 import type { ApiCaller } from '../entities/index.js';
 import { AccessError } from '../errors/index.js';
 import { answerProblems, sendProblem } from '../http/problem.js';
+import { log } from '../log/index.js';
 import { RouteError } from '../routes/index.js';
 import { RouteLimiter, type RateLimit } from '../routes/rate-limit.js';
 import { asBodyError, contactBody, contactChanges } from './contact-body.js';
@@ -10,6 +11,8 @@ import { contactPage } from './contacts.js';
 import { eventPage } from './events.js';
 import { idempotencyKey, once, type Reply } from './idempotency.js';
 import { ModuleTables } from './module-tables.js';
+import { csvExport, type ExportSource } from './export.js';
+import { CONTACT_LIST } from './contact-schemas.js';
 import { openApiDocument } from './openapi.js';
 import { RegistryVersions } from './registry-versions.js';
 import { RequestChecks } from './request-checks.js';
@@ -58,10 +61,15 @@ export function createApi(platform: Platform): express.Router {
             return once(db, caller, key, req, () => handler(workspace, req));
           });
           res.status(reply.status).set(reply.headers ?? {});
-          if (reply.status === 204) res.end();
+          if (reply.stream) await reply.stream(res);
+          else if (reply.status === 204) res.end();
           else res.json(reply.body);
         } catch (err) {
-          sendProblem(res, err, `the API (${req.method} ${req.path})`);
+          // A download already under way cannot turn into a problem: it is cut, so the client sees it incomplete.
+          if (res.headersSent) {
+            log.error({ err }, `the API (${req.method} ${req.path}) failed while streaming`);
+            res.destroy();
+          } else sendProblem(res, err, `the API (${req.method} ${req.path})`);
         }
       })();
 
@@ -79,6 +87,30 @@ export function createApi(platform: Platform): express.Router {
     return caller;
   };
 
+  /** A download of every row a list's query selects: the list's scope, checked before the first byte. */
+  const download = (name: string, source: ExportSource, query: Record<string, unknown>): Reply => ({
+    status: 200,
+    body: null,
+    headers: { 'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': `attachment; filename="${name}.csv"` },
+    stream: csvExport(db, source, query),
+  });
+  router.get(
+    '/v1/:workspace/contacts/export',
+    serve('contacts:read', (workspace, req) =>
+      Promise.resolve(
+        download(
+          'contacts',
+          {
+            shape: CONTACT_LIST,
+            table: 'contacts',
+            workspaceColumn: 'workspace_id',
+            unit: { role: 'app', workspaceId: workspace.id },
+          },
+          req.query,
+        ),
+      ),
+    ),
+  );
   router.get(
     '/v1/:workspace/contacts',
     serve('contacts:read', (workspace, req) => ok(contactPage(db, workspace.id, req.query))),
@@ -135,6 +167,19 @@ export function createApi(platform: Platform): express.Router {
     `${String(req.params.module)}:${String(req.params.table)}:${access}`;
   const served = (workspace: ApiWorkspace, req: Request) =>
     tables.find(workspace, String(req.params.module), String(req.params.table));
+  router.get(
+    `${tablePath}/export`,
+    serve(tableScope('read'), (workspace, req) => {
+      const table = served(workspace, req);
+      return Promise.resolve(
+        download(
+          `${table.row.moduleId}-${table.table.name}`,
+          { shape: table.shape, table: table.name, workspaceColumn: 'workspace_id', unit: table.unit },
+          req.query,
+        ),
+      );
+    }),
+  );
   router.get(
     tablePath,
     serve(tableScope('read'), (workspace, req) => ok(tables.list(served(workspace, req), req.query))),

@@ -117,12 +117,12 @@ const WORDS: Record<Operator, string> = {
   null: 'is empty (true) or set (false)',
 };
 
-/** A list's query parameters from its shape: paging, sort, fields, and one parameter per field and operator. */
-function listParameters(shape: ListShape): Json[] {
+/** A list's query parameters from its shape: paging (not for an export, which takes every row), sort, fields, and one parameter per field and operator. */
+function listParameters(shape: ListShape, paged = true): Json[] {
   const names = Object.keys(shape.fields);
   const sortable = names.filter((name) => shape.fields[name]!.sortable);
   return [
-    ...PAGING,
+    ...(paged ? PAGING : []),
     query(
       'sort',
       { type: 'string', enum: sortable.flatMap((name) => [name, `-${name}`]), default: `-${shape.created}` },
@@ -146,6 +146,16 @@ const page = (item: Json) => ({
   required: ['data', 'next'],
   properties: { data: { type: 'array', items: item }, next: { type: ['string', 'null'] } },
 });
+
+/** A list's every matching row as CSV, streamed. */
+const exportOf = (scope: string, tag: string, what: string, shape: ListShape) =>
+  scoped(scope, {
+    tags: [tag],
+    summary: `Export ${what} as CSV`,
+    description: 'Every row the filters select (no paging), in the sort asked for, with a header of the fields.',
+    parameters: listParameters(shape, false),
+    responses: { '200': { description: 'CSV, streamed.', content: { 'text/csv': { schema: { type: 'string' } } } }, ...FAULTS },
+  });
 
 const ID = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
 const IDEMPOTENCY = {
@@ -185,6 +195,7 @@ function tablePaths(row: RegistryRow, table: Table): { paths: Json; schemas: Jso
           }),
         }),
       },
+      [`${base}/export`]: { get: exportOf(scope('read'), tag, table.label ?? table.name, moduleTableList(table)) },
       [`${base}/{id}`]: {
         parameters: [ID],
         get: scoped(scope('read'), { tags: [tag], summary: 'Read a row', responses: one }),
@@ -245,6 +256,7 @@ export function openApiDocument(source: SpecSource): Json {
           },
         }),
       },
+      '/contacts/export': { get: exportOf('contacts:read', 'Contacts', 'contacts', CONTACT_LIST) },
       '/contacts/{id}': {
         parameters: [ID],
         get: scoped('contacts:read', { tags: ['Contacts'], summary: 'Read a contact', responses: contact }),
