@@ -27,6 +27,8 @@ const TENANT_TABLES = [
   'route_secrets',
   'api_tokens',
   'api_idempotency_keys',
+  'imports',
+  'import_outcomes',
   'themes',
   'layout_definitions',
   'billing_accounts',

@@ -147,6 +147,8 @@ describe(`shell migrations and roles (${onServer ? 'server' : 'embedded'} databa
       '0021-contact-search',
       '0022-api-tokens',
       '0023-api-idempotency',
+      '0026-imports',
+      '0027-import-outcomes',
     ]);
     await t.db.unit({ role: 'owner' }, () => t.db.exec('DROP TABLE billing_accounts'));
     assert.deepEqual(await migrateUp(t.db), [
@@ -168,6 +170,8 @@ describe(`shell migrations and roles (${onServer ? 'server' : 'embedded'} databa
       '0021-contact-search',
       '0022-api-tokens',
       '0023-api-idempotency',
+      '0026-imports',
+      '0027-import-outcomes',
     ]);
   });
 });

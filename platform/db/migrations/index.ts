@@ -20,6 +20,8 @@ import { twoFactor } from './0020-two-factor.js';
 import { contactSearch } from './0021-contact-search.js';
 import { apiTokens } from './0022-api-tokens.js';
 import { apiIdempotency } from './0023-api-idempotency.js';
+import { imports } from './0026-imports.js';
+import { importOutcomes } from './0027-import-outcomes.js';
 import { workspacesUsers } from './0001-workspaces-users.js';
 import type { ShellMigration } from './context.js';
 
@@ -50,4 +52,6 @@ export const shellMigrations: ShellMigration[] = [
   contactSearch,
   apiTokens,
   apiIdempotency,
+  imports,
+  importOutcomes,
 ];
