@@ -158,7 +158,7 @@ describe(`workspace API: module tables (${onServer ? 'server' : 'embedded'} data
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /^text\/csv/);
     assert.match(res.headers.get('content-disposition') ?? '', /attachment; filename="acme-cases-cases.csv"/);
-    const rows = parse<string[]>(await res.text());
+    const rows: string[][] = parse(await res.text());
     assert.deepEqual(rows[0], ['id', 'title', 'stage', 'amount']);
     assert.deepEqual(
       rows.slice(1).map((r) => [r[1], r[2], r[3]]),

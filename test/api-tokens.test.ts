@@ -234,7 +234,7 @@ describe(`workspace API tokens (${onServer ? 'server' : 'embedded'} database)`, 
       headers: { authorization: `Bearer ${token}` },
     });
     assert.equal(res.status, 200);
-    const rows = parse<string[]>(await res.text());
+    const rows: string[][] = parse(await res.text());
     assert.deepEqual(rows[0], ['id', 'name', 'emails', 'warmth']);
     const body = rows.slice(1);
     assert.equal(body.length, 1250);

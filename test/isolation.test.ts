@@ -28,6 +28,8 @@ const TENANT_TABLES = [
   'api_tokens',
   'api_idempotency_keys',
   'webhooks',
+  'imports',
+  'import_outcomes',
   'themes',
   'layout_definitions',
   'billing_accounts',

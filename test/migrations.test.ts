@@ -148,6 +148,8 @@ describe(`shell migrations and roles (${onServer ? 'server' : 'embedded'} databa
       '0022-api-tokens',
       '0023-api-idempotency',
       '0024-webhooks',
+      '0025-imports',
+      '0026-import-outcomes',
     ]);
     await t.db.unit({ role: 'owner' }, () => t.db.exec('DROP TABLE billing_accounts'));
     assert.deepEqual(await migrateUp(t.db), [
@@ -170,6 +172,8 @@ describe(`shell migrations and roles (${onServer ? 'server' : 'embedded'} databa
       '0022-api-tokens',
       '0023-api-idempotency',
       '0024-webhooks',
+      '0025-imports',
+      '0026-import-outcomes',
     ]);
   });
 });

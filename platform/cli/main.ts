@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { doctorCommand } from './commands/doctor.js';
 import { eventsCommand } from './commands/events.js';
+import { importCommand } from './commands/import/index.js';
 import { migrateCommand } from './commands/migrate.js';
 import { pluginCommand } from './commands/plugin/index.js';
 import { seedCommand } from './commands/seed.js';
@@ -27,6 +28,7 @@ for (const register of [
   tokenCommand,
   apiCommand,
   webhookCommand,
+  importCommand,
   doctorCommand,
 ]) {
   register(program);

@@ -3,6 +3,7 @@ import { openDatabase, type Database } from '../db/index.js';
 import { createEntities, type Entities } from '../entities/index.js';
 import { EventBus } from '../events/index.js';
 import { ModuleRuntime } from '../gateway/index.js';
+import { Imports } from '../import/index.js';
 import { createMarketplace, type Marketplace } from '../registry/index.js';
 import { WebhookDeliveries, Webhooks } from '../webhooks/index.js';
 import { Dispatcher, type DispatcherOptions } from '../worker/index.js';
@@ -31,6 +32,8 @@ export interface Platform {
   webhooks: Webhooks;
   /** Module code's only way in; made on first use, since only commands that run module code pay for its sandboxes. */
   readonly runtime: ModuleRuntime;
+  /** CSV imports into a workspace's contacts and module tables. */
+  imports: Imports;
   /** A dispatcher delivering the bus's events through this platform's runtime. */
   dispatcher(options?: Omit<DispatcherOptions, 'listenUrl'>): Dispatcher;
   /** Stops the bus's notifications and disposes the sandboxes; the database stays open (its opener closes it). */
@@ -56,6 +59,7 @@ export function createPlatform(options: PlatformOptions): Platform {
       runtime ??= new ModuleRuntime({ db, entities, marketplace, config, bus });
       return runtime;
     },
+    imports: new Imports({ db, entities, marketplace, runtime: () => platform.runtime }),
     dispatcher: (dispatcherOptions = {}) =>
       new Dispatcher(
         { db, bus, runtime: platform.runtime, config, webhooks: webhookDeliveries },

@@ -187,6 +187,9 @@ function normalize(input: ContactInput): Normalized {
   };
 }
 
+/** A capture's identities as `kind:value`. */
+const keysOf = (d: Normalized): string[] => [...d.emails.map((v) => `email:${v}`), ...d.phones.map((v) => `phone:${v}`)];
+
 /**
  * The shared person record. Captures converge by identity: the same normalized email or
  * phone in a workspace is the same contact, however many modules capture it concurrently.
@@ -261,7 +264,7 @@ export class Contacts {
     });
   }
 
-  private async upsertNormalized(workspaceId: string, data: Normalized): Promise<UpsertResult> {
+  private async upsertNormalized(workspaceId: string, data: Normalized, lock = true): Promise<UpsertResult> {
     const identities = [
       ...data.emails.map((value) => ({ kind: 'email', value })),
       ...data.phones.map((value) => ({ kind: 'phone', value })),
@@ -269,7 +272,8 @@ export class Contacts {
     // One lock per identity, taken in a fixed order: concurrent captures of one person queue
     // here instead of both inserting, and two captures never wait on each other in a cycle.
     const keys = identities.map((i) => `${workspaceId}:${i.kind}:${i.value}`).sort();
-    await this.db.exec('SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest($1::text[]) AS k ORDER BY k', [keys]);
+    if (lock)
+      await this.db.exec('SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest($1::text[]) AS k ORDER BY k', [keys]);
     const owners = await this.db.rows<{ kind: string; value: string; contactId: string }>(
       `SELECT kind, value, contact_id AS "contactId" FROM contact_identities
           WHERE workspace_id = $1 AND (kind, value) IN (SELECT * FROM unnest($2::text[], $3::text[]))`,
@@ -309,10 +313,9 @@ export class Contacts {
   }
 
   /**
-   * Upserts many captures in one transaction (imports, demo data), with the same outcome as
-   * upserting them one by one: those whose identities are new to the workspace and to the
-   * batch are inserted in two statements, the rest go through `upsert`. A bad entry refuses
-   * the whole batch, naming its index, and nothing is written.
+   * Upserts many captures in one transaction (demo data), with the same outcome as upserting them
+   * one by one (see `captureEach`). A bad entry refuses the whole batch, naming its index, and
+   * nothing is written.
    */
   async importMany(workspaceId: string, inputs: ContactInput[]): Promise<{ created: number; updated: number }> {
     checkUuid(workspaceId, 'workspaceId');
@@ -325,32 +328,159 @@ export class Contacts {
         throw err;
       }
     });
-    return this.db.app(workspaceId, async () => {
+    const results = await this.db.app(workspaceId, async () => {
       await this.requireWorkspace(workspaceId);
-      const keysOf = (d: Normalized): string[] => [...d.emails.map((v) => `email:${v}`), ...d.phones.map((v) => `phone:${v}`)];
-      const all = batch.flatMap(keysOf);
+      return this.upsertBatch(workspaceId, batch, true);
+    });
+    const created = results.filter((r) => r.created).length;
+    return { created, updated: batch.length - created };
+  }
+
+  /**
+   * Each capture's outcome, in order, as if upserted one by one: a capture at fault is refused
+   * alone (its error names the input), the others are written. Runs in the caller's unit when
+   * there is one (an import writes its bookkeeping in the same transaction). `identityLocks:
+   * false` is for a run that will be rolled back (a dry run): it holds no capture back, and does
+   * not fill the lock table with a whole file's identities.
+   */
+  async captureEach(
+    workspaceId: string,
+    inputs: ContactInput[],
+    options: { identityLocks?: boolean } = {},
+  ): Promise<({ contactId: string; created: boolean; mergeCandidates: string[] } | { error: ValidationError })[]> {
+    checkUuid(workspaceId, 'workspaceId');
+    const checked = inputs.map((input) => {
+      try {
+        return normalize(input);
+      } catch (err) {
+        if (err instanceof ValidationError) return err;
+        throw err;
+      }
+    });
+    const batch = checked.filter((d): d is Normalized => !(d instanceof ValidationError));
+    const results = await this.db.app(workspaceId, async () => {
+      await this.requireWorkspace(workspaceId);
+      return this.upsertBatch(workspaceId, batch, options.identityLocks ?? true);
+    });
+    let next = 0;
+    return checked.map((d) => {
+      if (d instanceof ValidationError) return { error: d };
+      const { contact, created, mergeCandidates } = results[next++]!; // one result per valid capture
+      return { contactId: contact.id, created, mergeCandidates };
+    });
+  }
+
+  /**
+   * A batch in few statements, with the outcome of upserting its captures one by one, wave by
+   * wave (see `upsertWave`): a capture that shares an identity or a matched contact with an
+   * earlier one of the batch goes in a later wave than it.
+   */
+  private async upsertBatch(workspaceId: string, batch: Normalized[], lock: boolean): Promise<UpsertResult[]> {
+    const all = batch.flatMap(keysOf);
+    if (lock)
       await this.db.exec('SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest($1::text[]) AS k ORDER BY k', [
         [...new Set(all)].map((k) => `${workspaceId}:${k}`).sort(),
       ]);
-      const claimed = await this.db.rows<{ key: string }>(
-        `SELECT kind || ':' || value AS key FROM contact_identities
-          WHERE workspace_id = $1 AND kind || ':' || value = ANY($2::text[])`,
-        [workspaceId, all],
+    // Waves: a capture comes after every earlier one it shares an identity or a contact with, so
+    // within a wave none can change another's outcome, and a person's captures keep their order.
+    const owners = await this.owners(workspaceId, all);
+    const lastWave = new Map<string, number>();
+    const waves: number[][] = [];
+    for (const [i, d] of batch.entries()) {
+      const tokens = keysOf(d).flatMap((k) => [k, ...(owners.has(k) ? [`contact:${owners.get(k)!}`] : [])]);
+      const wave = Math.max(-1, ...tokens.map((t) => lastWave.get(t) ?? -1)) + 1;
+      for (const t of tokens) lastWave.set(t, wave);
+      (waves[wave] ??= []).push(i);
+    }
+    const results: UpsertResult[] = new Array<UpsertResult>(batch.length);
+    for (const wave of waves) {
+      const done = await this.upsertWave(
+        workspaceId,
+        wave.map((i) => batch[i]!),
       );
-      const seen = new Map<string, number>();
-      for (const key of all) seen.set(key, (seen.get(key) ?? 0) + 1);
-      for (const { key } of claimed) seen.set(key, 2);
-      const fresh = batch.filter((d) => keysOf(d).every((k) => seen.get(k) === 1));
-      const rest = batch.filter((d) => !fresh.includes(d));
-      if (fresh.length > 0) await this.insertFresh(workspaceId, fresh);
-      let created = fresh.length;
-      for (const d of rest) if ((await this.upsertNormalized(workspaceId, d)).created) created++;
-      return { created, updated: batch.length - created };
+      wave.forEach((i, k) => (results[i] = done[k]!)); // one result per capture of the wave
+    }
+    return results;
+  }
+
+  /** Who holds each of these identities (`kind:value`) in the workspace. */
+  private async owners(workspaceId: string, keys: string[]): Promise<Map<string, string>> {
+    const claimed = await this.db.rows<{ key: string; contactId: string }>(
+      `SELECT kind || ':' || value AS key, contact_id AS "contactId" FROM contact_identities
+        WHERE workspace_id = $1 AND (kind, value) IN (SELECT * FROM unnest($2::text[], $3::text[]))`,
+      [workspaceId, keys.map((k) => k.slice(0, k.indexOf(':'))), keys.map((k) => k.slice(k.indexOf(':') + 1))],
+    );
+    return new Map(claimed.map((c) => [c.key, c.contactId]));
+  }
+
+  /**
+   * One wave of a batch (its identities locked). A capture no other capture of the wave can
+   * change: when nobody holds its identities it is inserted with the other such (two
+   * statements); when they point at one contact no other capture of the wave reaches, it
+   * enriches that contact, in one statement with the other such. The rest (two contacts matched,
+   * a phone match bringing a new email) go through `upsertNormalized`, in order.
+   */
+  private async upsertWave(workspaceId: string, batch: Normalized[]): Promise<UpsertResult[]> {
+    const all = batch.flatMap(keysOf);
+    const ownerOf = await this.owners(workspaceId, all);
+    const inBatch = new Map<string, number>();
+    for (const key of all) inBatch.set(key, (inBatch.get(key) ?? 0) + 1);
+
+    type Way = { fresh: true } | { holder: string; emails: string[]; phones: string[] } | null;
+    const ways: Way[] = batch.map((d) => {
+      const keys = keysOf(d);
+      if (keys.some((k) => inBatch.get(k)! > 1)) return null;
+      const holders = new Set(keys.flatMap((k) => ownerOf.get(k) ?? []));
+      if (holders.size === 0) return { fresh: true };
+      const [holder] = holders;
+      const unclaimed = (kind: string, values: string[]) => values.filter((v) => !ownerOf.has(`${kind}:${v}`));
+      const [emails, phones] = [unclaimed('email', d.emails), unclaimed('phone', d.phones)];
+      const byEmail = d.emails.some((v) => ownerOf.has(`email:${v}`));
+      // Two contacts matched, or someone else at a known number: decided one by one.
+      if (holders.size > 1 || (!byEmail && emails.length > 0)) return null;
+      return { holder: holder!, emails, phones };
     });
+    // A contact enriched together must be reached by that capture alone, or the order would show.
+    const reached = new Map<string, number>();
+    ways.forEach((way, i) => {
+      const holders = way === null ? keysOf(batch[i]!).flatMap((k) => ownerOf.get(k) ?? []) : 'holder' in way ? [way.holder] : [];
+      for (const h of new Set(holders)) reached.set(h, (reached.get(h) ?? 0) + 1);
+    });
+    const decided = ways.map((way) => (way && 'holder' in way && reached.get(way.holder)! > 1 ? null : way));
+
+    const fresh = await this.insertFresh(
+      workspaceId,
+      batch.filter((_, i) => decided[i] && 'fresh' in decided[i]),
+    );
+    const merging = decided.flatMap((way, i) => (way && 'holder' in way ? [{ id: way.holder, data: batch[i]!, ...way }] : []));
+    const enriched = new Map((await this.enrichMany(workspaceId, merging)).map((c) => [c.id, c]));
+    const newIdentities = merging.flatMap((m) => [
+      ...m.emails.map((value) => ['email', value, m.id]),
+      ...m.phones.map((value) => ['phone', value, m.id]),
+    ]);
+    if (newIdentities.length > 0)
+      await this.db.exec(
+        `INSERT INTO contact_identities (workspace_id, kind, value, contact_id)
+         SELECT $1, k, v, c FROM unnest($2::text[], $3::text[], $4::uuid[]) AS t(k, v, c)`,
+        [workspaceId, newIdentities.map((i) => i[0]), newIdentities.map((i) => i[1]), newIdentities.map((i) => i[2])],
+      );
+    let nextFresh = 0;
+    const results: UpsertResult[] = [];
+    for (const [i, way] of decided.entries()) {
+      if (way && 'fresh' in way)
+        results.push({ contact: fresh[nextFresh++]!, created: true, mergeCandidates: [] }); // one contact per fresh capture
+      else if (way) {
+        const contact = enriched.get(way.holder);
+        if (!contact) throw new NotFoundError('contact', way.holder);
+        results.push({ contact, created: false, mergeCandidates: [] });
+      } else results.push(await this.upsertNormalized(workspaceId, batch[i]!, false)); // its identities are locked above
+    }
+    return results;
   }
 
   /** Inserts contacts whose identities nobody holds yet, with their identities: the one way a contact is created. */
   private async insertFresh(workspaceId: string, batch: Normalized[]): Promise<Contact[]> {
+    if (batch.length === 0) return [];
     const rows = batch.map((d) => ({
       id: randomUUID(),
       name: d.name ?? '',
@@ -382,7 +512,9 @@ export class Contacts {
        SELECT $1, k, v, c FROM unnest($2::text[], $3::text[], $4::uuid[]) AS t(k, v, c)`,
       [workspaceId, identities.map((i) => i[0]), identities.map((i) => i[1]), identities.map((i) => i[2])],
     );
-    return contacts;
+    // RETURNING promises no order: each contact goes back to the capture it was made from.
+    const byId = new Map(contacts.map((c) => [c.id, c]));
+    return rows.map((r) => byId.get(r.id)!); // every row was inserted
   }
 
   /**
@@ -408,39 +540,61 @@ export class Contacts {
   }
 
   private async enrich(workspaceId: string, id: string, data: Normalized, emails: string[], phones: string[]): Promise<Contact> {
-    const [row] = await this.db.rows<Contact>(
+    const [row] = await this.enrichMany(workspaceId, [{ id, data, emails, phones }]);
+    if (!row) throw new NotFoundError('contact', id);
+    return row;
+  }
+
+  /**
+   * Enriches each contact with its capture, in one statement: blanks filled, set values kept,
+   * provenance appended, a withdrawn or denied consent never turned back into granted. Each
+   * contact once; the contacts in `items`' order (a contact not found is left out).
+   */
+  private async enrichMany(
+    workspaceId: string,
+    items: { id: string; data: Normalized; emails: string[]; phones: string[] }[],
+  ): Promise<Contact[]> {
+    if (items.length === 0) return [];
+    const rows = await this.db.rows<Contact>(
       `UPDATE contacts SET
-         name = CASE WHEN name = '' THEN COALESCE($3, '') ELSE name END,
-         organization = COALESCE(organization, $4),
-         emails = emails || $5::text[],
-         phones = phones || $6::text[],
-         provenance = provenance || $7::jsonb,
+         name = CASE WHEN name = '' THEN COALESCE(d.new_name, '') ELSE name END,
+         organization = COALESCE(organization, d.new_organization),
+         emails = emails || d.new_emails,
+         phones = phones || d.new_phones,
+         provenance = provenance || d.touch,
          consent = consent || COALESCE((
-           SELECT jsonb_object_agg(k, v) FROM jsonb_each($8::jsonb) AS given(k, v)
+           SELECT jsonb_object_agg(k, v) FROM jsonb_each(d.new_consent) AS given(k, v)
             WHERE NOT (v->>'status' = 'granted' AND COALESCE(consent->k->>'status', '') IN ('withdrawn', 'denied'))), '{}'::jsonb),
-         metadata = metadata || $9::jsonb,
-         qualification_status = COALESCE($10, qualification_status),
-         lead_score = COALESCE($11, lead_score),
-         warmth = COALESCE(warmth, $12)
-       WHERE workspace_id = $1 AND id = $2
+         metadata = metadata || d.new_metadata,
+         qualification_status = COALESCE(d.new_status, qualification_status),
+         lead_score = COALESCE(d.new_score, lead_score),
+         warmth = COALESCE(warmth, d.new_warmth)
+       FROM jsonb_to_recordset($2::jsonb) AS d(target uuid, new_name text, new_organization text, new_emails text[],
+            new_phones text[], touch jsonb, new_consent jsonb, new_metadata jsonb, new_status text, new_score integer, new_warmth text)
+       WHERE workspace_id = $1 AND id = ANY($3::uuid[]) AND id = d.target
        RETURNING ${CONTACT_COLUMNS}`,
       [
         workspaceId,
-        id,
-        data.name ?? null,
-        data.organization ?? null,
-        emails,
-        phones,
-        JSON.stringify([data.touch]),
-        JSON.stringify(data.consent),
-        JSON.stringify(data.metadata),
-        data.qualificationStatus ?? null,
-        data.leadScore ?? null,
-        data.warmth ?? null,
+        JSON.stringify(
+          items.map(({ id, data, emails, phones }) => ({
+            target: id,
+            new_name: data.name ?? null,
+            new_organization: data.organization ?? null,
+            new_emails: emails,
+            new_phones: phones,
+            touch: [data.touch],
+            new_consent: data.consent,
+            new_metadata: data.metadata,
+            new_status: data.qualificationStatus ?? null,
+            new_score: data.leadScore ?? null,
+            new_warmth: data.warmth ?? null,
+          })),
+        ),
+        items.map((item) => item.id),
       ],
     );
-    if (!row) throw new NotFoundError('contact', id);
-    return row;
+    const byId = new Map(rows.map((c) => [c.id, c]));
+    return items.flatMap((item) => byId.get(item.id) ?? []);
   }
 
   private async recordMergeCandidate(workspaceId: string, a: string, b: string, data: Normalized): Promise<void> {

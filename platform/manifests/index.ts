@@ -26,6 +26,7 @@ export {
   type ValidationContext,
 } from './validate.js';
 export { DataSchemas, describeErrors, VendorSchemas } from './vendor-schemas.js';
+export { rowProblems, type RowSchema } from './row-problems.js';
 export { webFormParameter } from './web-form-checks.js';
 export { scaffoldFiles, scaffoldPlugin } from './scaffold.js';
 export { SHELL_EVENT_SCHEMAS } from './shell-events.js';

@@ -25,6 +25,8 @@ export const SHELL_ENTITIES = new Set([
   'event_deliveries',
   'event_idempotency_keys',
   'events',
+  'import_outcomes',
+  'imports',
   'layout_definitions',
   'login_failures',
   'memberships',

@@ -21,6 +21,8 @@ import { contactSearch } from './0021-contact-search.js';
 import { apiTokens } from './0022-api-tokens.js';
 import { apiIdempotency } from './0023-api-idempotency.js';
 import { webhooks } from './0024-webhooks.js';
+import { imports } from './0025-imports.js';
+import { importOutcomes } from './0026-import-outcomes.js';
 import { workspacesUsers } from './0001-workspaces-users.js';
 import type { ShellMigration } from './context.js';
 
@@ -52,4 +54,6 @@ export const shellMigrations: ShellMigration[] = [
   apiTokens,
   apiIdempotency,
   webhooks,
+  imports,
+  importOutcomes,
 ];
