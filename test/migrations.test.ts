@@ -113,6 +113,31 @@ describe(`shell migrations and roles (${onServer ? 'server' : 'embedded'} databa
     assert.equal(found.length, 1);
   });
 
+  it('a unit nested in a nested unit rolls back to its own savepoint, and a failure of its parent to the parent\'s', async () => {
+    const slug = (n: string) => `deep-${n}-${Date.now()}`;
+    const [kept, undone] = [slug('kept'), slug('undone')];
+    await t.db.app(null, async () => {
+      await t.db.exec("INSERT INTO workspaces (slug, name) VALUES ($1, 'Kept')", [kept]);
+      await assert.rejects(
+        t.db.unit({ role: 'owner' }, async () => {
+          await t.db.exec("INSERT INTO workspaces (slug, name) VALUES ($1, 'Undone')", [undone]);
+          // A grandchild that succeeds leaves a savepoint of its own behind: the parent's failure must not stop there.
+          await t.db.unit({ role: 'owner' }, () => t.db.exec('SELECT 1'));
+          await t.db.exec('SELECT 1/0');
+        }),
+      );
+      const [role] = await t.db.rows<{ current_user: string }>('SELECT current_user');
+      assert.equal(role.current_user, t.db.roles.app);
+    });
+    const found = await t.db.app(null, () =>
+      t.db.rows<{ slug: string }>('SELECT slug FROM workspaces WHERE slug = ANY($1) ORDER BY slug', [[kept, undone]]),
+    );
+    assert.deepEqual(
+      found.map((w) => w.slug),
+      [kept],
+    );
+  });
+
   it('reverts every migration and applies them again', async () => {
     assert.deepEqual(await migrateDown(t.db, 0), shellMigrations.map((m) => m.name).reverse());
     assert.deepEqual(

@@ -73,7 +73,10 @@ export class Database {
     if (onModulePool) [context, entry] = [contextOf(scope), 'before'];
     else if (typeof scope.role === 'object' && !sameContext(outerContext, scope)) [context, entry] = [contextOf(scope), 'inside'];
     const start: StartOf = { scope, context, entry };
-    const options = { ...(outer && { transaction: outer }), plinthStart: start } as TransactionOptions;
+    // A savepoint hangs from the outermost transaction: Sequelize names one after its parent's
+    // count of savepoints, so one made under a savepoint could take an older sibling's name, and
+    // a rollback to that name would stop at the wrong savepoint.
+    const options = { ...(outer && { transaction: rootOf(outer) }), plinthStart: start } as TransactionOptions;
     const pool = onModulePool ? this.moduleSequelize : this.sequelize;
     return pool.transaction(options, async (transaction) => {
       namespace.set('scope', scope);
@@ -169,9 +172,9 @@ export class Database {
 
   /** Runs `fn` once the outermost transaction of the current unit has committed (savepoints do not count). */
   afterCommit(fn: () => void): void {
-    let root = namespace.get('transaction') as (Transaction & { parent?: Transaction }) | undefined;
-    if (!root) throw new Error('afterCommit outside a unit of work');
-    while (root.parent) root = root.parent;
+    const current = namespace.get('transaction') as Transaction | undefined;
+    if (!current) throw new Error('afterCommit outside a unit of work');
+    const root = rootOf(current);
     // Sequelize also runs these hooks after a failed commit; callers use them only for wake-ups,
     // where a spurious one costs an empty poll.
     root.afterCommit(() => fn());
@@ -341,3 +344,10 @@ export async function openDatabase(config: PlinthConfig): Promise<Database> {
 }
 
 export { DatabaseUnavailableError };
+
+/** The transaction a savepoint belongs to. */
+function rootOf(transaction: Transaction): Transaction {
+  let root = transaction as Transaction & { parent?: Transaction };
+  while (root.parent) root = root.parent;
+  return root;
+}
