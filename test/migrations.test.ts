@@ -113,7 +113,7 @@ describe(`shell migrations and roles (${onServer ? 'server' : 'embedded'} databa
     assert.equal(found.length, 1);
   });
 
-  it('a unit nested in a nested unit rolls back to its own savepoint, and a failure of its parent to the parent\'s', async () => {
+  it("a unit nested in a nested unit rolls back to its own savepoint, and a failure of its parent to the parent's", async () => {
     const slug = (n: string) => `deep-${n}-${Date.now()}`;
     const [kept, undone] = [slug('kept'), slug('undone')];
     await t.db.app(null, async () => {
