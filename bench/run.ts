@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- --runs N [--only events,admin,404] [--label "…"]`: every bench, each seeding
+ * `npm run bench -- --runs N [--only events,admin,404,api] [--label "…"]`: every bench, each seeding
  * its data once and measuring it N times, one after the other in a process of its own. Prints each
  * bench's medians and ranges beside its peers', with the ratios, as markdown tables ready for the
  * README, and saves the raw runs with the machine's facts to `bench/results/<date>.json`.
@@ -13,10 +13,12 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { BenchArgumentError, report, runsArgument, valueArgument, type BenchRuns } from './runs.js';
 
-const BENCHES = { events: 'events.js', admin: 'admin.js', '404': 'not-found.js' } as const;
+const BENCHES = { events: 'events.js', admin: 'admin.js', '404': 'not-found.js', api: 'api.js' } as const;
 type BenchName = keyof typeof BENCHES;
 /** The order they run in: an object's integer-like keys ('404') would come first. */
-const ORDER: BenchName[] = ['events', 'admin', '404'];
+const ORDER: BenchName[] = ['events', 'admin', '404', 'api'];
+/** The one PostgreSQL server every bench of a set runs on, the one whose facts the results file records. */
+const SERVER = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 
 /** What a results file holds: the runs of each bench, and where and when they were made. */
 interface ResultsFile {
@@ -51,7 +53,7 @@ function tables(file: ResultsFile): string {
 }
 
 async function postgresFacts(): Promise<Record<string, string>> {
-  const client = new pg.Client({ connectionString: process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test' });
+  const client = new pg.Client({ connectionString: SERVER });
   await client.connect();
   try {
     const { rows } = await client.query<{ version: string; shared_buffers: string }>(
@@ -84,9 +86,8 @@ function runBench(name: BenchName, runs: number, scratch: string): Promise<Bench
     const child = spawn(
       process.execPath,
       ['--no-node-snapshot', join(here, BENCHES[name]), '--runs', String(runs), '--raw', raw],
-      {
-        stdio: ['ignore', 'inherit', 'inherit'],
-      },
+      // bench:api runs on the embedded database unless told otherwise; in a set, all run on the server.
+      { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, DATABASE_URL: SERVER } },
     );
     child.on('exit', (code, signal) => {
       if (code === 0 && existsSync(raw)) resolve(JSON.parse(readFileSync(raw, 'utf8')) as BenchRuns);

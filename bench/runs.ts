@@ -41,13 +41,25 @@ export class BenchArgumentError extends Error {
 
 /** `--runs N` from the arguments: 1 without it; anything but a whole number from 1 to 100 is refused. */
 export function runsArgument(argv: string[] = process.argv): number {
-  const at = argv.indexOf('--runs');
-  if (at === -1) return 1;
+  return countArgument('--runs', { fallback: 1, min: 1, max: 100 }, argv);
+}
+
+/** `<flag> N` from the arguments (`--contacts 20000`): `fallback` without it; anything but a whole number from `min` to `max` is refused. */
+export function countArgument(
+  flag: string,
+  { fallback, min, max }: { fallback: number; min: number; max: number },
+  argv: string[] = process.argv,
+): number {
+  const at = argv.indexOf(flag);
+  if (at === -1) return fallback;
   const value = argv[at + 1];
-  const runs = Number(value);
-  if (!Number.isInteger(runs) || runs < 1 || runs > 100)
-    throw new BenchArgumentError('--runs', `expected a whole number from 1 to 100, got ${JSON.stringify(value ?? null)}`);
-  return runs;
+  const count = Number(value);
+  if (!Number.isInteger(count) || count < min || count > max)
+    throw new BenchArgumentError(
+      flag,
+      `expected a whole number from ${min.toLocaleString('en')} to ${max.toLocaleString('en')}, got ${JSON.stringify(value ?? null)}`,
+    );
+  return count;
 }
 
 /** The value after `flag`, or undefined; a flag given without its value is refused. */
