@@ -12,6 +12,10 @@
  *   worker thread), beside the bus's deliveries to a module subscriber (a no-op handler in the
  *   sandbox): `--events` (2,000) events each per run, emitted beforehand and drained by a
  *   dispatcher with the same settings.
+ * - CSV import of `--import-rows` (40,000) new contacts per run into empty workspaces, through
+ *   the import `plinth import` runs (plan, batches, identity rules, outcomes kept), beside the
+ *   database's floor for the same file: parsed and written as one INSERT of the contacts alone, no
+ *   identity rules, no outcomes. The goal: ≥ 5,000 rows/s on the server database.
  *
  * Each figure's two systems take turns A B B A, the order flipping from one figure to the next;
  * the pages the API answers are checked against the statement's rows before measuring. Each API
@@ -21,6 +25,7 @@
 import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
+import { parse } from 'csv-parse/sync';
 import type { Producer } from '../platform/events/index.js';
 import type { ClientAnswer, ClientTurn } from './api-client.js';
 import { BenchArgumentError, countArgument, finish, runsArgument, summarize, type BenchRuns, type Figure } from './runs.js';
@@ -40,8 +45,10 @@ const RUNS = runsArgument();
 const CONTACTS = countArgument('--contacts', { fallback: 1_000_000, min: 1000, max: 10_000_000 });
 const REQUESTS = countArgument('--requests', { fallback: 400, min: 20, max: 1000 });
 const EVENTS = countArgument('--events', { fallback: 2000, min: 100, max: 100_000 });
-if (REQUESTS % 2 || EVENTS % 2)
-  throw new BenchArgumentError('--requests, --events', 'each is split into two turns: give even numbers');
+const IMPORT_ROWS = countArgument('--import-rows', { fallback: 40_000, min: 100, max: 1_000_000 });
+if (REQUESTS % 2 || EVENTS % 2 || IMPORT_ROWS % 2)
+  throw new BenchArgumentError('--requests, --events, --import-rows', 'each is split into two turns: give even numbers');
+const GOAL_IMPORT_ROWS_PER_S = 5000;
 /** Where the deep page starts: after nine tenths of the workspace's contacts, newest first. */
 const DEPTH = Math.floor(CONTACTS * 0.9);
 const GOAL_P95_MS = 10;
@@ -74,10 +81,11 @@ const result: BenchRuns = {
     events_per_run: EVENTS,
     dispatcher_batch: DEFAULT_BATCH_SIZE,
     dispatcher_poll_ms: POLL_MS,
+    import_rows_per_run: IMPORT_ROWS,
   },
   systems: {
-    outside: 'outside: the API over HTTP with a token; a webhook',
-    inside: 'inside: the same statement through the same pool; a module subscriber',
+    outside: 'outside: the API over HTTP with a token; a webhook; the CSV import',
+    inside: 'inside: the same statement through the same pool; a module subscriber; the same file as one INSERT',
   },
   compare: {
     subject: 'inside',
@@ -94,11 +102,18 @@ const result: BenchRuns = {
       better: 'higher',
       runs: {},
     },
+    {
+      name: `import of ${(IMPORT_ROWS / 2).toLocaleString('en')} new contacts from CSV`,
+      unit: 'rows/s',
+      better: 'higher',
+      runs: {},
+    },
   ],
 };
 const pageFigure = (page: Page, p: number) =>
   result.figures[PAGES.indexOf(page) * PERCENTILES.length + PERCENTILES.indexOf(p as 50)];
-const deliveryFigure = result.figures[result.figures.length - 1];
+const deliveryFigure = result.figures[result.figures.length - 2];
+const importFigure = result.figures[result.figures.length - 1];
 const record = (figure: Figure, side: Side, value: number) => (figure.runs[side] ??= []).push(value);
 
 const percentile = (values: number[], p: number): number => {
@@ -269,11 +284,41 @@ try {
       throw new Error(`the receiver took ${took} of ${count} deliveries: failed deliveries would be timed as made`);
     return ms;
   };
+  let imports = 0;
+  /** `count` new contacts from one CSV file into an empty workspace: its milliseconds. */
+  const load = async (side: Side, count: number): Promise<number> => {
+    const n = ++imports;
+    const target = await t.entities.workspaces.create({ slug: `import-${n}`, name: `Import ${n}` });
+    const file = Buffer.from(
+      ['Full name,E-mail', ...Array.from({ length: count }, (_, i) => `Person ${i},p${i}.${n}@import.test`)].join('\n'),
+    );
+    const start = performance.now();
+    if (side === 'outside') {
+      const plan = await p.imports.plan({
+        workspaceId: target.id,
+        source: { buffer: file, name: 'contacts.csv' },
+        mapping: ['Full name=name', 'E-mail=emails'],
+      });
+      const { counts } = await p.imports.run(plan, { createdBy: 'cli' });
+      if (counts.created !== count) throw new Error(`the import created ${counts.created} of ${count} contacts`);
+    } else {
+      const rows = parse(file, { from_line: 2 }) as [string, string][];
+      await t.db.app(target.id, () =>
+        t.db.exec(
+          `INSERT INTO contacts (workspace_id, name, emails)
+           SELECT $1, n, ARRAY[e] FROM unnest($2::text[], $3::text[]) AS u(n, e)`,
+          [target.id, rows.map((r) => r[0]), rows.map((r) => r[1])],
+        ),
+      );
+    }
+    return performance.now() - start;
+  };
+
   await drain('outside', WARM_EVENTS); // connections opened, the sandbox built, plans cached
   await drain('inside', WARM_EVENTS);
 
   for (let run = 1; run <= RUNS; run++) {
-    process.stderr.write(`run ${run} of ${RUNS}: the three pages, then the deliveries…\n`);
+    process.stderr.write(`run ${run} of ${RUNS}: the three pages, the deliveries, the imports…\n`);
     for (const [index, page] of PAGES.entries()) {
       await outside(page, WARM_UP);
       await inside(page, WARM_UP);
@@ -286,6 +331,10 @@ try {
     const spent: Record<Side, number> = { outside: 0, inside: 0 };
     for (const side of turns(run % 2 === 0)) spent[side] += await drain(side, EVENTS / 2);
     for (const side of ['outside', 'inside'] as const) record(deliveryFigure, side, Math.round(EVENTS / (spent[side] / 1000)));
+    const loading: Record<Side, number> = { outside: 0, inside: 0 };
+    for (const side of turns(run % 2 === 1)) loading[side] += await load(side, IMPORT_ROWS / 2);
+    for (const side of ['outside', 'inside'] as const)
+      record(importFigure, side, Math.round(IMPORT_ROWS / (loading[side] / 1000)));
   }
 
   const medians = PAGES.map((page) => ({ page, ms: summarize(pageFigure(page, 95).runs.outside)!.median }));
@@ -295,6 +344,9 @@ try {
     [`goal: the API's list p95 ≤ ${GOAL_P95_MS} ms`]: `${met ? 'met' : 'NOT met'} (${medians
       .map((m) => `${m.page} ${m.ms.toFixed(2)} ms`)
       .join(', ')}; median of the runs)`,
+    [`goal: the import ≥ ${GOAL_IMPORT_ROWS_PER_S.toLocaleString('en')} rows/s on the server database`]: `${
+      summarize(importFigure.runs.outside)!.median >= GOAL_IMPORT_ROWS_PER_S ? 'met' : 'NOT met'
+    } (${summarize(importFigure.runs.outside)!.median.toLocaleString('en')} rows/s; median of the runs, ${onServer ? 'server' : 'embedded'} database)`,
     'same work': "each page's rows checked equal on both sides before measuring; a token per turn of API requests",
     'webhook deliveries the receiver took, of those sent': `${await received()} of ${WARM_EVENTS + RUNS * EVENTS} (${WARM_EVENTS} to warm up)`,
   };
