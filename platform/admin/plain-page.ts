@@ -3,8 +3,9 @@ import { escapeHtml } from './markup.js';
 
 /** What the wide pages (the workspace's API tokens, webhooks and reference) add: tables, field errors, fieldsets. */
 const WIDE_CSS = `body{max-width:64rem}table{border-collapse:collapse;width:100%;margin:1rem 0}
-th,td{text-align:left;vertical-align:top;padding:.4rem .6rem;border-bottom:1px solid #ccc;overflow-wrap:anywhere}
-input{max-width:100%;box-sizing:border-box}code{overflow-wrap:anywhere}fieldset{border:1px solid #ccc;margin:1rem 0;padding:.6rem 1rem}legend{font-weight:700}
+th,td{text-align:left;vertical-align:top;padding:.4rem .6rem;border-bottom:1px solid #ccc;overflow-wrap:break-word}
+@media (max-width:40rem){th,td,code{overflow-wrap:anywhere}th,td{padding:.3rem}}
+input{max-width:100%;box-sizing:border-box}.url,.schema code{overflow-wrap:anywhere}fieldset{border:1px solid #ccc;margin:1rem 0;padding:.6rem 1rem}legend{font-weight:700}
 label{display:block;margin:.8rem 0 .2rem}.choice{display:inline-block;margin:.2rem 1.2rem .2rem 0}
 .choice input{margin-right:.3rem}.field-error{color:#b00020;margin:.2rem 0}.notice{border:2px solid #b00020;padding:.6rem 1rem}
 .once{border:2px solid #1a7f37;padding:.6rem 1rem}.once code{word-break:break-all}td form{display:inline}

@@ -1,8 +1,8 @@
-import type { Request, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { PlinthError } from '../../errors/index.js';
 import { escapeHtml } from '../markup.js';
 import { plainPage } from '../plain-page.js';
-import { canEdit, type AdminUser } from '../screens.js';
+import { canEdit } from '../screens.js';
 
 /** A refusal, keyed by the form field it is shown beside. */
 export type FieldErrors = Record<string, string>;
@@ -50,19 +50,23 @@ export function sendPage(res: Response, status: number, title: string, body: str
     .send(plainPage(title, body, { wide: true }));
 }
 
-/** The signed-in user, when an owner or admin of the session's workspace; a member is told who may. */
-export function editorOf(req: Request, res: Response, what: string): AdminUser | null {
-  const user = req.session.adminUser!;
-  if (canEdit(user.role)) return user;
-  sendPage(
-    res,
-    403,
-    what,
-    `<p>Only owners and admins of ${escapeHtml(user.workspaceName ?? user.workspaceSlug)} manage ${escapeHtml(what.toLowerCase())}; you are a ${escapeHtml(user.role)}.</p>
+/**
+ * Owners and admins of the session's workspace go on; a member is told who may, before any body
+ * is read.
+ */
+export const editorsOnly =
+  (what: string): RequestHandler =>
+  (req, res, next) => {
+    const user = req.session.adminUser!;
+    if (canEdit(user.role)) return next();
+    sendPage(
+      res,
+      403,
+      what,
+      `<p>Only owners and admins of ${escapeHtml(user.workspaceName ?? user.workspaceSlug)} manage ${escapeHtml(what.toLowerCase())}; you are a ${escapeHtml(user.role)}.</p>
 ${backLinks()}`,
-  );
-  return null;
-}
+    );
+  };
 
 /** The links between the workspace API's pages and back to the admin. */
 export const backLinks = (): string =>

@@ -1,10 +1,10 @@
 import express, { type Router } from 'express';
 import type { Entities } from '../../entities/index.js';
 import type { Webhooks } from '../../webhooks/index.js';
-import { sendPage } from './fields.js';
+import { editorsOnly, sendPage } from './fields.js';
 import { referenceBody, type Document } from './reference.js';
-import { tokenPages } from './tokens.js';
-import { webhookPages } from './webhooks.js';
+import { tokenPages, TOKENS_TITLE } from './tokens.js';
+import { webhookPages, WEBHOOKS_TITLE } from './webhooks.js';
 
 export { noticeList } from './webhooks.js';
 export type { Document } from './reference.js';
@@ -24,8 +24,8 @@ export interface ApiPagesDeps {
 export function apiPages({ entities, webhooks, documentOf }: ApiPagesDeps): Router {
   const router = express.Router();
   const form = express.urlencoded({ extended: false, limit: '16kb' });
-  router.use('/tokens', form, tokenPages(entities, documentOf));
-  router.use('/webhooks', form, webhookPages(webhooks));
+  router.use('/tokens', editorsOnly(TOKENS_TITLE), form, tokenPages(entities, documentOf));
+  router.use('/webhooks', editorsOnly(WEBHOOKS_TITLE), form, webhookPages(webhooks));
   router.get('/api-reference', async (req, res, next) => {
     try {
       const { workspaceSlug } = req.session.adminUser!;

@@ -7,7 +7,6 @@ import type { AdminUser } from '../screens.js';
 import {
   backLinks,
   describedBy,
-  editorOf,
   errorLine,
   fieldError,
   formList,
@@ -18,7 +17,7 @@ import {
 } from './fields.js';
 import { operationScopes, type Document } from './reference.js';
 
-const TITLE = 'API tokens';
+export const TOKENS_TITLE = 'API tokens';
 /** The form's fields by the entity's names for them. */
 const FIELDS = { name: 'name', scopes: 'scopes', expiresAt: 'expires' };
 
@@ -40,12 +39,11 @@ export function tokenPages(entities: Entities, documentOf: (slug: string) => Pro
 
   router.get('/', async (req, res, next) => {
     try {
-      const user = editorOf(req, res, TITLE);
-      if (!user) return;
+      const user = req.session.adminUser!;
       sendPage(
         res,
         200,
-        TITLE,
+        TOKENS_TITLE,
         listPage(
           user,
           await entities.apiTokens.list(user.workspaceId),
@@ -61,8 +59,7 @@ export function tokenPages(entities: Entities, documentOf: (slug: string) => Pro
 
   router.post('/', async (req, res, next) => {
     try {
-      const user = editorOf(req, res, TITLE);
-      if (!user) return;
+      const user = req.session.adminUser!;
       const form = { name: formText(req, 'name'), scopes: formList(req, 'scopes'), expires: formText(req, 'expires') };
       const groups = await offered(user);
       let made: Awaited<ReturnType<Entities['apiTokens']['create']>>;
@@ -78,7 +75,7 @@ export function tokenPages(entities: Entities, documentOf: (slug: string) => Pro
         });
       } catch (err) {
         const errors = fieldError(err, FIELDS);
-        sendPage(res, 400, TITLE, listPage(user, await entities.apiTokens.list(user.workspaceId), groups, form, errors));
+        sendPage(res, 400, TOKENS_TITLE, listPage(user, await entities.apiTokens.list(user.workspaceId), groups, form, errors));
         return;
       }
       sendPage(
@@ -97,8 +94,7 @@ export function tokenPages(entities: Entities, documentOf: (slug: string) => Pro
 
   router.get('/:id/revoke', async (req, res, next) => {
     try {
-      const user = editorOf(req, res, TITLE);
-      if (!user) return;
+      const user = req.session.adminUser!;
       const token = await tokenIn(entities, user, String(req.params.id));
       sendPage(
         res,
@@ -114,8 +110,7 @@ ${postButton(`/admin/tokens/${token.id}/revoke`, 'Revoke the token')}<p><a href=
 
   router.post('/:id/revoke', async (req, res, next) => {
     try {
-      const user = editorOf(req, res, TITLE);
-      if (!user) return;
+      const user = req.session.adminUser!;
       const token = await tokenIn(entities, user, String(req.params.id));
       await entities.apiTokens.revoke(token.id);
       res.redirect(303, '/admin/tokens');

@@ -3,19 +3,9 @@ import type { Webhook, WebhookNotice, Webhooks } from '../../webhooks/index.js';
 import { escapeHtml as e } from '../markup.js';
 import { postButton } from '../plain-page.js';
 import type { AdminUser } from '../screens.js';
-import {
-  backLinks,
-  describedBy,
-  editorOf,
-  errorLine,
-  fieldError,
-  formText,
-  refusedSummary,
-  sendPage,
-  type FieldErrors,
-} from './fields.js';
+import { backLinks, describedBy, errorLine, fieldError, formText, refusedSummary, sendPage, type FieldErrors } from './fields.js';
 
-const TITLE = 'Webhooks';
+export const WEBHOOKS_TITLE = 'Webhooks';
 const FIELDS = { url: 'url', events: 'events', active: 'active' };
 
 interface Form {
@@ -37,7 +27,7 @@ export function noticeList(notices: WebhookNotice[]): string {
   return `<div class="notice" role="alert"><h2>Switched off after failing</h2><ul>${notices
     .map(
       (n) =>
-        `<li><code>${e(n.url)}</code> was switched off at ${e(new Date(n.disabledAt).toISOString())}: ${e(n.reason)}. Switch it on again once its receiver answers; its dead deliveries can then be replayed from the event log.</li>`,
+        `<li><code class="url">${e(n.url)}</code> was switched off at ${e(new Date(n.disabledAt).toISOString())}: ${e(n.reason)}. Switch it on again once its receiver answers; its dead deliveries can then be replayed from the event log.</li>`,
     )
     .join('')}</ul></div>`;
 }
@@ -50,17 +40,16 @@ export function noticeList(notices: WebhookNotice[]): string {
  */
 export function webhookPages(webhooks: Webhooks): Router {
   const router = express.Router();
-  const guarded =
+  const answered =
     (handler: (user: AdminUser, req: Request, res: Response) => Promise<void>) =>
     (req: Request, res: Response, next: (err?: unknown) => void) => {
-      const user = editorOf(req, res, TITLE);
-      if (user) handler(user, req, res).catch(next);
+      handler(req.session.adminUser!, req, res).catch(next);
     };
   const listed = async (user: AdminUser, status: number, res: Response, form: Form, errors: FieldErrors) =>
     sendPage(
       res,
       status,
-      TITLE,
+      WEBHOOKS_TITLE,
       listPage(user, await webhooks.list(user.workspaceId), await webhooks.notices(user.workspaceId), form, errors),
     );
   const secretShown = (res: Response, status: number, title: string, webhook: Webhook, secret: string) =>
@@ -76,12 +65,12 @@ export function webhookPages(webhooks: Webhooks): Router {
 
   router.get(
     '/',
-    guarded((user, _req, res) => listed(user, 200, res, { url: '', events: '', active: true }, {})),
+    answered((user, _req, res) => listed(user, 200, res, { url: '', events: '', active: true }, {})),
   );
 
   router.post(
     '/',
-    guarded(async (user, req, res) => {
+    answered(async (user, req, res) => {
       const form = {
         url: formText(req, 'url').trim(),
         events: formText(req, 'events'),
@@ -103,7 +92,7 @@ export function webhookPages(webhooks: Webhooks): Router {
 
   router.get(
     '/:id/edit',
-    guarded(async (user, req, res) => {
+    answered(async (user, req, res) => {
       const webhook = await webhooks.get(user.workspaceId, String(req.params.id));
       sendPage(res, 200, 'Edit webhook', editPage(webhook, { url: webhook.url, events: webhook.events.join(', ') }, {}));
     }),
@@ -111,7 +100,7 @@ export function webhookPages(webhooks: Webhooks): Router {
 
   router.post(
     '/:id/edit',
-    guarded(async (user, req, res) => {
+    answered(async (user, req, res) => {
       const webhook = await webhooks.get(user.workspaceId, String(req.params.id));
       const form = { url: formText(req, 'url').trim(), events: formText(req, 'events') };
       try {
@@ -126,7 +115,7 @@ export function webhookPages(webhooks: Webhooks): Router {
 
   router.post(
     '/:id/active',
-    guarded(async (user, req, res) => {
+    answered(async (user, req, res) => {
       const webhook = await webhooks.get(user.workspaceId, String(req.params.id));
       await webhooks.update(user.workspaceId, webhook.id, { active: formText(req, 'active') === 'on' });
       res.redirect(303, '/admin/webhooks');
@@ -144,7 +133,7 @@ export function webhookPages(webhooks: Webhooks): Router {
   ] as const) {
     router.get(
       `/:id/${action}`,
-      guarded(async (user, req, res) => {
+      answered(async (user, req, res) => {
         const webhook = await webhooks.get(user.workspaceId, String(req.params.id));
         sendPage(
           res,
@@ -158,14 +147,14 @@ ${postButton(`/admin/webhooks/${webhook.id}/${action}`, button)}<p><a href="/adm
   }
   router.post(
     '/:id/rotate',
-    guarded(async (user, req, res) => {
+    answered(async (user, req, res) => {
       const { webhook, secret } = await webhooks.rotateSecret(user.workspaceId, String(req.params.id));
       secretShown(res, 200, 'Secret rotated', webhook, secret);
     }),
   );
   router.post(
     '/:id/remove',
-    guarded(async (user, req, res) => {
+    answered(async (user, req, res) => {
       await webhooks.remove(user.workspaceId, String(req.params.id));
       res.redirect(303, '/admin/webhooks');
     }),
@@ -181,7 +170,7 @@ function stateOf(w: Webhook): string {
 function listPage(user: AdminUser, list: Webhook[], notices: WebhookNotice[], form: Form, errors: FieldErrors): string {
   const rows = list
     .map(
-      (w) => `<tr><td><code>${e(w.url)}</code></td><td>${w.events.map((n) => `<code>${e(n)}</code>`).join(', ')}</td>
+      (w) => `<tr><td class="url"><code>${e(w.url)}</code></td><td>${w.events.map((n) => `<code>${e(n)}</code>`).join(', ')}</td>
 <td>${e(stateOf(w))}</td><td><a href="/admin/webhooks/${w.id}/edit" aria-label="Edit ${e(w.url)}">Edit</a>
 ${postButton(`/admin/webhooks/${w.id}/active`, w.active ? 'Switch off' : 'Switch on', { active: w.active ? 'off' : 'on' })}
 <a href="/admin/webhooks/${w.id}/rotate" aria-label="Rotate the secret of ${e(w.url)}">Rotate secret</a>
