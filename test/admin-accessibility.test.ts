@@ -52,6 +52,9 @@ describe(`the admin's accessibility (${onServer ? 'server' : 'embedded'} databas
       });
       contactId = contact.id;
     }
+    // The workspace API's pages list something: a token and a webhook (to a public address, never sent to here).
+    await t.entities.apiTokens.create(firm.id, { name: 'CRM sync', scopes: ['contacts:read'], createdBy: OWNER });
+    await p.webhooks.create(firm.id, { url: 'https://93.184.215.14/hook', events: ['plinth.*'], createdBy: OWNER });
     ({ server, base } = await serveLocally(adminApp(t, p)));
     browser = await launchChromium();
   });
@@ -91,6 +94,9 @@ describe(`the admin's accessibility (${onServer ? 'server' : 'embedded'} databas
     { name: 'events', path: '/admin/pages/events', ready: 'h2, h3' },
     { name: 'security', path: '/admin/security', ready: 'h1' },
     { name: 'workspaces', path: '/admin/workspaces', ready: 'h1' },
+    { name: 'api-tokens', path: '/admin/tokens', ready: 'h1' },
+    { name: 'webhooks', path: '/admin/webhooks', ready: 'h1' },
+    { name: 'api-reference', path: '/admin/api-reference', ready: 'h1' },
   ];
 
   /** Goes to each page of the admin in turn, giving its name once it has drawn and its requests have settled. */

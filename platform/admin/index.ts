@@ -8,6 +8,8 @@ import type { Database } from '../db/index.js';
 import type { Entities } from '../entities/index.js';
 import type { ModuleRuntime } from '../gateway/index.js';
 import type { Marketplace } from '../registry/index.js';
+import type { Webhooks } from '../webhooks/index.js';
+import { apiPages, type Document } from './api-pages/index.js';
 import { SESSION_TTL_MS, sessionCookie } from './admin-session.js';
 import { assumedSessions } from './assumed-session.js';
 import { CONTENT_SECURITY, withNonce } from './content-security.js';
@@ -36,6 +38,9 @@ export interface AdminDeps {
   marketplace: Marketplace;
   runtime: ModuleRuntime;
   config: PlinthConfig;
+  webhooks: Webhooks;
+  /** A workspace's OpenAPI document by its slug, as its API serves it (the reference page). */
+  apiDocument: (slug: string) => Promise<Document>;
   limits?: LimiterOptions;
 }
 
@@ -66,7 +71,8 @@ export function createAdmin(deps: AdminDeps): Router {
   // Reachable without two-factor sign-in, where it is required: it is where one turns it on.
   router.use('/security', form, securityPages(entities));
   router.use((req, res, next) => requireTwoFactor((res.locals.screens as Built).twoFactorRequired, req, res, next));
-  router.use('/studio/api', studioApi({ db, entities, marketplace: deps.marketplace }));
+  router.use('/studio/api', studioApi({ db, entities, marketplace: deps.marketplace, webhooks: deps.webhooks }));
+  router.use(apiPages({ entities, webhooks: deps.webhooks, documentOf: deps.apiDocument }));
   router.use((req, res, next) => (res.locals.screens as Built).router(req, res, next));
   // NotFoundError and ForbiddenError here are AdminJS's; the platform's errors are answered by the
   // one table (a StaleRequestError's 409 is replaced by a redirect to ask again: see assumed-session.ts).

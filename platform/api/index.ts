@@ -225,7 +225,10 @@ export function createApi(platform: Platform): express.Router {
 }
 
 /** The workspace's OpenAPI document as its API serves it, for `plinth api spec` and the admin's reference page. */
-export async function workspaceDocument(platform: Platform, slug: string): Promise<Record<string, unknown>> {
+export async function workspaceDocument(
+  platform: Pick<Platform, 'db' | 'entities' | 'marketplace'>,
+  slug: string,
+): Promise<Record<string, unknown>> {
   const { id } = await platform.entities.workspaces.bySlug(slug);
   const workspace = await platform.db.app(id, () =>
     workspaceOf(platform.db, new RegistryVersions(platform.marketplace), id, slug),

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import express from 'express';
 import { createAdmin } from '../../platform/admin/index.js';
+import { workspaceDocument } from '../../platform/api/index.js';
 import type { LimiterOptions } from '../../platform/admin/login-limiter.js';
 import { listen } from '../../platform/http/index.js';
 import type { Theme } from '../../platform/manifests/index.js';
@@ -18,6 +19,8 @@ export function adminApp(t: TestDatabase, p: TestPlatform, options: { limits?: L
       marketplace: p.marketplace,
       runtime: p.runtime,
       config: { ...t.config, sessionSecret: options.sessionSecret ?? 'a test secret, not a real one' },
+      webhooks: p.webhooks,
+      apiDocument: (slug) => workspaceDocument(p, slug),
       limits: options.limits,
     }),
   );

@@ -4,6 +4,7 @@ import { ValidationError } from '../../errors/index.js';
 import { contractValidator, describeErrors, type ContractName } from '../../manifests/index.js';
 import type { Entities } from '../../entities/index.js';
 import type { Marketplace } from '../../registry/index.js';
+import type { Webhooks } from '../../webhooks/index.js';
 import { canEdit, type AdminUser, type Built } from '../screens.js';
 import { RoleError } from './errors.js';
 
@@ -11,6 +12,7 @@ export interface StudioDeps {
   db: Database;
   entities: Entities;
   marketplace: Marketplace;
+  webhooks: Webhooks;
 }
 
 /** What a studio request runs with: who asks (role read this request) and their workspace's current screens. */

@@ -23,7 +23,10 @@ const DAY_MS = 86_400_000;
  * computed in this workspace: counts and recent rows through the scoped resources, events per
  * day (one series or several) from the log.
  */
-export async function dashboard({ db, entities }: StudioDeps, { user, screens }: StudioRequest): Promise<DashboardReply> {
+export async function dashboard(
+  { db, entities, webhooks }: StudioDeps,
+  { user, screens }: StudioRequest,
+): Promise<DashboardReply> {
   const workspace = await entities.workspaces.byId(user.workspaceId);
   const memberships = await entities.users.memberships(user.id);
   const arranged = await arrangement(db, user.workspaceId);
@@ -33,7 +36,14 @@ export async function dashboard({ db, entities }: StudioDeps, { user, screens }:
     canSwitch: memberships.length > 1,
     widgets: await widgets(db, user.workspaceId, screens, arranged?.widgets ?? (declared.length > 0 ? declared : FALLBACK)),
     arranged: arranged ? (arranged.own ? 'own' : 'inherited') : null,
-    ...(canEdit(user.role) && { choices: widgetChoices(screens, declared) }),
+    ...(canEdit(user.role) && {
+      choices: widgetChoices(screens, declared),
+      webhookNotices: (await webhooks.notices(user.workspaceId)).map((n) => ({
+        url: n.url,
+        disabledAt: new Date(n.disabledAt).toISOString(),
+        reason: n.reason,
+      })),
+    }),
   };
 }
 

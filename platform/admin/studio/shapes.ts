@@ -55,6 +55,8 @@ export interface DashboardReply {
   arranged: 'own' | 'inherited' | null;
   /** What an editor may add; absent for members. */
   choices?: DeclaredWidget[];
+  /** Webhooks the platform switched off after failing, for editors (members neither see nor manage webhooks). */
+  webhookNotices?: { url: string; disabledAt: string; reason: string }[];
 }
 
 /** A resource of the layout editor: the layout that applies, and the workspace's own. */

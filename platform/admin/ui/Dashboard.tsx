@@ -67,9 +67,23 @@ const Dashboard: React.FC = () => {
   const [arranging, setArranging] = useState(false);
   if (error) return <Notice notice={{ variant: 'danger', message: error }} onClose={reload} />;
   if (!data) return <Text>Loading…</Text>;
+  const editor = data.workspace.role === 'owner' || data.workspace.role === 'admin';
   return (
     <Box variant="grey">
       <H2 mb="sm">{data.workspace.name}</H2>
+      {data.webhookNotices && data.webhookNotices.length > 0 && (
+        <Box variant="white" mb="lg" role="alert" data-testid="webhook-notices" style={{ borderLeft: '4px solid #b00020' }}>
+          <H3 style={{ fontSize: 18 }} mb="sm">
+            Webhooks switched off after failing
+          </H3>
+          {data.webhookNotices.map((n) => (
+            <Text key={`${n.url}-${n.disabledAt}`} mb="sm">
+              {n.url}: {n.reason} (since {when(n.disabledAt)})
+            </Text>
+          ))}
+          <a href={`${ADMIN}/webhooks`}>Manage webhooks</a>
+        </Box>
+      )}
       <Box flex mb="lg" style={{ gap: 12, flexWrap: 'wrap', alignItems: 'baseline' }}>
         <Text data-testid="workspace">
           Workspace {data.workspace.slug} · you are {data.workspace.role}
@@ -82,6 +96,11 @@ const Dashboard: React.FC = () => {
           {' · '}
           <a href={`${ADMIN}/security`}>Security and two-factor sign-in</a>
         </Text>
+        <Box as="nav" aria-label="Workspace API" flex style={{ gap: 12, flexWrap: 'wrap' }}>
+          {editor && <a href={`${ADMIN}/tokens`}>API tokens</a>}
+          {editor && <a href={`${ADMIN}/webhooks`}>Webhooks</a>}
+          <a href={`${ADMIN}/api-reference`}>API reference</a>
+        </Box>
         {data.choices && !arranging && (
           <Button type="button" size="sm" variant="outlined" onClick={() => setArranging(true)} data-testid="arrange-dashboard">
             Arrange widgets

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig, type PlinthConfig } from '../../config/index.js';
 import { migrateUp, openDatabase, type Database } from '../../db/index.js';
-import { createApi } from '../../api/index.js';
+import { createApi, workspaceDocument } from '../../api/index.js';
 import { createPlatform } from '../../composition/index.js';
 import { EventRetention, type EventBus } from '../../events/index.js';
 import { createApp, listen, RequestDrain, type RuntimeState } from '../../http/index.js';
@@ -108,7 +108,15 @@ async function start(config: PlinthConfig, state: RuntimeState, running: Running
     dispatcher.start();
     // Imported here, not at the top: AdminJS takes a second or two to load, which every other command would pay.
     const { createAdmin } = await import('../../admin/index.js');
-    state.admin = createAdmin({ db, entities, marketplace, runtime, config });
+    state.admin = createAdmin({
+      db,
+      entities,
+      marketplace,
+      runtime,
+      config,
+      webhooks: platform.webhooks,
+      apiDocument: (slug) => workspaceDocument(platform, slug),
+    });
     state.api = createApi(platform);
     state.modules = createModuleRoutes({ db, entities, marketplace, runtime, config });
     state.forms = createWebFormPages({ db, marketplace });
