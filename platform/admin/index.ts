@@ -14,6 +14,8 @@ import { SESSION_TTL_MS, sessionCookie } from './admin-session.js';
 import { assumedSessions } from './assumed-session.js';
 import { CONTENT_SECURITY, withNonce } from './content-security.js';
 import { DEFAULT_LIMITS, LoginLimiter, type LimiterOptions } from './login-limiter.js';
+import { Imports } from '../import/index.js';
+import { importScreens } from './import-screens.js';
 import { sameOrigin } from './same-origin.js';
 import { AdminScreens, type AdminUser, type Built } from './screens.js';
 import { studioApi } from './studio/index.js';
@@ -71,6 +73,7 @@ export function createAdmin(deps: AdminDeps): Router {
   // Reachable without two-factor sign-in, where it is required: it is where one turns it on.
   router.use('/security', form, securityPages(entities));
   router.use((req, res, next) => requireTwoFactor((res.locals.screens as Built).twoFactorRequired, req, res, next));
+  router.use('/imports', importScreens(new Imports({ ...deps, runtime: () => deps.runtime }), config.dataDir));
   router.use('/studio/api', studioApi({ db, entities, marketplace: deps.marketplace, webhooks: deps.webhooks }));
   router.use(apiPages({ entities, webhooks: deps.webhooks, documentOf: deps.apiDocument }));
   router.use((req, res, next) => (res.locals.screens as Built).router(req, res, next));

@@ -5,7 +5,7 @@ import { NotFoundError, ValidationError } from '../errors/index.js';
 import type { ModuleRuntime } from '../gateway/index.js';
 import type { Marketplace } from '../registry/index.js';
 import { ContactTarget } from './contact-target.js';
-import { checkMapping, defaultMapping, parseMapping, type Mapping } from './mapping.js';
+import { checkMapping, defaultMapping, parseMapping, type Field, type Mapping } from './mapping.js';
 import { outcomesCsv, type ReportedOutcome, type RowOutcome } from './outcome.js';
 import { csvRecords, readCsvFile, type CsvFile, type CsvRecord, type ImportSource } from './source.js';
 import { ImportStore, type ImportRow } from './store.js';
@@ -120,6 +120,17 @@ export class Imports {
       unmapped: file.headers.filter((h) => !mapped.has(h)),
       options: input.defaultCountry ? { defaultCountry: input.defaultCountry } : {},
     };
+  }
+
+  /**
+   * What a mapping is chosen from: the file's columns (the file refused as a whole when it is not
+   * CSV, as by `plan`), the target's fields and the mapping by header names.
+   */
+  async columns(input: Omit<PlanInput, 'mapping'>): Promise<{ headers: string[]; fields: Field[]; defaults: Mapping }> {
+    await this.deps.entities.workspaces.byId(input.workspaceId);
+    const target = await this.target(input.workspaceId, input.target ?? 'contacts', input.defaultCountry);
+    const file = await readCsvFile(input.source);
+    return { headers: file.headers, fields: target.fields, defaults: defaultMapping(file.headers, target.fields) };
   }
 
   /** The first rows as they would be written, by field. */

@@ -70,8 +70,11 @@ export async function readCsvFile(source: ImportSource): Promise<CsvFile> {
   });
   let headers: string[] | undefined;
   let rows = 0;
+  const parser = parse(OPTIONS);
+  // `pipe` passes no error on: the parser is ended with the bytes' refusal, which the loop then throws.
+  checked.on('error', (err) => parser.destroy(err));
   try {
-    for await (const record of checked.pipe(parse(OPTIONS)) as AsyncIterable<string[]>) {
+    for await (const record of checked.pipe(parser) as AsyncIterable<string[]>) {
       if (headers) rows++;
       else headers = checkHeaders(name, record);
     }
