@@ -99,6 +99,7 @@ const Dashboard: React.FC = () => {
         <Box as="nav" aria-label="Workspace API" flex style={{ gap: 12, flexWrap: 'wrap' }}>
           {editor && <a href={`${ADMIN}/tokens`}>API tokens</a>}
           {editor && <a href={`${ADMIN}/webhooks`}>Webhooks</a>}
+          {editor && <a href={`${ADMIN}/imports`}>Import from CSV</a>}
           <a href={`${ADMIN}/api-reference`}>API reference</a>
         </Box>
         {data.choices && !arranging && (
