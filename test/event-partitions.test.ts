@@ -63,7 +63,13 @@ describe(`event partitions made ahead (${onServer ? 'server' : 'embedded'} datab
     assert.equal(await inDefault(), 0);
     const parts = await assertInTheirPeriods(ids);
     for (const part of parts.keys()) assert.ok(created.includes(part), `${part} made now (${created.join(', ')})`);
-    assert.deepEqual(await retention().ensurePartitions(), [], 'made once');
+    // Periods last a second here: a later call may make the one that has come into range meanwhile, never one made already.
+    const again = await retention().ensurePartitions();
+    assert.deepEqual(
+      again.filter((part) => created.includes(part)),
+      [],
+      'made once',
+    );
   });
 
   it('keeps a busy log out of the default partition across period boundaries, and drops an ended period whole', async () => {
