@@ -1,47 +1,22 @@
 import assert from 'node:assert/strict';
-import type { Server } from 'node:http';
-import { createApi } from '../platform/api/index.js';
-import { createApp, listen } from '../platform/http/index.js';
+import { apiServer, type Answer, type ApiServer } from './support/api-client.js';
 import { freshDatabase, onServer, rowCounts, type TestDatabase } from './support/database.js';
 import { testPlatform } from './support/platform.js';
-
-interface Answer {
-  status: number;
-  type: string;
-  headers: Headers;
-  body: any;
-}
 
 const WRITTEN = ['contacts', 'contact_identities', 'contact_merge_candidates', 'api_idempotency_keys', 'events'];
 
 /** The workspace API's writes, Idempotency-Key and event log, over real HTTP. */
 describe(`workspace API writes and events (${onServer ? 'server' : 'embedded'} database)`, () => {
   let t: TestDatabase;
-  let server: Server;
-  let base: string;
+  let api: ApiServer;
   const ws = {} as Record<'a' | 'b', { id: string; slug: string }>;
   let writeA: string;
   let readA: string;
   let eventsA: string;
   let eventsB: string;
 
-  const call = async (method: string, path: string, token: string, body?: unknown, headers: Record<string, string> = {}) => {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body !== undefined && { 'content-type': 'application/json' }),
-        ...headers,
-      },
-      ...(body !== undefined && { body: JSON.stringify(body) }),
-    });
-    return {
-      status: res.status,
-      type: res.headers.get('content-type') ?? '',
-      headers: res.headers,
-      body: await res.json(),
-    };
-  };
+  const call = (method: string, path: string, token: string, body?: unknown, headers: Record<string, string> = {}) =>
+    api.call(method, path, token, body, headers);
   const post = (body: unknown, token = writeA, headers: Record<string, string> = {}) =>
     call('POST', '/api/v1/wr-a/contacts', token, body, headers);
   const tokenOf = async (workspaceId: string, scopes: string[]) =>
@@ -57,15 +32,10 @@ describe(`workspace API writes and events (${onServer ? 'server' : 'embedded'} d
     readA = await tokenOf(ws.a.id, ['contacts:read']);
     eventsA = await tokenOf(ws.a.id, ['events:read']);
     eventsB = await tokenOf(ws.b.id, ['events:read']);
-    server = await listen(
-      createApp({ mode: onServer ? 'server' : 'embedded', seed: 'skipped', api: createApi(testPlatform(t)) }),
-      '127.0.0.1',
-      0,
-    );
-    base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    api = await apiServer(testPlatform(t));
   });
   after(async () => {
-    server?.close();
+    api?.close();
     await t?.drop();
   });
 
